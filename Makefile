@@ -1,0 +1,37 @@
+# ea-pipelines: `make run` and `make test` set everything up themselves (Python 3.11, PyPI only).
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+
+.PHONY: run test dev lint snapshots clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the dependency pins change.
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --upgrade "pip==25.3"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m ea_pipelines.cli run
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+dev: $(STAMP)
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check ea_pipelines ea_pipelines_tests
+
+# Rebuild the bundled replay snapshots (real capture copied as-is, the rest synthetic).
+snapshots: $(STAMP)
+	$(PY) -m ea_pipelines.devtools.build_snapshots --capture-dir ../shared/data/cbs_v4
+
+clean:
+	rm -rf $(VENV) warehouse data/landing

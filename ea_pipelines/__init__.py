@@ -1,0 +1,1 @@
+"""ea-pipelines: data platform for the programme "Economie en Arbeidsmarkt"."""

@@ -1,0 +1,186 @@
+"""Reads and checks ``cbs_tables.yaml``: the programme's regions and the CBS tables to fetch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGION_CODE = re.compile(r"^(NL\d{2}|LD\d{2}|PV\d{2}|CR\d{2}|GM\d{4})$")
+PERIOD_CODE = re.compile(r"^\d{4}(JJ00|KW0[1-4]|MM(0[1-9]|1[0-2]))$")
+ASSET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+APIS = ("v4", "v3")
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is wrong; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The municipality whose programme this is, and the regions it is compared with."""
+
+    name: str
+    municipality_code: str
+    municipality_name: str
+    peer_group_name: str
+    peer_corop: str
+    peer_municipalities: tuple[str, ...]
+    province: str
+    country: str
+
+    @property
+    def region_codes(self) -> tuple[str, ...]:
+        """Municipality, peer municipalities, COROP, province, country: in that order, no repeats."""
+        ordered = [self.municipality_code, *self.peer_municipalities, self.peer_corop, self.province, self.country]
+        return tuple(dict.fromkeys(ordered))
+
+
+@dataclass(frozen=True)
+class RegionSelection:
+    """Which regions to fetch: explicit codes, or code prefixes (``GM`` = every municipality)."""
+
+    codes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+
+    def matches(self, code: str) -> bool:
+        return code in self.codes or any(code.startswith(p) for p in self.prefixes)
+
+
+@dataclass(frozen=True)
+class CbsTable:
+    """One catalogue entry: a CBS table, what to fetch from it and how to present it."""
+
+    name: str
+    table_id: str
+    api: str
+    title: str
+    description: str
+    frequency: str
+    measures: dict[str, str]
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    regions: RegionSelection = RegionSelection()
+    period_from: str | None = None
+    owners: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def measure_codes(self) -> tuple[str, ...]:
+        return tuple(self.measures)
+
+
+@dataclass(frozen=True)
+class CbsCatalogue:
+    programme: Programme
+    tables: tuple[CbsTable, ...]
+    path: Path
+
+    def table(self, name: str) -> CbsTable:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(f"{self.path}: no table named {name!r}")
+
+
+def _require(entry: dict[str, Any], key: str, where: str) -> Any:
+    if key not in entry or entry[key] in (None, ""):
+        raise CatalogueError(f"{where}: missing required key {key!r}")
+    return entry[key]
+
+
+def _region(code: Any, where: str) -> str:
+    code = str(code).strip()
+    if not REGION_CODE.match(code):
+        raise CatalogueError(f"{where}: {code!r} is not a CBS region code (e.g. GM0141, CR12, PV23, NL01)")
+    return code
+
+
+def _programme(raw: dict[str, Any], where: str) -> Programme:
+    muni = _require(raw, "municipality", where)
+    peers = _require(raw, "peer_group", where)
+    members = tuple(_region(c, f"{where}.peer_group") for c in _require(peers, "municipalities", where))
+    return Programme(
+        name=str(raw.get("name", "")),
+        municipality_code=_region(_require(muni, "code", f"{where}.municipality"), where),
+        municipality_name=str(_require(muni, "name", f"{where}.municipality")),
+        peer_group_name=str(_require(peers, "name", f"{where}.peer_group")),
+        peer_corop=_region(_require(peers, "corop", f"{where}.peer_group"), where),
+        peer_municipalities=members,
+        province=_region(_require(raw, "province", where), where),
+        country=_region(_require(raw, "country", where), where),
+    )
+
+
+def _regions(raw: Any, programme: Programme, where: str) -> RegionSelection:
+    if raw == "programme":
+        return RegionSelection(codes=programme.region_codes)
+    if isinstance(raw, dict) and set(raw) <= {"codes", "prefixes"}:
+        codes = tuple(_region(c, where) for c in raw.get("codes", []))
+        prefixes = tuple(str(p) for p in raw.get("prefixes", []))
+        bad = [p for p in prefixes if p not in ("NL", "LD", "PV", "CR", "GM")]
+        if bad or not (codes or prefixes):
+            raise CatalogueError(f"{where}: regions needs codes or prefixes out of NL, LD, PV, CR, GM")
+        return RegionSelection(codes=codes, prefixes=prefixes)
+    raise CatalogueError(f"{where}: regions must be 'programme' or a mapping with codes and/or prefixes")
+
+
+def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, where: str) -> CbsTable:
+    entry = {**defaults, **raw}
+    name = str(_require(entry, "name", where))
+    where = f"{where} ({name})"
+    if not ASSET_NAME.match(name):
+        raise CatalogueError(f"{where}: name must be lower case letters, digits and underscores")
+    api = str(_require(entry, "api", where))
+    if api not in APIS:
+        raise CatalogueError(f"{where}: api must be one of {APIS}, not {api!r}")
+    measures = _require(entry, "measures", where)
+    if not isinstance(measures, dict):
+        raise CatalogueError(f"{where}: measures must map each measure code to its title")
+    unquoted = [k for k in measures if not isinstance(k, str)]
+    if unquoted:  # YAML reads 90210_3 as the number 902103
+        raise CatalogueError(f"{where}: measure code(s) {unquoted} were read as numbers: put them in quotes")
+    filters = entry.get("filters") or {}
+    if not isinstance(filters, dict) or not all(isinstance(v, list) and v for v in filters.values()):
+        raise CatalogueError(f"{where}: filters must map a dimension to a non-empty list of codes")
+    period_from = (entry.get("periods") or {}).get("from")
+    if period_from is not None and not PERIOD_CODE.match(str(period_from)):
+        raise CatalogueError(f"{where}: periods.from {period_from!r} is not a CBS period code like 2019JJ00")
+    return CbsTable(
+        name=name,
+        table_id=str(_require(entry, "table_id", where)),
+        api=api,
+        title=str(_require(entry, "title", where)),
+        description=" ".join(str(entry.get("description", "")).split()),
+        frequency=str(entry.get("frequency", "")),
+        measures={str(k).strip(): str(v) for k, v in measures.items()},
+        filters={str(k): tuple(str(c) for c in v) for k, v in filters.items()},
+        regions=_regions(entry.get("regions", "programme"), programme, where),
+        period_from=str(period_from) if period_from else None,
+        owners=tuple(entry.get("owners") or ()),
+        kinds=tuple(entry.get("kinds") or ()),
+    )
+
+
+def load_cbs_catalogue(path: Path) -> CbsCatalogue:
+    """Parse and check the catalogue; errors name the file and the entry."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"{path}: cannot read the catalogue: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{path}: expected a mapping with 'programme' and 'tables'")
+    programme = _programme(_require(raw, "programme", str(path)), f"{path}: programme")
+    defaults = raw.get("defaults") or {}
+    tables = tuple(
+        _table(entry, defaults, programme, f"{path}: tables[{i}]")
+        for i, entry in enumerate(_require(raw, "tables", str(path)))
+    )
+    for attr in ("name", "table_id"):
+        values = [getattr(t, attr) for t in tables]
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            raise CatalogueError(f"{path}: duplicate table {attr}: {', '.join(dupes)}")
+    return CbsCatalogue(programme=programme, tables=tables, path=Path(path))

@@ -1,0 +1,193 @@
+"""HTTP GET with timeouts, capped exponential backoff with jitter, and honest JSON checks.
+
+`requests` has no default timeout and urllib3's `Retry` honours `Retry-After` for hours, so the retry
+loop is ours: every request has a timeout, 429/5xx/resets/truncated bodies are retried up to
+``max_attempts``, and a `Retry-After` longer than ``retry_after_cap`` is cut to the cap.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+from ea_pipelines.cbs.errors import (
+    CbsHostUnreachable,
+    CbsHttpError,
+    CbsNotJsonError,
+    CbsTableNotFound,
+    CbsTransientError,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A successful response: the raw bytes (kept for the landing folder) and what they parse to."""
+
+    url: str
+    body: bytes
+    payload: Any
+
+
+@dataclass
+class RetryPolicy:
+    """How hard to try. Defaults suit the nightly run; tests pass tiny delays."""
+
+    timeout: float = 60.0
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+    retry_after_cap: float = 120.0
+
+    def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Delay before retry number ``attempt`` (1-based): capped exponential with equal jitter."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return ceiling / 2 + rng() * ceiling / 2
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why the host cannot be reached at all (DNS failure, connection refused), or None if it can."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, socket.gaierror | urllib3.exceptions.NameResolutionError):
+            return "name resolution failed"
+        if isinstance(err, ConnectionRefusedError) or (
+                isinstance(err, urllib3.exceptions.NewConnectionError) and "refused" in str(err).lower()):
+            return "connection refused"
+        reason = getattr(err, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+        todo.extend(a for a in getattr(err, "args", ()) if isinstance(a, BaseException))
+        for linked in (err.__cause__, err.__context__):
+            if linked is not None:
+                todo.append(linked)
+    return None
+
+
+def _snippet(body: bytes, limit: int = 120) -> str:
+    text = body[:limit].decode("utf-8", errors="replace")
+    return " ".join(text.split())
+
+
+@dataclass
+class HttpClient:
+    """GETs JSON (or an OData ``$count`` integer) with the retry policy above."""
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    session: requests.Session = field(default_factory=requests.Session)
+    sleep: Callable[[float], None] = time.sleep
+    rng: Callable[[], float] = random.random
+    #: what was spent, for run metadata
+    requests_made: int = 0
+    bytes_received: int = 0
+
+    def get(self, url: str, params: dict[str, str] | None = None, *, expect: str = "json") -> HttpResponse:
+        """GET ``url``; ``expect`` is ``"json"`` or ``"count"`` (a plain-text integer)."""
+        last_problem = ""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            delay: float | None = None
+            try:
+                resp = self.session.get(
+                    url,
+                    params=params,
+                    timeout=(min(10.0, self.policy.timeout), self.policy.timeout),
+                    headers={"Accept": "application/json" if expect == "json" else "text/plain"},
+                )
+                self.requests_made += 1
+                body = resp.content  # reads the whole body: a short read raises here
+                self.bytes_received += len(body)
+            except requests.ConnectionError as exc:
+                reason = unreachable_reason(exc)
+                if reason:
+                    raise CbsHostUnreachable(f"cannot reach {_host(url)}: {reason}") from exc
+                last_problem = f"connection error: {_short(exc)}"
+            except requests.Timeout:
+                last_problem = f"no answer within {self.policy.timeout:g} s"
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+                last_problem = f"truncated body: {_short(exc)}"
+            else:
+                if resp.status_code in RETRY_STATUSES:
+                    last_problem = f"HTTP {resp.status_code}"
+                    after = _retry_after_seconds(resp.headers.get("Retry-After"))
+                    if after is not None:
+                        delay = min(after, self.policy.retry_after_cap)
+                elif resp.status_code == 404:
+                    raise CbsTableNotFound(f"HTTP 404 for {resp.url}")
+                elif resp.status_code >= 400:
+                    raise CbsHttpError(f"HTTP {resp.status_code} for {resp.url}: {_snippet(body)}",
+                                       resp.status_code)
+                else:
+                    payload, problem = _decode(body, resp.headers.get("Content-Type", ""), expect, resp.url)
+                    if problem is None:
+                        return HttpResponse(url=resp.url, body=body, payload=payload)
+                    last_problem = problem
+            if attempt == self.policy.max_attempts:
+                break
+            wait = delay if delay is not None else self.policy.backoff(attempt, self.rng)
+            log.warning("GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
+                        url, last_problem, attempt, self.policy.max_attempts, wait)
+            self.sleep(wait)
+        raise CbsTransientError(
+            f"GET {url} failed {self.policy.max_attempts} times; last problem: {last_problem}"
+        )
+
+
+def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any, str | None]:
+    """Parse a 200 body. Returns (payload, None), or (None, problem) for a retryable truncated body.
+
+    Raises :class:`CbsNotJsonError` for a body that is plainly something else, such as an HTML page.
+    """
+    if expect == "count":
+        text = body.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+        if text.isdigit():
+            return int(text), None
+        raise CbsNotJsonError(f"{url}: expected a row count, got {_snippet(body)!r}")
+    stripped = body.lstrip().lstrip(b"\xef\xbb\xbf")
+    if stripped[:1] not in (b"{", b"["):
+        raise CbsNotJsonError(
+            f"{url}: the body is not JSON (Content-Type {content_type or 'missing'!r}): {_snippet(body)!r}"
+        )
+    try:
+        return json.loads(stripped), None
+    except json.JSONDecodeError as exc:
+        return None, f"truncated or malformed JSON ({exc.msg} at byte {exc.pos} of {len(body)})"
+
+
+def _host(url: str) -> str:
+    return requests.utils.urlparse(url).netloc
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "…"

@@ -1,0 +1,205 @@
+"""Table readers for the two CBS OData dialects, behind one interface.
+
+A reader turns the API's entity sets into plain records: properties, measures, dimensions with their
+codes, the row count for a filter, and pages of long-format observations. Codes are trimmed here
+(v3 pads keys with spaces), so nothing above this module ever sees a padded code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ea_pipelines.cbs.errors import CbsTableNotFound
+from ea_pipelines.cbs.transport import Transport, split_link
+
+GEO, TIME, OTHER = "geo", "time", "other"
+DISCONTINUED_STATUSES = {"gediscontinueerd", "vervallen", "stopgezet"}
+
+
+@dataclass(frozen=True)
+class TableProperties:
+    table_id: str
+    title: str
+    modified: str | None
+    status: str
+
+    @property
+    def discontinued(self) -> bool:
+        return self.status.strip().lower() in DISCONTINUED_STATUSES
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    title: str
+    unit: str | None
+    decimals: int | None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    kind: str  # GEO, TIME or OTHER
+
+
+@dataclass(frozen=True)
+class Code:
+    """A dimension code; ``key`` is the code as the API spells it (padded in v3), ``code`` trimmed."""
+
+    key: str
+    code: str
+    title: str
+    status: str | None
+
+
+@dataclass
+class ObservationPage:
+    """One page in columnar form: equal-length lists, codes trimmed."""
+
+    measure_code: list[str]
+    region_code: list[str | None]
+    period_code: list[str | None]
+    other_dimensions: list[str]
+    value: list[float | None]
+    value_attribute: list[str | None]
+    source_rows: int  # rows as the API counts them (v3 rows are wide)
+
+
+def _other_json(row: dict[str, Any], dims: list[str]) -> str:
+    return json.dumps({d: str(row[d]).strip() for d in dims}, sort_keys=True) if dims else "{}"
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+class V4Reader:
+    """OData v4 (``datasets.cbs.nl``): long-format ``Observations``."""
+
+    api = "v4"
+
+    def __init__(self, transport: Transport, table_id: str) -> None:
+        self.t = transport
+        self.table_id = table_id
+
+    def properties(self) -> TableProperties:
+        p = self.t.get("Properties").payload
+        if not isinstance(p, dict) or not p.get("Identifier"):
+            raise CbsTableNotFound(f"{self.table_id}: Properties is empty")
+        return TableProperties(p["Identifier"], p.get("Title", ""), p.get("Modified"), p.get("Status", ""))
+
+    def measures(self) -> list[Measure]:
+        return [
+            Measure(m["Identifier"].strip(), m.get("Title", "").strip(), m.get("Unit"), m.get("Decimals"))
+            for m in self.t.get("MeasureCodes").payload["value"]
+        ]
+
+    def dimensions(self) -> list[Dimension]:
+        kinds = {"GeoDimension": GEO, "TimeDimension": TIME}
+        return [Dimension(d["Identifier"], kinds.get(d.get("Kind", ""), OTHER))
+                for d in self.t.get("Dimensions").payload["value"]]
+
+    def codes(self, dim: Dimension) -> list[Code]:
+        return [Code(c["Identifier"], c["Identifier"].strip(), c.get("Title", ""), c.get("Status"))
+                for c in self.t.get(f"{dim.id}Codes").payload["value"]]
+
+    def count(self, odata_filter: str) -> int:
+        return self.t.get("Observations/$count", {"$filter": odata_filter}, expect="count").payload
+
+    def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
+        geo = next((d.id for d in dims if d.kind == GEO), None)
+        time = next((d.id for d in dims if d.kind == TIME), None)
+        others = [d.id for d in dims if d.kind == OTHER]
+        path, params = "Observations", {"$filter": odata_filter}
+        while True:
+            payload = self.t.get(path, params).payload
+            rows = [r for r in payload["value"] if r["Measure"].strip() in measures]
+            yield ObservationPage(
+                measure_code=[r["Measure"].strip() for r in rows],
+                region_code=[r[geo].strip() for r in rows] if geo else [None] * len(rows),
+                period_code=[r[time].strip() for r in rows] if time else [None] * len(rows),
+                other_dimensions=[_other_json(r, others) for r in rows],
+                value=[_num(r.get("Value")) for r in rows],
+                value_attribute=[r.get("ValueAttribute") for r in rows],
+                source_rows=len(payload["value"]),
+            )
+            link = payload.get("@odata.nextLink")
+            if not link:
+                return
+            path, params = split_link(self.t.base_url, link)
+
+
+class V3Reader:
+    """OData v3 bulk feed (``opendata.cbs.nl/ODataFeed``): wide ``TypedDataSet`` rows, padded keys."""
+
+    api = "v3"
+
+    def __init__(self, transport: Transport, table_id: str) -> None:
+        self.t = transport
+        self.table_id = table_id
+        self._props: list[dict[str, Any]] | None = None
+
+    def _data_properties(self) -> list[dict[str, Any]]:
+        if self._props is None:
+            self._props = self.t.get("DataProperties").payload["value"]
+        return self._props
+
+    def properties(self) -> TableProperties:
+        rows = self.t.get("TableInfos").payload.get("value") or []
+        if not rows:
+            raise CbsTableNotFound(f"{self.table_id}: TableInfos is empty")
+        info = rows[0]
+        # The v3 catalogue calls it OutputStatus; stopped tables also show Frequency "Stopgezet".
+        status = info.get("OutputStatus") or info.get("Status") or (
+            "Stopgezet" if info.get("Frequency") == "Stopgezet" else "Regulier")
+        return TableProperties(info.get("Identifier", self.table_id), info.get("Title", ""),
+                               info.get("Modified"), status)
+
+    def measures(self) -> list[Measure]:
+        return [Measure(p["Key"].strip(), (p.get("Title") or "").strip(), p.get("Unit"), p.get("Decimals"))
+                for p in self._data_properties() if p.get("Type") == "Topic"]
+
+    def dimensions(self) -> list[Dimension]:
+        kinds = {"GeoDimension": GEO, "TimeDimension": TIME, "Dimension": OTHER}
+        return [Dimension(p["Key"].strip(), kinds[p["Type"]]) for p in self._data_properties()
+                if p.get("Type") in kinds]
+
+    def codes(self, dim: Dimension) -> list[Code]:
+        return [Code(c["Key"], c["Key"].strip(), c.get("Title", ""), c.get("Status"))
+                for c in self.t.get(dim.id).payload["value"]]
+
+    def count(self, odata_filter: str) -> int:
+        return self.t.get("TypedDataSet/$count", {"$filter": odata_filter}, expect="count").payload
+
+    def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
+        geo = next((d.id for d in dims if d.kind == GEO), None)
+        time = next((d.id for d in dims if d.kind == TIME), None)
+        others = [d.id for d in dims if d.kind == OTHER]
+        wanted = [m.code for m in self.measures() if m.code in measures]
+        path, params = "TypedDataSet", {"$filter": odata_filter}
+        while True:
+            payload = self.t.get(path, params).payload
+            rows = payload["value"]
+            n = len(wanted)
+            page = ObservationPage([], [], [], [], [], [], source_rows=len(rows))
+            for r in rows:
+                region = r[geo].strip() if geo else None
+                period = r[time].strip() if time else None
+                other = _other_json(r, others)
+                page.measure_code.extend(wanted)
+                page.region_code.extend([region] * n)
+                page.period_code.extend([period] * n)
+                page.other_dimensions.extend([other] * n)
+                page.value.extend(_num(r.get(m)) for m in wanted)
+                page.value_attribute.extend([None] * n)
+            yield page
+            link = payload.get("odata.nextLink")
+            if not link:
+                return
+            path, params = split_link(self.t.base_url, link)
+
+
+Reader = V4Reader | V3Reader

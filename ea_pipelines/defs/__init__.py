@@ -1,0 +1,1 @@
+"""Dagster definitions: thin wrappers generated from the catalogues."""

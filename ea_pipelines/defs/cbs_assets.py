@@ -1,0 +1,60 @@
+"""One Dagster asset per CBS catalogue table, generated from the catalogue."""
+
+import dagster as dg
+
+from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
+from ea_pipelines.cbs.errors import CbsError
+from ea_pipelines.defs.resources import CbsSourceResource, WarehouseResource
+from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
+
+GROUP = "cbs"
+
+#: Transient failures (timeouts, 5xx that outlasted the client's own retries) get the step retried.
+CBS_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+
+def _metadata(report: LoadReport) -> dict[str, object]:
+    return {
+        "dagster/row_count": report.rows,
+        "preview": dg.MetadataValue.md(report.preview.to_markdown(index=False)),
+        "load_id": report.load_id,
+        "status": report.status,
+        "source_mode": report.mode,
+        "synthetic_snapshot": report.synthetic,
+        "note": report.note,
+        "content_hash": report.content_hash,
+        "manifest": dg.MetadataValue.path(str(report.manifest)),
+        "http_requests": report.requests,
+        "http_bytes": report.bytes_received,
+    }
+
+
+def build_cbs_asset(spec: CbsTable) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey([GROUP, spec.name]),
+        group_name=GROUP,
+        description=f"CBS {spec.table_id} — {spec.title}\n\n{spec.description}",
+        kinds=set(spec.kinds) or None,
+        owners=list(spec.owners) or None,
+        metadata={"cbs_table_id": spec.table_id, "odata_api": spec.api, "frequency": spec.frequency,
+                  "measures": ", ".join(spec.measure_codes)},
+        retry_policy=CBS_RETRY,
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+               cbs: CbsSourceResource) -> dg.MaterializeResult:
+        try:
+            report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id)
+        except CbsError as exc:
+            if exc.transient:
+                raise
+            # Retrying cannot fix a discontinued table, a missing measure or a wrong id.
+            raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
+        if report.mode == "fallback":
+            context.log.warning(f"{spec.table_id}: {report.note}")
+        return dg.MaterializeResult(metadata=_metadata(report))
+
+    return _asset
+
+
+def build_cbs_assets(catalogue: CbsCatalogue) -> list[dg.AssetsDefinition]:
+    return [build_cbs_asset(spec) for spec in catalogue.tables]

@@ -1,0 +1,230 @@
+"""A fake CBS OData server on 127.0.0.1 for tests, snapshot building and benchmarks.
+
+It serves the real URL layout (``/odata/v1/CBS/<table>/...`` for v4, ``/ODataFeed/odata/<table>/...``
+and ``/ODataCatalog/Tables`` for v3), evaluates the ``$filter`` expressions our client writes, pages
+observations with ``nextLink`` links, answers ``$count``, and can inject faults: an HTTP status with
+``Retry-After``, a connection reset, a truncated body, an HTML page with status 200, a slow answer.
+Table ids are case-sensitive as at CBS: the wrong case answers with empty results, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+V4_ROOT = "/odata/v1/CBS"
+V3_ROOT = "/ODataFeed/odata"
+V3_CATALOG = "/ODataCatalog/Tables"
+
+
+@dataclass
+class FakeTable:
+    """One table: metadata entity sets by name, and observation rows (v4 long, v3 wide)."""
+
+    api: str
+    table_id: str
+    entities: dict[str, Any]
+    rows: list[dict[str, Any]]
+    #: entity name -> exact bytes to serve instead of re-serialising (real captures, served as-is)
+    raw: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def observation_set(self) -> str:
+        return "Observations" if self.api == "v4" else "TypedDataSet"
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering normally. ``kind``: status, reset, truncate (connection closed mid-body),
+    truncate_json (complete response holding half a JSON document), html, text, slow."""
+
+    kind: str
+    status: int = 500
+    retry_after: str | None = None
+    seconds: float = 0.0
+
+
+_CLAUSES = [
+    (re.compile(r"startswith\((\w+),'((?:[^']|'')*)'\)"), r"_v(r,'\1').startswith('\2')"),
+    (re.compile(r"tolower\((\w+)\) eq '((?:[^']|'')*)'"), r"_v(r,'\1').lower()=='\2'"),
+    (re.compile(r"(\w+) eq '((?:[^']|'')*)'"), r"_v(r,'\1')=='\2'"),
+    (re.compile(r"(\w+) ge '((?:[^']|'')*)'"), r"_v(r,'\1')>='\2'"),
+]
+
+
+def compile_filter(expr: str | None):
+    """Translate the OData subset our client writes (eq, ge, startswith, and, or) into a predicate."""
+    if not expr:
+        return lambda r: True
+    code = expr
+    for pattern, repl in _CLAUSES:
+        code = pattern.sub(repl, code)
+    if re.search(r"[^\w\s'()=<>!.,_\-]", code.replace("_v(r,", "")):
+        raise ValueError(f"unsupported filter {expr!r}")
+    fn = eval(f"lambda r: {code}", {"_v": lambda r, k: str(r.get(k, ""))})  # noqa: S307 - test server only
+    return fn
+
+
+class FakeCbsServer:
+    """Start with ``with FakeCbsServer(tables) as server:``; ``server.v4_url`` / ``server.v3_url``."""
+
+    def __init__(self, tables: list[FakeTable], page_size: int = 10_000) -> None:
+        self.tables = {(t.api, t.table_id): t for t in tables}
+        self.page_size = page_size
+        self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def v4_url(self) -> str:
+        return self.root + V4_ROOT
+
+    @property
+    def v3_url(self) -> str:
+        return self.root + V3_ROOT
+
+    def inject(self, path_pattern: str, *faults: Fault) -> None:
+        """Queue faults for the next requests whose path matches the regex ``path_pattern``."""
+        with self._lock:
+            self.faults[path_pattern].extend(faults)
+
+    def __enter__(self) -> FakeCbsServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _next_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for pattern, queue in self.faults.items():
+                if queue and re.search(pattern, path):
+                    return queue.pop(0)
+        return None
+
+    # -- routing --------------------------------------------------------------------------------------
+
+    def answer(self, path: str, params: dict[str, str]) -> tuple[int, str, bytes]:
+        for api, root in (("v4", V4_ROOT), ("v3", V3_ROOT)):
+            if path.startswith(root + "/"):
+                rest = path[len(root) + 1:].split("/")
+                if api == "v4" and rest == ["Datasets"]:
+                    return self._catalog("v4", params, "@odata.context")
+                return self._table(api, rest, params)
+        if path == V3_CATALOG:
+            return self._catalog("v3", params, "odata.metadata")
+        return 404, "text/plain", b"not found"
+
+    def _catalog(self, api: str, params: dict[str, str], meta_key: str) -> tuple[int, str, bytes]:
+        pred = compile_filter(params.get("$filter"))
+        rows = [{"Identifier": t.table_id} for (a, _), t in self.tables.items() if a == api]
+        return _json({meta_key: "catalog", "value": [r for r in rows if pred(r)]})
+
+    def _table(self, api: str, rest: list[str], params: dict[str, str]) -> tuple[int, str, bytes]:
+        if len(rest) < 2:
+            return 404, "text/plain", b"not found"
+        table_id, entity = rest[0], rest[1]
+        table = self.tables.get((api, table_id))
+        meta_key = "@odata.context" if api == "v4" else "odata.metadata"
+        if table is None:
+            known_other_case = any(a == api and t.lower() == table_id.lower() for a, t in self.tables)
+            if known_other_case:  # CBS: the wrong case silently gives empty results
+                return _json({meta_key: f"{table_id}/{entity}", "value": []})
+            return 404, "application/json", b'{"error": "not found"}'
+        if entity == table.observation_set:
+            pred = compile_filter(params.get("$filter"))
+            rows = [r for r in table.rows if pred(r)]
+            if rest[2:] == ["$count"]:
+                return 200, "text/plain", str(len(rows)).encode()
+            skip = int(params.get("$skip", "0"))
+            page = rows[skip: skip + self.page_size]
+            body: dict[str, Any] = {meta_key: f"{table_id}/{entity}", "value": page}
+            if skip + self.page_size < len(rows):
+                link_params = {**params, "$skip": str(skip + self.page_size)}
+                root = V4_ROOT if api == "v4" else V3_ROOT
+                link = f"{self.root}{root}/{table_id}/{entity}?{urlencode(link_params)}"
+                body["@odata.nextLink" if api == "v4" else "odata.nextLink"] = link
+            return _json(body)
+        if entity in table.raw:
+            return 200, "application/json; charset=utf-8", table.raw[entity]
+        if entity in table.entities:
+            return _json(table.entities[entity])
+        return 404, "application/json", b'{"error": "no such entity set"}'
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                parts = urlsplit(self.path)
+                with server._lock:
+                    server.requests.append(self.path)
+                fault = server._next_fault(parts.path)
+                if fault and fault.kind == "slow":
+                    time.sleep(fault.seconds)
+                    fault = None
+                if fault and fault.kind == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                if fault and fault.kind == "status":
+                    self._send(fault.status, "application/json", b'{"error": "injected"}',
+                               {"Retry-After": fault.retry_after} if fault.retry_after else {})
+                    return
+                if fault and fault.kind == "html":
+                    self._send(200, "text/html", b"<html><body><h1>Onderhoud</h1>Probeer het later.</body></html>")
+                    return
+                if fault and fault.kind == "text":
+                    self._send(200, "text/plain", b"Service temporarily unavailable")
+                    return
+                status, ctype, body = server.answer(parts.path, dict(parse_qsl(parts.query)))
+                if fault and fault.kind == "truncate_json":  # a complete HTTP message holding half a JSON body
+                    self._send(status, ctype, body[: max(1, len(body) // 2)])
+                    return
+                if fault and fault.kind == "truncate":
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: max(1, len(body) // 2)])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self._send(status, ctype, body)
+
+            def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+def _json(payload: Any) -> tuple[int, str, bytes]:
+    return 200, "application/json; charset=utf-8", json.dumps(payload, ensure_ascii=False).encode()

@@ -1,0 +1,219 @@
+"""Tables for the fake CBS server: the real 03759ned capture, and synthetic tables in CBS's formats.
+
+Synthetic values are ILLUSTRATIVE, not CBS figures. They are generated deterministically, scaled per
+region by the real population of 1 January 2024 from the 03759ned capture, so that the shapes, sizes
+and relations between regions look like the real thing. Their measure keys come from the project's
+domain brief and public code and are NOT verified against the live tables.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
+from ea_pipelines.devtools.fake_cbs_server import FakeTable
+
+CAPTURE_FILES = {"Properties": "properties.json", "Dimensions": "dimensions.json",
+                 "MeasureCodes": "measure-codes.json"}
+
+
+def capture_file_for(entity: str) -> str:
+    """File name of a v4 entity set in a capture folder (``RegioSCodes`` -> ``codes-RegioS.json``)."""
+    if entity in CAPTURE_FILES:
+        return CAPTURE_FILES[entity]
+    if entity.endswith("Codes"):
+        return f"codes-{entity[:-5]}.json"
+    if entity == "Observations":
+        return "observations-page-1.json"
+    raise KeyError(entity)
+
+
+def capture_table(folder: Path) -> FakeTable:
+    """A v4 table served from a real capture, byte for byte."""
+    props = json.loads((folder / "properties.json").read_bytes())
+    dims = json.loads((folder / "dimensions.json").read_bytes())["value"]
+    raw = {"Properties": (folder / "properties.json").read_bytes(),
+           "Dimensions": (folder / "dimensions.json").read_bytes(),
+           "MeasureCodes": (folder / "measure-codes.json").read_bytes()}
+    for d in dims:
+        raw[f"{d['Identifier']}Codes"] = (folder / f"codes-{d['Identifier']}.json").read_bytes()
+    rows = json.loads((folder / "observations-page-1.json").read_bytes())["value"]
+    return FakeTable("v4", props["Identifier"], {}, rows, raw)
+
+
+# -- synthetic tables ---------------------------------------------------------------------------------
+
+#: level for the catalogue municipality in the last year, and yearly growth, per measure
+PROFILES: dict[str, dict[str, tuple[float, float]]] = {
+    "70072ned": {
+        "M000308_3": (38.2, 0.012),      # banen van werknemers x 1 000
+        "M000200_2": (6120.0, 0.025),    # bedrijfsvestigingen
+        "X033647": (9850.0, -0.008),     # uitkeringsontvangers
+        "90210_3": (3310.0, -0.015),     # personen met bijstand tot AOW-leeftijd
+        "M000173_2": (75166.0, 0.004),   # totale bevolking: in the table, not in the catalogue
+    },
+    "85969NED": {
+        "BeroepsEnNietBeroepsbevolking_1": (55.0, 0.004),
+        "WerkzameBeroepsbevolking_2": (36.5, 0.011),
+        "WerklozeBeroepsbevolking_3": (2.1, -0.03),
+        "NietBeroepsbevolking_4": (16.4, -0.012),
+    },
+}
+TITLES = {
+    "M000173_2": "Totale bevolking",
+    "BeroepsEnNietBeroepsbevolking_1": "Bevolking 15 tot 75 jaar",
+}
+EXTRA_REGIONS = {"GM0363": ("Amsterdam", 931298), "GM0193": ("Zwolle", 132411)}
+FIRST_YEAR, LAST_YEAR = 2013, 2025
+
+
+def _population_2024(capture: Path) -> dict[str, tuple[str, float]]:
+    names = {c["Identifier"]: c["Title"] for c in
+             json.loads((capture / "codes-RegioS.json").read_bytes())["value"]}
+    pops = {r["RegioS"]: r["Value"] for r in json.loads((capture / "observations-page-1.json").read_bytes())["value"]
+            if r["Measure"] == "M000352" and r["Perioden"] == "2024JJ00" and r["Value"] is not None}
+    return {code: (names[code], float(pop)) for code, pop in pops.items()}
+
+
+def _regions(catalogue: CbsCatalogue, capture: Path) -> dict[str, tuple[str, float]]:
+    """Programme regions (and two outsiders) with a size weight relative to the municipality."""
+    pops = _population_2024(capture)
+    prog = catalogue.programme
+    out: dict[str, tuple[str, float]] = {}
+    for code in prog.region_codes:
+        if code == prog.peer_corop:
+            total = sum(pops[m][1] for m in prog.peer_municipalities)
+            out[code] = (f"{prog.peer_group_name} (CR)", total)
+        else:
+            out[code] = pops[code]
+    out.update(EXTRA_REGIONS)
+    base = out[prog.municipality_code][1]
+    return {code: (name, pop / base) for code, (name, pop) in out.items()}
+
+
+def _status(year: int, last: int) -> str:
+    return "Voorlopig" if year == last else "Nader voorlopig" if year == last - 1 else "Definitief"
+
+
+def _value(rng: random.Random, level: float, growth: float, weight: float, year: int, last: int) -> float:
+    noise = 1 + rng.uniform(-0.03, 0.03)
+    return level * weight * (1 + growth) ** (year - last) * noise
+
+
+def _round(value: float, decimals: int) -> float | int:
+    return round(value, decimals) if decimals else int(round(value))
+
+
+def synthetic_table(spec: CbsTable, catalogue: CbsCatalogue, capture: Path) -> FakeTable:
+    """A table in the exact response format of ``spec.api``, with illustrative values."""
+    profile = PROFILES[spec.table_id]
+    regions = _regions(catalogue, capture)
+    last = LAST_YEAR if spec.api == "v4" else LAST_YEAR - 1
+    years = range(FIRST_YEAR, last + 1)
+    rng = random.Random(f"ea-pipelines:{spec.table_id}")
+    decimals = {m: (1 if level < 100 else 0) for m, (level, _) in profile.items()}
+    if spec.api == "v4":
+        return _v4(spec, profile, regions, years, last, rng, decimals)
+    return _v3(spec, profile, regions, years, last, rng, decimals)
+
+
+def _v4(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
+    base = f"https://datasets.cbs.nl/odata/v1/CBS/{spec.table_id}"
+    ctx = f"{base}/$metadata#"
+    entities: dict[str, Any] = {
+        "Properties": {"@odata.context": ctx + "Properties", "Identifier": spec.table_id, "Title": spec.title,
+                       "Description": "SYNTHETIC test table for ea-pipelines: illustrative values.",
+                       "Language": "nl", "Modified": f"{last + 1}-03-14T02:00:00+01:00",
+                       "Frequency": spec.frequency, "Status": "Regulier", "DatasetType": "Numeric",
+                       "ObservationCount": 0, "License": "https://creativecommons.org/licenses/by/4.0/",
+                       "Source": "CBS."},
+        "Dimensions": {"@odata.context": ctx + "Dimensions", "value": [
+            {"@odata.type": "#Cbs.Ccb.Models.GeoDimension", "Identifier": "RegioS", "Title": "Regio's",
+             "Description": "", "MapYear": "", "ReleasePolicy": None, "Kind": "GeoDimension",
+             "ContainsGroups": True, "ContainsCodes": True, "CodesUrl": f"{base}/RegioSCodes",
+             "GroupsUrl": f"{base}/RegioSGroups"},
+            {"@odata.type": "#Cbs.Ccb.Models.TimeDimension", "Identifier": "Perioden", "Title": "Perioden",
+             "Description": "", "ReleasePolicy": True, "Kind": "TimeDimension", "ContainsGroups": False,
+             "ContainsCodes": True, "CodesUrl": f"{base}/PeriodenCodes", "GroupsUrl": None}]},
+        "MeasureCodes": {"@odata.context": ctx + "MeasureCodes", "value": [
+            {"Identifier": m, "Index": i, "Title": spec.measures.get(m) or TITLES.get(m, m), "Description": "",
+             "MeasureGroupId": None, "DataType": "Double" if decimals[m] else "Long",
+             "Unit": "x 1 000" if "x 1 000" in (spec.measures.get(m) or "") else "aantal",
+             "Decimals": decimals[m], "PresentationType": "Absolute"}
+            for i, m in enumerate(profile, start=1)]},
+        "RegioSCodes": {"@odata.context": ctx + "RegioSCodes", "value": [
+            {"Identifier": code, "Index": i, "Title": name, "Description": "", "DimensionGroupId": code[:2]}
+            for i, (code, (name, _)) in enumerate(regions.items(), start=1)]},
+        "PeriodenCodes": {"@odata.context": ctx + "PeriodenCodes", "value": [
+            {"Identifier": f"{y}JJ00", "Index": i, "Title": str(y) + (" *" if y >= last - 1 else ""),
+             "Description": "", "DimensionGroupId": "0", "Status": _status(y, last)}
+            for i, y in enumerate(years, start=1)]},
+    }
+    rows = []
+    for code, (_, weight) in regions.items():
+        for y in years:
+            for m, (level, growth) in profile.items():
+                rows.append({"Id": len(rows), "Measure": m, "ValueAttribute": "None",
+                             "Value": _round(_value(rng, level, growth, weight, y, last), decimals[m]),
+                             "StringValue": None, "RegioS": code, "Perioden": f"{y}JJ00"})
+    entities["Properties"]["ObservationCount"] = len(rows)
+    return FakeTable("v4", spec.table_id, entities, rows)
+
+
+def _pad(code: str, width: int) -> str:
+    return code.ljust(width)
+
+
+def _v3(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
+    meta = f"https://opendata.cbs.nl/ODataFeed/odata/{spec.table_id}/$metadata#Cbs.OData.WebAPI."
+    genders = {"T001038": ("Totaal mannen en vrouwen", 1.0), "3000": ("Mannen", 0.51), "4000": ("Vrouwen", 0.49)}
+    props: list[dict[str, Any]] = [
+        {"odata.type": "Cbs.OData.Dimension", "ID": 0, "Position": 0, "ParentID": None, "Type": "Dimension",
+         "Key": "Geslacht", "Title": "Geslacht", "Description": "", "Default": "None"},
+        {"odata.type": "Cbs.OData.GeoDimension", "ID": 1, "Position": 1, "ParentID": None,
+         "Type": "GeoDimension", "Key": "RegioS", "Title": "Regio's", "Description": "", "Default": "None",
+         "MapYear": 2023, "ReleasePolicy": False},
+        {"odata.type": "Cbs.OData.TimeDimension", "ID": 2, "Position": 2, "ParentID": None,
+         "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden", "Description": "", "Default": "None",
+         "ReleasePolicy": True},
+    ]
+    for i, m in enumerate(profile, start=3):
+        props.append({"odata.type": "Cbs.OData.Topic", "ID": i, "Position": i, "ParentID": None, "Type": "Topic",
+                      "Key": m, "Title": (spec.measures.get(m) or m).replace(" (x 1 000)", ""),
+                      "Description": "", "Datatype": "Double", "Unit": "x 1 000", "Decimals": decimals[m],
+                      "Default": "Impossible"})
+    entities: dict[str, Any] = {
+        "TableInfos": {"odata.metadata": meta + "TableInfos", "value": [{
+            "ID": 0, "Title": spec.title, "ShortTitle": spec.title[:60], "Identifier": spec.table_id,
+            "Summary": "SYNTHETIC test table for ea-pipelines: illustrative values.",
+            "Modified": f"{last + 2}-02-16T02:00:00", "MetaDataModified": f"{last + 2}-02-16T02:00:00",
+            "ReasonDelivery": "Actualisering", "ExplanatoryText": "", "OutputStatus": "Regulier",
+            "Source": "CBS.", "Language": "nl", "Catalog": "CBS", "Frequency": spec.frequency,
+            "Period": f"{years[0]}-{last}", "SummaryAndLinks": "", "ApiUrl": "", "FeedUrl": "",
+            "DefaultPresentation": "", "DefaultSelection": "", "GraphTypes": "Table", "RecordCount": 0,
+            "ColumnCount": len(props), "SearchPriority": "2"}]},
+        "DataProperties": {"odata.metadata": meta + "DataProperties", "value": props},
+        "Geslacht": {"odata.metadata": meta + "Geslacht", "value": [
+            {"Key": _pad(k, 8), "Title": t, "Description": None, "CategoryGroupID": None}
+            for k, (t, _) in genders.items()]},
+        "RegioS": {"odata.metadata": meta + "RegioS", "value": [
+            {"Key": _pad(code, 10), "Title": name, "Description": None, "CategoryGroupID": None}
+            for code, (name, _) in regions.items()]},
+        "Perioden": {"odata.metadata": meta + "Perioden", "value": [
+            {"Key": f"{y}JJ00", "Title": str(y) + (" *" if y == last else ""), "Description": None,
+             "Status": _status(y, last)} for y in years]},
+    }
+    rows = []
+    for g, (_, share) in genders.items():
+        for code, (_, weight) in regions.items():
+            for y in years:
+                row: dict[str, Any] = {"ID": len(rows), "Geslacht": _pad(g, 8), "RegioS": _pad(code, 10),
+                                       "Perioden": f"{y}JJ00"}
+                for m, (level, growth) in profile.items():
+                    row[m] = _round(_value(rng, level, growth, weight * share, y, last), decimals[m])
+                rows.append(row)
+    entities["TableInfos"]["value"][0]["RecordCount"] = len(rows)
+    return FakeTable("v3", spec.table_id, entities, rows)

@@ -1,0 +1,1 @@
+"""Loads that tie a source to the warehouse. No Dagster here: the assets call these functions."""

@@ -1,0 +1,88 @@
+"""Settings from ``EA_*`` environment variables, with defaults that run offline-capable on a laptop.
+
+Every setting is documented in the README. Nothing here holds a secret: a password belongs in the
+``EA_WAREHOUSE_URL`` variable of the environment that runs the pipeline, never in code, and
+:func:`redact_url` keeps it out of logs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+SOURCE_MODES = ("live", "replay", "auto")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue" / "cbs_tables.yaml"
+DEFAULT_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "cbs"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the pipeline cannot use."""
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a number") from exc
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one process."""
+
+    warehouse_url: str = "duckdb:///warehouse/ea.duckdb"
+    source_mode: str = "auto"
+    cbs_v4_url: str = "https://datasets.cbs.nl/odata/v1/CBS"
+    cbs_v3_url: str = "https://opendata.cbs.nl/ODataFeed/odata"
+    catalogue_path: Path = DEFAULT_CATALOGUE
+    snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR
+    landing_dir: Path = Path("data/landing")
+    http_timeout: float = 60.0
+    http_max_attempts: int = 5
+    http_backoff_cap: float = 60.0
+    retry_after_cap: float = 120.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+        mode = env.get("EA_SOURCE_MODE", defaults.source_mode).strip().lower()
+        if mode not in SOURCE_MODES:
+            raise SettingsError(f"EA_SOURCE_MODE={mode!r}: choose one of {', '.join(SOURCE_MODES)}")
+        attempts_raw = env.get("EA_HTTP_MAX_ATTEMPTS", str(defaults.http_max_attempts))
+        if not attempts_raw.isdigit() or int(attempts_raw) < 1:
+            raise SettingsError(f"EA_HTTP_MAX_ATTEMPTS={attempts_raw!r} must be a whole number >= 1")
+        url = env.get("EA_WAREHOUSE_URL") or defaults.warehouse_url
+        try:
+            make_url(url)
+        except Exception as exc:  # SQLAlchemy raises ArgumentError; never echo the URL (may hold a password)
+            raise SettingsError("EA_WAREHOUSE_URL is not a valid SQLAlchemy URL") from exc
+        return cls(
+            warehouse_url=url,
+            source_mode=mode,
+            cbs_v4_url=(env.get("EA_CBS_V4_URL") or defaults.cbs_v4_url).rstrip("/"),
+            cbs_v3_url=(env.get("EA_CBS_V3_URL") or defaults.cbs_v3_url).rstrip("/"),
+            catalogue_path=Path(env.get("EA_CBS_CATALOGUE") or defaults.catalogue_path),
+            snapshot_dir=Path(env.get("EA_SNAPSHOT_DIR") or defaults.snapshot_dir),
+            landing_dir=Path(env.get("EA_LANDING_DIR") or defaults.landing_dir),
+            http_timeout=_float(env, "EA_HTTP_TIMEOUT", defaults.http_timeout),
+            http_max_attempts=int(attempts_raw),
+            http_backoff_cap=_float(env, "EA_HTTP_BACKOFF_CAP", defaults.http_backoff_cap),
+            retry_after_cap=_float(env, "EA_HTTP_RETRY_AFTER_CAP", defaults.retry_after_cap),
+        )
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password masked, safe for logs and metadata."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,92 @@
+"""Connecting to the warehouse and moving DataFrames into it by each engine's fast path.
+
+DuckDB reads a registered DataFrame natively; PostgreSQL takes ``COPY ... FROM STDIN``. Neither path
+inserts row by row, and both run inside the caller's transaction, so a bulk load is part of an
+atomic publish.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from ea_pipelines.settings import redact_url
+from ea_pipelines.warehouse.ddl import statements
+
+_names = itertools.count()
+
+
+class WarehouseError(RuntimeError):
+    pass
+
+
+@dataclass
+class Warehouse:
+    url: str
+    _engine: Engine | None = field(default=None, init=False, repr=False)
+
+    @property
+    def dialect(self) -> str:
+        return make_url(self.url).get_backend_name()
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+    @property
+    def duckdb_path(self) -> Path | None:
+        u = make_url(self.url)
+        if u.get_backend_name() != "duckdb" or u.database in (None, "", ":memory:"):
+            return None
+        return Path(u.database)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self.dialect not in ("duckdb", "postgresql"):
+                raise WarehouseError(f"unsupported warehouse {self.display_url}: use duckdb:/// or postgresql+psycopg://")
+            path = self.duckdb_path
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        return self._engine
+
+    def ensure_schema(self) -> None:
+        with self.engine.begin() as conn:
+            for stmt in statements():
+                conn.execute(sa.text(stmt))
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
+    """Append ``frame`` to ``table`` (columns by name) inside the caller's transaction."""
+    if frame.empty:
+        return 0
+    cols = ", ".join(frame.columns)
+    backend = conn.dialect.name
+    driver = conn.connection.driver_connection
+    if backend == "duckdb":
+        name = f"_ea_bulk_{next(_names)}"
+        driver.register(name, frame)
+        try:
+            conn.execute(sa.text(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}"))
+        finally:
+            driver.unregister(name)
+    elif backend == "postgresql":
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, header=False)
+        with driver.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
+    else:
+        raise WarehouseError(f"no bulk path for {backend}")
+    return len(frame)

@@ -1,0 +1,51 @@
+"""``meta.load_log``: one row per load, written before the load starts and closed when it ends.
+
+A load killed half-way keeps status ``running`` forever: that row is the trace of the crash, while the
+published data is untouched because the publish transaction never committed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ea_pipelines.warehouse.db import Warehouse
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start(wh: Warehouse, *, load_id: str, batch_id: str, source: str, table_id: str) -> None:
+    with wh.engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO meta.load_log (load_id, batch_id, source, table_id, started_at, status) "
+                    "VALUES (:load_id, :batch_id, :source, :table_id, :now, 'running')"),
+            {"load_id": load_id, "batch_id": batch_id, "source": source, "table_id": table_id, "now": utcnow()},
+        )
+
+
+def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = None, rows: int | None = None,
+           content_hash: str | None = None, message: str | None = None) -> None:
+    conn.execute(
+        sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
+                "content_hash = :hash, finished_at = :now, message = :message WHERE load_id = :load_id"),
+        {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
+         "message": (message or "")[:2000] or None, "load_id": load_id},
+    )
+
+
+def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None) -> None:
+    with wh.engine.begin() as conn:
+        finish(conn, load_id=load_id, status="failed", mode=mode, message=message)
+
+
+def last_published_hash(conn: Connection, source: str, table_id: str) -> str | None:
+    """Content hash of the newest load that published data for this table."""
+    return conn.execute(
+        sa.text("SELECT content_hash FROM meta.load_log WHERE source = :source AND table_id = :table_id "
+                "AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
+        {"source": source, "table_id": table_id},
+    ).scalar()
