@@ -94,7 +94,7 @@ def _require(entry: dict[str, Any], key: str, where: str) -> Any:
 def _region(code: Any, where: str) -> str:
     code = str(code).strip()
     if not REGION_CODE.match(code):
-        raise CatalogueError(f"{where}: {code!r} is not a CBS region code (e.g. GM0141, CR12, PV23, NL01)")
+        raise CatalogueError(f"{where}: {code!r} is not a CBS region code (GMnnnn, CRnn, PVnn, LDnn or NLnn)")
     return code
 
 

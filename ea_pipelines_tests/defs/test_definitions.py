@@ -1,0 +1,95 @@
+"""The Dagster definitions load, and hold the assets, job, schedule and policies the issue promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.definitions import build_definitions
+from ea_pipelines.settings import DEFAULT_CATALOGUE, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def defs(tmp_path: Path) -> dg.Definitions:
+    return build_definitions(Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb",
+                                                "EA_SOURCE_MODE": "replay",
+                                                "EA_LANDING_DIR": str(tmp_path / "landing")}))
+
+
+def test_module_level_defs_load() -> None:
+    from ea_pipelines.definitions import defs as module_defs
+
+    assert module_defs.resolve_job_def("nightly_refresh") is not None
+
+
+def test_one_asset_per_catalogue_table(defs: dg.Definitions) -> None:
+    catalogue = load_cbs_catalogue(DEFAULT_CATALOGUE)
+    graph = defs.resolve_asset_graph()
+    keys = {k for k in graph.get_all_asset_keys()}
+    assert keys == {dg.AssetKey(["cbs", t.name]) for t in catalogue.tables}
+    for table in catalogue.tables:
+        node = graph.get(dg.AssetKey(["cbs", table.name]))
+        assert node.group_name == "cbs"
+        assert set(node.owners) == {"team:data-engineering"}
+        assert table.table_id in node.description and table.title in node.description
+        assert {"cbs", "odata"} <= set(node.kinds)
+
+
+def test_job_schedule_and_retry_policy(defs: dg.Definitions) -> None:
+    job = defs.resolve_job_def("nightly_refresh")
+    assert job.executor_def is dg.in_process_executor
+    assert {n.retry_policy.max_retries for n in job.graph.node_defs} == {2}
+    schedule = defs.resolve_schedule_def("nightly_refresh_0200")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "nightly_refresh"
+
+
+def test_instance_config_enables_run_retries() -> None:
+    config = yaml.safe_load((ROOT / "dagster_home" / "dagster.yaml").read_text())
+    assert config["run_retries"]["enabled"] is True
+    assert config["concurrency"]["runs"]["max_concurrent_runs"] == 1
+
+
+def test_nightly_refresh_runs_in_replay(defs: dg.Definitions, tmp_path: Path) -> None:
+    result = defs.resolve_job_def("nightly_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    mats = {e.asset_key.path[-1]: e.step_materialization_data.materialization.metadata
+            for e in result.get_asset_materialization_events()}
+    assert mats["bevolking"]["dagster/row_count"].value == 13_568
+    assert mats["bevolking"]["source_mode"].value == "replay"
+    assert mats["regionale_kerncijfers"]["synthetic_snapshot"].value is True
+    assert mats["bevolking"]["preview"].value.startswith("| table_id   | measure_code")
+    engine = sa.create_engine(f"duckdb:///{tmp_path}/ea.duckdb")
+    with engine.connect() as conn:
+        value = conn.execute(sa.text(
+            "SELECT value FROM staging.cbs_observation WHERE region_code = 'GM0141' AND period_code = '2024JJ00' "
+            "AND measure_code = 'M000352'")).scalar()
+    engine.dispose()
+    assert value == 74_317
+
+
+def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue.yaml"
+    raw = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
+    raw["tables"] = [raw["tables"][0]]
+    raw["tables"][0]["measures"]["M999999"] = "Bestaat niet"
+    catalogue.write_text(yaml.safe_dump(raw))
+    defs = build_definitions(Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb",
+                                                "EA_SOURCE_MODE": "replay", "EA_CBS_CATALOGUE": str(catalogue)}))
+    result = defs.resolve_job_def("nightly_refresh").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    events = result.all_events
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in events)
+    failure = next(e for e in events if e.event_type_value == "STEP_FAILURE")
+    assert "CbsMeasureMissing" in failure.event_specific_data.error.message + str(
+        failure.event_specific_data.user_failure_data)
