@@ -8,14 +8,26 @@ code, row count against the count the API announced, duplicate keys.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.errors import CbsError, CbsIncompleteLoad, CbsMeasureMissing, CbsTableDiscontinued
-from ea_pipelines.cbs.readers import GEO, TIME, Code, Dimension, ObservationPage, Reader, TableProperties
+from ea_pipelines.cbs.readers import (
+    GEO,
+    TIME,
+    Code,
+    Dimension,
+    ObservationPage,
+    Reader,
+    TableProperties,
+    dimension_roles,
+)
 from ea_pipelines.cbs.transport import Fetched
+
+log = logging.getLogger(__name__)
 
 OBSERVATION_COLUMNS = ["table_id", "measure_code", "region_code", "period_code", "other_dimensions",
                        "value", "value_attribute", "period_status"]
@@ -68,17 +80,19 @@ def build_filter(spec: CbsTable, dims: list[Dimension], codes: dict[str, list[Co
         parts.append(_any_of(dim, _keys_for(spec, dim, codes[dim], wanted)))
     if measure_filter:
         parts.append(_any_of("Measure", measure_filter))
-    geo = next((d.id for d in dims if d.kind == GEO), None)
+    geo, time, _ = dimension_roles(dims)
     if geo:
         sel = spec.regions
         region_parts = [f"startswith({geo},{_quote(p)})" for p in sel.prefixes]
         if sel.codes:
             present = {c.code for c in codes[geo]}
             known = [c for c in sel.codes if c in present]
+            if len(known) < len(sel.codes):
+                log.warning("%s: regions not in this table, skipped: %s", spec.table_id,
+                            ", ".join(c for c in sel.codes if c not in present))
             region_parts += [f"{geo} eq {_quote(k)}" for k in _keys_for(spec, geo, codes[geo], tuple(known))]
         if region_parts:
             parts.append(region_parts[0] if len(region_parts) == 1 else "(" + " or ".join(region_parts) + ")")
-    time = next((d.id for d in dims if d.kind == TIME), None)
     if time and spec.period_from:
         parts.append(f"{time} ge {_quote(spec.period_from)}")
     return " and ".join(parts)
@@ -120,14 +134,13 @@ def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
                                 f"but {received} arrived; refusing a partial load")
     obs = _frame(pages)
     obs.insert(0, "table_id", spec.table_id)
-    time = next((d.id for d in dims if d.kind == TIME), None)
+    geo, time, _ = dimension_roles(dims)
     status = {c.code: (c.status or "").strip().lower() or None for c in codes.get(time, [])}
     obs["period_status"] = obs["period_code"].map(status) if time else None
     dupes = obs.duplicated(KEY_COLUMNS, keep=False)
     if dupes.any():
         first = obs.loc[dupes, KEY_COLUMNS].iloc[0].to_dict()
         raise CbsError(f"{spec.table_id}: {int(dupes.sum())} observations share a key, e.g. {first}")
-    geo = next((d.id for d in dims if d.kind == GEO), None)
     present_regions = set(obs["region_code"].dropna())
     regions = pd.DataFrame(
         [(spec.table_id, c.code, c.title.strip()) for c in codes.get(geo, []) if c.code in present_regions],

@@ -68,6 +68,13 @@ class ObservationPage:
     source_rows: int  # rows as the API counts them (v3 rows are wide)
 
 
+def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list[str]]:
+    """(geo dimension id, time dimension id, other dimension ids) of a table."""
+    geo = next((d.id for d in dims if d.kind == GEO), None)
+    time = next((d.id for d in dims if d.kind == TIME), None)
+    return geo, time, [d.id for d in dims if d.kind == OTHER]
+
+
 def _other_json(row: dict[str, Any], dims: list[str]) -> str:
     return json.dumps({d: str(row[d]).strip() for d in dims}, sort_keys=True) if dims else "{}"
 
@@ -110,9 +117,7 @@ class V4Reader:
         return self.t.get("Observations/$count", {"$filter": odata_filter}, expect="count").payload
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
-        geo = next((d.id for d in dims if d.kind == GEO), None)
-        time = next((d.id for d in dims if d.kind == TIME), None)
-        others = [d.id for d in dims if d.kind == OTHER]
+        geo, time, others = dimension_roles(dims)
         path, params = "Observations", {"$filter": odata_filter}
         while True:
             payload = self.t.get(path, params).payload
@@ -175,9 +180,7 @@ class V3Reader:
         return self.t.get("TypedDataSet/$count", {"$filter": odata_filter}, expect="count").payload
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
-        geo = next((d.id for d in dims if d.kind == GEO), None)
-        time = next((d.id for d in dims if d.kind == TIME), None)
-        others = [d.id for d in dims if d.kind == OTHER]
+        geo, time, others = dimension_roles(dims)
         wanted = [m.code for m in self.measures() if m.code in measures]
         path, params = "TypedDataSet", {"$filter": odata_filter}
         while True:
