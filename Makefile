@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev lint snapshots clean
+.PHONY: run test dev lint snapshots templates clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,7 +18,7 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m ea_pipelines.cli run
+	$(PY) -m ea_pipelines.cli run --with-examples
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -32,6 +32,10 @@ lint: $(STAMP)
 # Rebuild the bundled replay snapshots (real capture copied as-is, the rest synthetic).
 snapshots: $(STAMP)
 	$(PY) -m ea_pipelines.devtools.build_snapshots --capture-dir ../shared/data/cbs_v4
+
+# Templates for partners (xlsx + csv + Dutch explanation per delivery type) in templates/.
+templates: $(STAMP)
+	$(PY) -m ea_pipelines.cli templates --out templates
 
 clean:
 	rm -rf $(VENV) warehouse data/landing

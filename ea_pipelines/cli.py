@@ -8,42 +8,80 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
+from ea_pipelines.deliveries.inbox import sha256_file
 from ea_pipelines.settings import Settings, SettingsError
 from ea_pipelines.warehouse.db import Warehouse
-from ea_pipelines.warehouse.ddl import TABLES
+from ea_pipelines.warehouse.ddl import TABLES, delivery_tables
 
 
-def summary(wh: Warehouse, batch_id: str | None) -> str:
+def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
     """What the warehouse holds now, and how this run's loads went."""
-    lines = []
+    deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)
+    tables = [*TABLES, *(t for d in deliveries.types for t in delivery_tables(d))]
     where = wh.duckdb_path.resolve() if wh.duckdb_path else wh.display_url
-    lines.append(f"Warehouse: {where}")
+    lines = [f"Warehouse: {where}", "Tables:"]
     with wh.engine.connect() as conn:
-        lines.append("Tables:")
-        for table in TABLES:
+        for table in tables:
             n = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
-            lines.append(f"  {table:<28} {n:>9,} rows")
+            lines.append(f"  {table:<36} {n:>9,} rows")
         if batch_id:
+            started = conn.execute(sa.text("SELECT min(started_at) FROM meta.load_log WHERE batch_id = :b"),
+                                   {"b": batch_id}).scalar()
             loads = conn.execute(sa.text(
                 "SELECT table_id, status, mode, rows, message FROM meta.load_log "
                 "WHERE batch_id = :b ORDER BY started_at"), {"b": batch_id}).fetchall()
+            files = conn.execute(sa.text(
+                "SELECT delivery_type, file_name, status, rows FROM meta.delivery_log "
+                "WHERE received_at >= :t ORDER BY received_at"), {"t": started}).fetchall() if started else []
             lines.append(f"This run ({batch_id}):")
             for table_id, status, mode, rows, message in loads:
                 synthetic = " SYNTHETIC" if message and "SYNTHETIC" in message else ""
                 lines.append(f"  cbs {table_id:<10} {status:<10} source mode {mode or '-':<8} "
                              f"{rows or 0:>7,} rows{synthetic}")
+            for dtype, name, status, rows in files:
+                lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows")
+            if not files:
+                lines.append(f"  no partner files were waiting in {settings.inbox_dir}")
     return "\n".join(lines)
 
 
-def run(settings: Settings) -> int:
+EXAMPLES_DIR = Path(__file__).resolve().parent / "deliveries" / "examples"
+
+
+def seed_examples(settings: Settings, wh: Warehouse) -> list[Path]:
+    """Copy the bundled example deliveries into the inbox, unless the warehouse already has them."""
+    seeded = []
+    with wh.engine.connect() as conn:
+        known = {r[0] for r in conn.execute(sa.text("SELECT sha256 FROM meta.delivery_log "
+                                                     "WHERE status IN ('accepted', 'duplicate')"))}
+    for example in sorted(EXAMPLES_DIR.glob("*/*.*")):
+        target = settings.inbox_dir / example.parent.name / example.name
+        if sha256_file(example) in known or target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(example, target)
+        seeded.append(target)
+    return seeded
+
+
+def run(settings: Settings, with_examples: bool) -> int:
     from dagster import DagsterInstance
 
     from ea_pipelines.definitions import build_definitions
 
+    if with_examples:
+        wh = Warehouse(settings.warehouse_url)
+        wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
+        for path in seed_examples(settings, wh):
+            print(f"example delivery placed in the inbox: {path}")
+        wh.dispose()
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly_refresh")
     with DagsterInstance.get() as instance:
@@ -52,7 +90,7 @@ def run(settings: Settings) -> int:
     print()
     print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id}, "
           f"EA_SOURCE_MODE={settings.source_mode})")
-    print(summary(wh, result.run_id))
+    print(summary(wh, settings, result.run_id))
     wh.dispose()
     return 0 if result.success else 1
 
@@ -60,8 +98,12 @@ def run(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ea-pipelines", description="ea-pipelines command line")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the nightly refresh once and print what was loaded")
+    run_p = sub.add_parser("run", help="run the nightly refresh once and print what was loaded")
+    run_p.add_argument("--with-examples", action="store_true",
+                       help="first place the bundled example deliveries in the inbox (once per warehouse)")
     sub.add_parser("summary", help="print what the warehouse holds")
+    tpl = sub.add_parser("templates", help="write an xlsx and a csv template per delivery type")
+    tpl.add_argument("--out", type=Path, default=Path("templates"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -70,10 +112,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ea-pipelines: {exc}", file=sys.stderr)
         return 2
     if args.command == "run":
-        return run(settings)
+        return run(settings, args.with_examples)
+    if args.command == "templates":
+        from ea_pipelines.deliveries.templates import write_templates
+
+        for path in write_templates(load_delivery_catalogue(settings.delivery_catalogue_path), args.out,
+                                    max_mb=settings.delivery_max_bytes // 2**20):
+            print(path)
+        return 0
     wh = Warehouse(settings.warehouse_url)
-    wh.ensure_schema()
-    print(summary(wh, None))
+    wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
+    print(summary(wh, settings, None))
     return 0
 
 

@@ -17,6 +17,7 @@ SOURCE_MODES = ("live", "replay", "auto")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue" / "cbs_tables.yaml"
+DEFAULT_DELIVERY_CATALOGUE = PACKAGE_DIR / "catalogue" / "deliveries.yaml"
 DEFAULT_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "cbs"
 
 
@@ -52,6 +53,13 @@ class Settings:
     http_max_attempts: int = 5
     http_backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
+    delivery_catalogue_path: Path = DEFAULT_DELIVERY_CATALOGUE
+    inbox_dir: Path = Path("data/inbox")
+    archive_dir: Path = Path("data/archive")
+    quarantine_dir: Path = Path("data/quarantine")
+    delivery_max_bytes: int = 20 * 1024 * 1024
+    delivery_max_unzipped_bytes: int = 200 * 1024 * 1024
+    inbox_settle_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -80,6 +88,14 @@ class Settings:
             http_max_attempts=int(attempts_raw),
             http_backoff_cap=_float(env, "EA_HTTP_BACKOFF_CAP", defaults.http_backoff_cap),
             retry_after_cap=_float(env, "EA_HTTP_RETRY_AFTER_CAP", defaults.retry_after_cap),
+            delivery_catalogue_path=Path(env.get("EA_DELIVERY_CATALOGUE") or defaults.delivery_catalogue_path),
+            inbox_dir=Path(env.get("EA_INBOX_DIR") or defaults.inbox_dir),
+            archive_dir=Path(env.get("EA_ARCHIVE_DIR") or defaults.archive_dir),
+            quarantine_dir=Path(env.get("EA_QUARANTINE_DIR") or defaults.quarantine_dir),
+            delivery_max_bytes=int(_float(env, "EA_DELIVERY_MAX_MB", defaults.delivery_max_bytes / 2**20) * 2**20),
+            delivery_max_unzipped_bytes=int(
+                _float(env, "EA_DELIVERY_MAX_UNZIPPED_MB", defaults.delivery_max_unzipped_bytes / 2**20) * 2**20),
+            inbox_settle_seconds=_float(env, "EA_INBOX_SETTLE_SECONDS", defaults.inbox_settle_seconds),
         )
 
 

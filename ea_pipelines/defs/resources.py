@@ -6,9 +6,14 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
+from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, load_delivery_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
-from ea_pipelines.settings import Settings
+from ea_pipelines.deliveries.inbox import Folders
+from ea_pipelines.deliveries.reading import Limits
+from ea_pipelines.reference.regions import RegionIndex
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, Settings
 from ea_pipelines.warehouse.db import Warehouse
 
 
@@ -16,11 +21,16 @@ class WarehouseResource(dg.ConfigurableResource):
     """The warehouse behind a SQLAlchemy URL; its schema is created on first use in a run."""
 
     url: str
+    delivery_catalogue: str = str(DEFAULT_DELIVERY_CATALOGUE)
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
+    def _open(self) -> Warehouse:
+        wh = Warehouse(self.url)
+        wh.ensure_schema(load_delivery_catalogue(Path(self.delivery_catalogue)))
+        return wh
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._warehouse = Warehouse(self.url)
-        self._warehouse.ensure_schema()
+        self._warehouse = self._open()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._warehouse is not None:
@@ -29,8 +39,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def warehouse(self) -> Warehouse:
         if self._warehouse is None:  # used outside a run (tests, scripts)
-            self._warehouse = Warehouse(self.url)
-            self._warehouse.ensure_schema()
+            self._warehouse = self._open()
         return self._warehouse
 
 
@@ -56,11 +65,44 @@ class CbsSourceResource(dg.ConfigurableResource):
         )
 
 
+class DeliveriesResource(dg.ConfigurableResource):
+    """Where partner files arrive and go, and the limits that protect the parser."""
+
+    catalogue: str
+    inbox_dir: str
+    archive_dir: str
+    quarantine_dir: str
+    max_bytes: int
+    max_unzipped_bytes: int
+    settle_seconds: float
+    #: municipality codes that win when a bare name fits several (the programme's own peer group)
+    preferred_regions: list[str] = []
+
+    def load_catalogue(self) -> DeliveryCatalogue:
+        return load_delivery_catalogue(Path(self.catalogue))
+
+    def folders(self) -> Folders:
+        return Folders(Path(self.inbox_dir), Path(self.archive_dir), Path(self.quarantine_dir))
+
+    def limits(self) -> Limits:
+        return Limits(self.max_bytes, self.max_unzipped_bytes)
+
+    def regions(self) -> RegionIndex:
+        return RegionIndex.from_code_list(preferred=frozenset(self.preferred_regions))
+
+
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     # A URL from the environment is passed as EnvVar so that Dagster never shows its value (a password).
     url = dg.EnvVar("EA_WAREHOUSE_URL") if os.environ.get("EA_WAREHOUSE_URL") else settings.warehouse_url
+    programme = load_cbs_catalogue(settings.catalogue_path).programme
     return {
-        "warehouse": WarehouseResource(url=url),
+        "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path)),
+        "deliveries": DeliveriesResource(
+            catalogue=str(settings.delivery_catalogue_path), inbox_dir=str(settings.inbox_dir),
+            archive_dir=str(settings.archive_dir), quarantine_dir=str(settings.quarantine_dir),
+            max_bytes=settings.delivery_max_bytes, max_unzipped_bytes=settings.delivery_max_unzipped_bytes,
+            settle_seconds=settings.inbox_settle_seconds, preferred_regions=list(programme.region_codes),
+        ),
         "cbs": CbsSourceResource(
             mode=settings.source_mode, v4_url=settings.cbs_v4_url, v3_url=settings.cbs_v3_url,
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from ea_pipelines.catalogue.deliveries import DeliveryCatalogue
 from ea_pipelines.settings import redact_url
 from ea_pipelines.warehouse.ddl import statements
 
@@ -57,9 +58,9 @@ class Warehouse:
             self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         return self._engine
 
-    def ensure_schema(self) -> None:
+    def ensure_schema(self, deliveries: DeliveryCatalogue | None = None) -> None:
         with self.engine.begin() as conn:
-            for stmt in statements():
+            for stmt in statements(deliveries):
                 conn.execute(sa.text(stmt))
 
     def dispose(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ea_pipelines.catalogue.deliveries import SQL_TYPES, DeliveryCatalogue, DeliveryType
+
 SCHEMAS = ("raw", "staging", "marts", "meta")
 
 TABLES: dict[str, str] = {
@@ -57,11 +59,40 @@ TABLES: dict[str, str] = {
         status TEXT NOT NULL,
         message TEXT
     """,
+    "meta.delivery_log": """
+        load_id TEXT NOT NULL,
+        delivery_type TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        status TEXT NOT NULL,
+        rows BIGINT,
+        reason TEXT,
+        stored_path TEXT
+    """,
 }
 
+#: columns every delivery table carries besides the catalogue's own
+DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",
+                      "source_row": "BIGINT NOT NULL"}
+DELIVERY_STAGING_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "source_row": "BIGINT NOT NULL"}
 
-def statements() -> list[str]:
-    """Idempotent DDL: safe to run before every load."""
+
+def delivery_tables(dtype: DeliveryType) -> dict[str, dict[str, str]]:
+    """``raw.<type>`` (every accepted file, kept) and ``staging.<type>`` (current figures)."""
+    cols = {c.name: SQL_TYPES[c.type] for c in dtype.columns}
+    return {f"raw.{dtype.name}": {**cols, **DELIVERY_RAW_EXTRA},
+            f"staging.{dtype.name}": {**cols, **DELIVERY_STAGING_EXTRA}}
+
+
+def statements(deliveries: DeliveryCatalogue | None = None) -> list[str]:
+    """Idempotent DDL: safe to run before every load. Columns added to a delivery type are added too."""
     out = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in SCHEMAS]
     out += [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
+    for dtype in deliveries.types if deliveries else ():
+        for table, cols in delivery_tables(dtype).items():
+            out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})")
+            out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {c} {t.replace(' NOT NULL', '')}"
+                    for c, t in cols.items()]
     return out

@@ -1,0 +1,105 @@
+"""One Dagster asset per partner delivery type, and the sensor that watches the inbox."""
+
+import dagster as dg
+import pandas as pd
+
+from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, DeliveryType
+from ea_pipelines.defs.resources import DeliveriesResource, WarehouseResource
+from ea_pipelines.deliveries.inbox import pending, sha256_file
+from ea_pipelines.deliveries.reading import is_bare_name
+from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file
+
+GROUP = "deliveries"
+
+
+class DeliveryFiles(dg.Config):
+    """Files to process, by name in the type's inbox folder; empty means every file waiting there."""
+
+    files: list[str] = []
+
+
+def asset_key(dtype: DeliveryType) -> dg.AssetKey:
+    return dg.AssetKey([GROUP, dtype.name])
+
+
+def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, object]:
+    table = pd.DataFrame([{"file": o.file_name, "status": o.status, "rows": o.rows,
+                           "stored at": str(o.stored_path or "-")} for o in outcomes])
+    meta: dict[str, object] = {
+        "dagster/row_count": staged_rows,
+        "files_accepted": sum(o.status == "accepted" for o in outcomes),
+        "files_rejected": sum(o.status == "rejected" for o in outcomes),
+        "files_duplicate": sum(o.status == "duplicate" for o in outcomes),
+        "files": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no files waiting"),
+    }
+    previews = [o.preview for o in outcomes if o.preview is not None]
+    if previews:
+        meta["preview"] = dg.MetadataValue.md(previews[-1].to_markdown(index=False))
+    rejections = [o.reason for o in outcomes if o.reason]
+    if rejections:
+        meta["rejections"] = dg.MetadataValue.md("\n\n".join(f"```\n{r}```" for r in rejections))
+    return meta
+
+
+def build_delivery_asset(dtype: DeliveryType) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=asset_key(dtype),
+        group_name=GROUP,
+        description=f"{dtype.title} — delivered by {dtype.supplier}.\n\n{dtype.description}",
+        kinds={"csv", "xlsx"},
+        owners=list(dtype.owners),
+        metadata={"staging_table": f"staging.{dtype.name}", "raw_table": f"raw.{dtype.name}",
+                  "key": ", ".join(dtype.key), "replaces_by": ", ".join(dtype.replace_by)},
+    )
+    def _asset(context: dg.AssetExecutionContext, config: DeliveryFiles, warehouse: WarehouseResource,
+               deliveries: DeliveriesResource) -> dg.MaterializeResult:
+        folders = deliveries.folders()
+        inbox = folders.inbox_for(dtype.name)
+        names = config.files or [p.name for p in pending(inbox)]
+        wh, regions, limits = warehouse.warehouse, deliveries.regions(), deliveries.limits()
+        outcomes = []
+        for name in names:
+            if is_bare_name(name) and not (inbox / name).is_file():
+                context.log.info(f"{name}: no longer in {inbox} (processed by an earlier run)")
+                continue
+            outcome = process_file(dtype, name, folders, wh, regions, limits=limits)
+            if outcome.status == "rejected":
+                context.log.warning(f"{name} rejected; reason beside it in quarantine:\n{outcome.reason}")
+            outcomes.append(outcome)
+        with wh.engine.connect() as conn:
+            staged = conn.exec_driver_sql(f"SELECT count(*) FROM staging.{dtype.name}").scalar()
+        return dg.MaterializeResult(metadata=_metadata(outcomes, staged))
+
+    return _asset
+
+
+def build_delivery_assets(catalogue: DeliveryCatalogue) -> list[dg.AssetsDefinition]:
+    return [build_delivery_asset(t) for t in catalogue.types]
+
+
+process_deliveries = dg.define_asset_job(
+    "process_deliveries",
+    selection=dg.AssetSelection.groups(GROUP),
+    executor_def=dg.in_process_executor,
+    description="Process partner files waiting in the inbox.",
+)
+
+
+def build_inbox_sensor(catalogue: DeliveryCatalogue) -> dg.SensorDefinition:
+    @dg.sensor(job=process_deliveries, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Starts a run for each new file in the inbox, keyed by its content hash.")
+    def inbox_sensor(context: dg.SensorEvaluationContext, deliveries: DeliveriesResource):
+        folders = deliveries.folders()
+        for dtype in catalogue.types:
+            for path in pending(folders.inbox_for(dtype.name), deliveries.settle_seconds):
+                sha = sha256_file(path)
+                # The run key is the content: a renamed copy of a file already run is not run again.
+                yield dg.RunRequest(
+                    run_key=f"{dtype.name}:{sha}",
+                    asset_selection=[asset_key(dtype)],
+                    run_config=dg.RunConfig(ops={asset_key(dtype).to_python_identifier():
+                                                 DeliveryFiles(files=[path.name])}),
+                    tags={"ea/delivery_type": dtype.name, "ea/file": path.name, "ea/sha256": sha[:16]},
+                )
+
+    return inbox_sensor

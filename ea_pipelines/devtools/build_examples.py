@@ -1,0 +1,92 @@
+"""Build the bundled example deliveries (``ea_pipelines/deliveries/examples/<type>/``).
+
+ILLUSTRATIVE values, not real figures; every file says so in a title row above the header. The files
+also show the variety the parser accepts: csv with ';' and Windows-1252, csv with ',' and a BOM,
+decimal commas, xlsx with a title row, municipality names as well as codes.
+
+    python -m ea_pipelines.devtools.build_examples
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+
+OUT = Path(__file__).resolve().parents[1] / "deliveries" / "examples"
+TITLE = "VOORBEELD - illustratieve waarden, geen echte cijfers (ea-pipelines)"
+TWENTE = ["GM0141", "Borne", "Enschede", "Hengelo", "GM0189"]
+
+
+def _csv(path: Path, rows: list[list[object]], sep: str, encoding: str, bom: bool = False,
+         title: str = TITLE) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
+    writer.writerow([title])
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode(encoding))
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "gegevens"
+    ws.append([TITLE])
+    for row in rows:
+        ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def build() -> None:
+    vouchers = [["Periode", "Gemeente", "Aantal scholingscheques"]]
+    for i, year in enumerate(range(2021, 2026)):
+        for j, gm in enumerate(TWENTE):
+            count = (60 + 14 * i) * (1 + j % 3) * (8 if gm == "Enschede" else 1)
+            vouchers.append([str(year), gm, f"{count:,}".replace(",", ".")])  # Dutch thousands dot: 1.120
+    _csv(OUT / "twents_fonds_vouchers" / "voorbeeld_scholingscheques.csv", vouchers, ";", "cp1252",
+         title="VOORBEELD – illustratieve waarden, één regel per gemeente en jaar (geen echte cijfers)")
+
+    labels = [["peildatum", "gemeente", "aantal_bedrijven_met_label"]]
+    for k, day in enumerate([dt.date(2023, 12, 31), dt.date(2024, 12, 31), dt.date(2025, 6, 30)]):
+        labels += [[day, "Almelo", 31 + 6 * k], [day, "Enschede", 64 + 9 * k]]
+    _xlsx(OUT / "ikbindr_labels" / "voorbeeld_ikbindr.xlsx", labels)
+
+    mkb = [["editie", "gemeente", "positie", "aantal_gemeenten", "score_tevredenheid", "score_imago",
+            "score_communicatie_en_beleid", "score_prijs_kwaliteit_lasten", "tevredenheid_dienstverlening"]]
+    for edition, rank, base in [(2020, 112, 5.9), (2022, 86, 6.1), (2024, 57, 6.3)]:
+        scores = [f"{base + d:.1f}".replace(".", ",") for d in (0.1, -0.2, -0.3, 0.0, 0.3)]
+        mkb.append([edition, "GM0141", rank, 300, *scores])
+    _csv(OUT / "mkb_ranking" / "voorbeeld_mkb_ranking.csv", mkb, ";", "utf-8")
+
+    uwv = [["kwartaal", "gebied", "spanningsindicator", "vacatures", "kortdurende_ww"]]
+    for year in range(2019, 2026):
+        for q in range(1, 5):
+            if (year, q) > (2025, 2):
+                break
+            t = (year - 2019) * 4 + q
+            tension = 0.9 + 0.05 * t if year != 2020 else 0.7
+            uwv.append([f"{year}-K{q}", "Twente", round(tension, 2), int(4200 + 40 * t), int(4200 + 40 * t / tension)])
+            uwv.append([f"{year}-K{q}", "Nederland", round(tension * 1.1, 2), None, None])
+    _xlsx(OUT / "uwv_spanningsindicator" / "voorbeeld_spanningsindicator.xlsx", uwv)
+
+    kp = [["Indicator", "Regio", "Periode", "Waarde", "Eenheid", "Bron"]]
+    note = "Voorbeeld, illustratief"
+    for year, rating in zip(range(2021, 2026), [7.0, 7.1, 6.9, 7.2, 7.3], strict=True):
+        kp.append(["groenblauw_waardering", "GM0141", year, rating, "cijfer", f"{note}: inwonerspanel"])
+    kp += [["llo_ondernemers", "GM0141", 2023, 48, "aantal", f"{note}: LLO-enquete"],
+           ["llo_ondernemers", "GM0141", 2025, 61, "aantal", f"{note}: LLO-enquete"]]
+    for year, pct, ha in [(2022, 38.5, 6.2), (2023, 41.0, 5.1), (2024, 44.5, 4.4), (2025, 47.0, 3.8)]:
+        kp += [["bedrijventerrein_actieve_vereniging", "Almelo", year, pct, "procent", note],
+               ["grond_lokaal_mkb", "Almelo", year, ha, "hectare", note]]
+    _csv(OUT / "kennispunt_twente" / "voorbeeld_kennispunt.csv", kp, ",", "utf-8", bom=True)
+
+
+if __name__ == "__main__":
+    build()
+    for p in sorted(OUT.rglob("*.*")):
+        print(p.relative_to(OUT))

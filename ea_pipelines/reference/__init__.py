@@ -1,0 +1,1 @@
+"""Reference data shared by sources: CBS region codes and names."""
