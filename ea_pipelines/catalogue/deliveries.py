@@ -129,7 +129,8 @@ def _column(raw: dict[str, Any], where: str) -> Column:
         description=str(raw.get("description", "")), example=str(raw.get("example", "")),
         required=bool(raw.get("required", True)), kinds=kinds,
         min=_num(raw.get("min"), where), max=_num(raw.get("max"), where),
-        allowed=tuple(str(a) for a in raw.get("allowed") or ()), aliases=tuple(str(a) for a in raw.get("aliases") or ()),
+        allowed=tuple(str(a) for a in raw.get("allowed") or ()),
+        aliases=tuple(str(a) for a in raw.get("aliases") or ()),
     )
 
 

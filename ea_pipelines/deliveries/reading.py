@@ -46,15 +46,15 @@ def check_file_name(name: str) -> None:
                                 f"aan met alleen een bestandsnaam.")])
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB"
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB".replace(".0 MB", " MB").replace(".", ",") if n >= 2**20 else f"{n / 1024:.0f} kB"
 
 
 def check_size(size: int, limits: Limits) -> None:
     """Refuse a file over the size limit before reading it."""
     if size > limits.max_bytes:
-        raise Rejected([Problem(f"Het bestand is {size / 1024 / 1024:.1f} MB; de grens is "
-                                f"{_mb(limits.max_bytes)}. Lever kleinere bestanden aan.")])
+        raise Rejected([Problem(f"Het bestand is {_size(size)}; de grens is {_size(limits.max_bytes)}. "
+                                f"Lever kleinere bestanden aan.")])
 
 
 def read_grids(name: str, data: bytes, limits: Limits) -> list[Grid]:
@@ -82,8 +82,8 @@ def _read_xlsx(data: bytes, limits: Limits) -> Grid:
     except zipfile.BadZipFile as exc:
         raise Rejected([Problem(f"Het Excel-bestand is beschadigd ({exc}).")]) from exc
     if expanded > limits.max_unzipped_bytes:
-        raise Rejected([Problem(f"Het Excel-bestand pakt uit tot {expanded / 1024 / 1024:.0f} MB; de grens is "
-                                f"{_mb(limits.max_unzipped_bytes)}. Dit bestand wordt niet geopend.")])
+        raise Rejected([Problem(f"Het Excel-bestand pakt uit tot {_size(expanded)}; de grens is "
+                                f"{_size(limits.max_unzipped_bytes)}. Dit bestand wordt niet geopend.")])
     import openpyxl  # heavy import, only where xlsx is read
 
     try:

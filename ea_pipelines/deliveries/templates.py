@@ -39,7 +39,7 @@ def explanation(dtype: DeliveryType, max_mb: int = 20) -> list[str]:
         "- Eén regel per " + " en ".join(dtype.column(k).header for k in dtype.key) + "; geen dubbele regels.",
         "- Laat de kopregel staan. Een titelregel erboven mag; lege regels onderaan ook.",
         "- Getallen met een decimale komma (6,4) of punt (6.4); duizendtallen mogen met een punt (1.250).",
-        "- Gemeente: de CBS-gemeentecode (GM0141) of de naam.",
+        "- Gemeente: de CBS-gemeentecode (GMnnnn) of de naam van de gemeente.",
         "- Periodes: jaar 2024, kwartaal 2024-K3, maand 2024-07. Toekomstige periodes worden geweigerd.",
         "- Formules worden niet uitgerekend: alleen de getoonde waarde telt.",
         "- Een gecorrigeerde levering voor dezelfde " + " en ".join(dtype.column(k).header for k in dtype.replace_by)

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import openpyxl
 
+from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.reference.regions import RegionIndex
+from ea_pipelines.settings import DEFAULT_CATALOGUE
+
 OUT = Path(__file__).resolve().parents[1] / "deliveries" / "examples"
 TITLE = "VOORBEELD - illustratieve waarden, geen echte cijfers (ea-pipelines)"
-TWENTE = ["GM0141", "Borne", "Enschede", "Hengelo", "GM0189"]
 
 
 def _csv(path: Path, rows: list[list[object]], sep: str, encoding: str, bom: bool = False,
@@ -43,24 +46,31 @@ def _xlsx(path: Path, rows: list[list[object]]) -> None:
 
 
 def build() -> None:
+    """Examples for the programme's own municipality and its peers, as configured in the catalogue."""
+    prog = load_cbs_catalogue(DEFAULT_CATALOGUE).programme
+    names = RegionIndex.from_code_list().names
+    home, home_name = prog.municipality_code, prog.municipality_name
+    peers = [c for c in prog.peer_municipalities if c != home][:4]
+    # codes and names mixed, as partners do; a larger peer shows the Dutch thousands dot
+    mixed = [home, names[peers[0]], names[peers[1]], names[peers[2]].split(" (")[0], peers[3]]
     vouchers = [["Periode", "Gemeente", "Aantal scholingscheques"]]
     for i, year in enumerate(range(2021, 2026)):
-        for j, gm in enumerate(TWENTE):
-            count = (60 + 14 * i) * (1 + j % 3) * (8 if gm == "Enschede" else 1)
+        for j, gm in enumerate(mixed):
+            count = (60 + 14 * i) * (1 + j % 3) * (8 if j == 2 else 1)
             vouchers.append([str(year), gm, f"{count:,}".replace(",", ".")])  # Dutch thousands dot: 1.120
     _csv(OUT / "twents_fonds_vouchers" / "voorbeeld_scholingscheques.csv", vouchers, ";", "cp1252",
          title="VOORBEELD – illustratieve waarden, één regel per gemeente en jaar (geen echte cijfers)")
 
     labels = [["peildatum", "gemeente", "aantal_bedrijven_met_label"]]
     for k, day in enumerate([dt.date(2023, 12, 31), dt.date(2024, 12, 31), dt.date(2025, 6, 30)]):
-        labels += [[day, "Almelo", 31 + 6 * k], [day, "Enschede", 64 + 9 * k]]
+        labels += [[day, home_name, 31 + 6 * k], [day, names[peers[1]], 64 + 9 * k]]
     _xlsx(OUT / "ikbindr_labels" / "voorbeeld_ikbindr.xlsx", labels)
 
     mkb = [["editie", "gemeente", "positie", "aantal_gemeenten", "score_tevredenheid", "score_imago",
             "score_communicatie_en_beleid", "score_prijs_kwaliteit_lasten", "tevredenheid_dienstverlening"]]
     for edition, rank, base in [(2020, 112, 5.9), (2022, 86, 6.1), (2024, 57, 6.3)]:
         scores = [f"{base + d:.1f}".replace(".", ",") for d in (0.1, -0.2, -0.3, 0.0, 0.3)]
-        mkb.append([edition, "GM0141", rank, 300, *scores])
+        mkb.append([edition, home, rank, 300, *scores])
     _csv(OUT / "mkb_ranking" / "voorbeeld_mkb_ranking.csv", mkb, ";", "utf-8")
 
     uwv = [["kwartaal", "gebied", "spanningsindicator", "vacatures", "kortdurende_ww"]]
@@ -70,19 +80,20 @@ def build() -> None:
                 break
             t = (year - 2019) * 4 + q
             tension = 0.9 + 0.05 * t if year != 2020 else 0.7
-            uwv.append([f"{year}-K{q}", "Twente", round(tension, 2), int(4200 + 40 * t), int(4200 + 40 * t / tension)])
+            vacancies = int(4200 + 40 * t)
+            uwv.append([f"{year}-K{q}", prog.peer_group_name, round(tension, 2), vacancies, int(vacancies / tension)])
             uwv.append([f"{year}-K{q}", "Nederland", round(tension * 1.1, 2), None, None])
     _xlsx(OUT / "uwv_spanningsindicator" / "voorbeeld_spanningsindicator.xlsx", uwv)
 
     kp = [["Indicator", "Regio", "Periode", "Waarde", "Eenheid", "Bron"]]
     note = "Voorbeeld, illustratief"
     for year, rating in zip(range(2021, 2026), [7.0, 7.1, 6.9, 7.2, 7.3], strict=True):
-        kp.append(["groenblauw_waardering", "GM0141", year, rating, "cijfer", f"{note}: inwonerspanel"])
-    kp += [["llo_ondernemers", "GM0141", 2023, 48, "aantal", f"{note}: LLO-enquete"],
-           ["llo_ondernemers", "GM0141", 2025, 61, "aantal", f"{note}: LLO-enquete"]]
+        kp.append(["groenblauw_waardering", home, year, rating, "cijfer", f"{note}: inwonerspanel"])
+    kp += [["llo_ondernemers", home, 2023, 48, "aantal", f"{note}: LLO-enquete"],
+           ["llo_ondernemers", home, 2025, 61, "aantal", f"{note}: LLO-enquete"]]
     for year, pct, ha in [(2022, 38.5, 6.2), (2023, 41.0, 5.1), (2024, 44.5, 4.4), (2025, 47.0, 3.8)]:
-        kp += [["bedrijventerrein_actieve_vereniging", "Almelo", year, pct, "procent", note],
-               ["grond_lokaal_mkb", "Almelo", year, ha, "hectare", note]]
+        kp += [["bedrijventerrein_actieve_vereniging", home_name, year, pct, "procent", note],
+               ["grond_lokaal_mkb", home_name, year, ha, "hectare", note]]
     _csv(OUT / "kennispunt_twente" / "voorbeeld_kennispunt.csv", kp, ",", "utf-8", bom=True)
 
 

@@ -1,6 +1,6 @@
 """CBS region codes and names, read from the real CBS code list bundled with the 03759ned snapshot.
 
-Partners write municipalities as a code (GM0141) or a name. Names that CBS qualifies to tell apart
+Partners write municipalities as a code (GMnnnn) or a name. Names that CBS qualifies to tell apart
 (``Hengelo (O.)``, ``Hengelo (Gld.)``) are also found by their bare name; when a bare name fits more
 than one municipality, a preferred one (the programme's own peer group) wins, else the name is
 ambiguous and refused with the candidates.

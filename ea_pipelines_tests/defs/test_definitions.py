@@ -10,17 +10,23 @@ import sqlalchemy as sa
 import yaml
 
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.definitions import build_definitions
-from ea_pipelines.settings import DEFAULT_CATALOGUE, Settings
+from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def settings_for(tmp_path: Path, **extra: str) -> Settings:
+    return Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb", "EA_SOURCE_MODE": "replay",
+                              "EA_LANDING_DIR": str(tmp_path / "landing"), "EA_INBOX_DIR": str(tmp_path / "inbox"),
+                              "EA_ARCHIVE_DIR": str(tmp_path / "archive"),
+                              "EA_QUARANTINE_DIR": str(tmp_path / "quarantine"), **extra})
+
+
 @pytest.fixture
 def defs(tmp_path: Path) -> dg.Definitions:
-    return build_definitions(Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb",
-                                                "EA_SOURCE_MODE": "replay",
-                                                "EA_LANDING_DIR": str(tmp_path / "landing")}))
+    return build_definitions(settings_for(tmp_path))
 
 
 def test_module_level_defs_load() -> None:
@@ -29,11 +35,16 @@ def test_module_level_defs_load() -> None:
     assert module_defs.resolve_job_def("nightly_refresh") is not None
 
 
-def test_one_asset_per_catalogue_table(defs: dg.Definitions) -> None:
+def test_one_asset_per_catalogue_entry(defs: dg.Definitions) -> None:
     catalogue = load_cbs_catalogue(DEFAULT_CATALOGUE)
+    deliveries = load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE)
     graph = defs.resolve_asset_graph()
-    keys = {k for k in graph.get_all_asset_keys()}
-    assert keys == {dg.AssetKey(["cbs", t.name]) for t in catalogue.tables}
+    keys = set(graph.get_all_asset_keys())
+    assert keys == ({dg.AssetKey(["cbs", t.name]) for t in catalogue.tables}
+                    | {dg.AssetKey(["deliveries", t.name]) for t in deliveries.types})
+    for dtype in deliveries.types:
+        node = graph.get(dg.AssetKey(["deliveries", dtype.name]))
+        assert node.group_name == "deliveries" and dtype.title in node.description
     for table in catalogue.tables:
         node = graph.get(dg.AssetKey(["cbs", table.name]))
         assert node.group_name == "cbs"
@@ -45,7 +56,7 @@ def test_one_asset_per_catalogue_table(defs: dg.Definitions) -> None:
 def test_job_schedule_and_retry_policy(defs: dg.Definitions) -> None:
     job = defs.resolve_job_def("nightly_refresh")
     assert job.executor_def is dg.in_process_executor
-    assert {n.retry_policy.max_retries for n in job.graph.node_defs} == {2}
+    assert {n.retry_policy.max_retries for n in job.graph.node_defs if n.name.startswith("cbs__")} == {2}
     schedule = defs.resolve_schedule_def("nightly_refresh_0200")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Europe/Amsterdam"
@@ -83,8 +94,7 @@ def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
     raw["tables"] = [raw["tables"][0]]
     raw["tables"][0]["measures"]["M999999"] = "Bestaat niet"
     catalogue.write_text(yaml.safe_dump(raw))
-    defs = build_definitions(Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb",
-                                                "EA_SOURCE_MODE": "replay", "EA_CBS_CATALOGUE": str(catalogue)}))
+    defs = build_definitions(settings_for(tmp_path, EA_CBS_CATALOGUE=str(catalogue)))
     result = defs.resolve_job_def("nightly_refresh").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert not result.success

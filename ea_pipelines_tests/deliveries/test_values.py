@@ -1,0 +1,57 @@
+"""Cell values the way Dutch partners write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ea_pipelines.deliveries import values as v
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("1.234", 1234.0), ("1.234,5", 1234.5), ("12.345.678", 12_345_678.0), ("6,4", 6.4), ("7.5", 7.5),
+    (" 42 ", 42.0), ("1\u00a0250", 1250.0), (3, 3.0), (6.25, 6.25), ("-3", -3.0), ("0,25", 0.25),
+])
+def test_numbers(cell: object, expected: float) -> None:
+    assert v.to_number(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["twaalf", "1,2,3", "12a", "", True])
+def test_not_numbers(cell: object) -> None:
+    with pytest.raises(ValueError, match="is geen getal"):
+        v.to_number(cell)
+
+
+def test_integer_refuses_fractions() -> None:
+    with pytest.raises(ValueError, match="'6,5' is geen geheel getal"):
+        v.to_integer("6,5")
+
+
+@pytest.mark.parametrize("cell,kinds,expected", [
+    ("2024", ("year",), "2024JJ00"), (2024, ("year",), "2024JJ00"), (2024.0, ("year", "quarter"), "2024JJ00"),
+    ("2024JJ00", ("year",), "2024JJ00"), ("2024-K3", ("quarter",), "2024KW03"), ("2024 Q3", ("quarter",), "2024KW03"),
+    ("Q1 2023", ("quarter",), "2023KW01"), ("2024KW03", ("quarter",), "2024KW03"), ("2024k2", ("quarter",), "2024KW02"),
+    ("2024-07", ("month",), "2024MM07"), ("2024MM11", ("month",), "2024MM11"), ("7-2024", ("month",), "2024MM07"),
+])
+def test_periods(cell: object, kinds: tuple[str, ...], expected: str) -> None:
+    assert v.to_period(cell, kinds) == expected
+
+
+def test_period_of_the_wrong_kind() -> None:
+    with pytest.raises(ValueError, match="'2024' is een jaar; verwacht kwartaal"):
+        v.to_period("2024", ("quarter",))
+    with pytest.raises(ValueError, match="'zomer 2024' is geen geldige periode"):
+        v.to_period("zomer 2024", ("year", "quarter"))
+
+
+@pytest.mark.parametrize("cell", ["31-12-2024", "31/12/2024", "2024-12-31", dt.datetime(2024, 12, 31),
+                                  dt.date(2024, 12, 31)])
+def test_dates(cell: object) -> None:
+    assert v.to_date(cell) == dt.date(2024, 12, 31)
+
+
+def test_period_start() -> None:
+    assert v.period_start("2024KW03") == dt.date(2024, 7, 1)
+    assert v.period_start("2024MM12") == dt.date(2024, 12, 1)
+    assert v.period_start("2024JJ00") == dt.date(2024, 1, 1)
