@@ -156,3 +156,22 @@ def test_oversized_file_is_quarantined_without_being_read(catalogue, folders, wh
                            today=TODAY, limits=Limits(max_bytes=4096))
     assert outcome.status == "rejected" and "de grens is 4 kB" in outcome.reason
     assert (folders.quarantine / "twents_fonds_vouchers" / "groot.csv").exists()
+
+
+@pytest.mark.parametrize("case", [r for r in __import__("ea_pipelines_tests.deliveries.test_validate",
+                                                         fromlist=["REFUSALS"]).REFUSALS
+                                  if "path" not in r[0]], ids=lambda r: r[0])
+def test_every_refused_kind_ends_in_quarantine_and_changes_nothing(case, catalogue, folders, tmp_path, regions) -> None:
+    """The refusal corpus, end to end on DuckDB: quarantined with its reason, warehouse untouched."""
+    _, dtype, name, data, expected = case
+    wh = Warehouse(f"duckdb:///{tmp_path}/ea.duckdb")
+    wh.ensure_schema(catalogue)
+    before = published(wh)
+    deliver(folders, name, data, dtype)
+    outcome = process(catalogue, folders, wh, regions, name, dtype)
+    assert outcome.status == "rejected"
+    assert (folders.quarantine / dtype / name).read_bytes() == data
+    reason = (folders.quarantine / dtype / f"{name}.reason.txt").read_text(encoding="utf-8")
+    assert all(f"- {line}" in reason for line in expected)
+    assert published(wh) == before
+    wh.dispose()
