@@ -49,6 +49,13 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
                 lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows")
             if not files:
                 lines.append(f"  no partner files were waiting in {settings.inbox_dir}")
+            checks = conn.execute(sa.text(
+                "SELECT asset, check_name, severity, passed, failed_count FROM meta.check_result WHERE run_id = :b "
+                "ORDER BY asset, check_name"), {"b": batch_id}).fetchall()
+            failed = [c for c in checks if not c.passed]
+            lines.append(f"Quality checks: {len(checks) - len(failed)} passed, {len(failed)} failed "
+                         f"(Data Docs: {settings.data_docs_dir.resolve() / 'index.html'})")
+            lines += [f"  FAILED {c.severity} {c.asset} {c.check_name}: {c.failed_count} rows" for c in failed]
     return "\n".join(lines)
 
 

@@ -60,6 +60,7 @@ class Settings:
     delivery_max_bytes: int = 20 * 1024 * 1024
     delivery_max_unzipped_bytes: int = 200 * 1024 * 1024
     inbox_settle_seconds: float = 30.0
+    data_docs_dir: Path = Path("data/data_docs")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -96,6 +97,7 @@ class Settings:
             delivery_max_unzipped_bytes=int(
                 _float(env, "EA_DELIVERY_MAX_UNZIPPED_MB", defaults.delivery_max_unzipped_bytes / 2**20) * 2**20),
             inbox_settle_seconds=_float(env, "EA_INBOX_SETTLE_SECONDS", defaults.inbox_settle_seconds),
+            data_docs_dir=Path(env.get("EA_DATA_DOCS_DIR") or defaults.data_docs_dir),
         )
 
 

@@ -66,6 +66,8 @@ class CbsTable:
     period_from: str | None = None
     owners: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    #: measure code -> (min, max), either may be None; checked before publishing
+    value_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     @property
     def measure_codes(self) -> tuple[str, ...]:
@@ -127,6 +129,19 @@ def _regions(raw: Any, programme: Programme, where: str) -> RegionSelection:
     raise CatalogueError(f"{where}: regions must be 'programme' or a mapping with codes and/or prefixes")
 
 
+def _ranges(raw: Any, measures: dict[str, Any], where: str) -> dict[str, tuple[float | None, float | None]]:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: value_ranges must map measure codes to {{min, max}}")
+    out = {}
+    for code, rng in raw.items():
+        if str(code) not in measures:
+            raise CatalogueError(f"{where}: value_ranges names {code!r}, which is not one of the measures")
+        if not isinstance(rng, dict) or not set(rng) <= {"min", "max"}:
+            raise CatalogueError(f"{where}: value_ranges.{code} must be {{min: .., max: ..}}")
+        out[str(code)] = (rng.get("min"), rng.get("max"))
+    return out
+
+
 def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, where: str) -> CbsTable:
     entry = {**defaults, **raw}
     name = str(_require(entry, "name", where))
@@ -161,6 +176,7 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
         period_from=str(period_from) if period_from else None,
         owners=tuple(entry.get("owners") or ()),
         kinds=tuple(entry.get("kinds") or ()),
+        value_ranges=_ranges(entry.get("value_ranges") or {}, measures, where),
     )
 
 

@@ -1,8 +1,8 @@
 """Fetch one catalogue table through a reader: check it, filter server-side, page, normalise, verify.
 
-The result is a :class:`TableData` in the warehouse's staging shape. Every check that protects the
-warehouse from a silently wrong load lives here: discontinued table, missing measure, unknown filter
-code, row count against the count the API announced, duplicate keys.
+The result is a :class:`TableData` in the warehouse's staging shape. What makes a fetch impossible or
+partial fails here: discontinued table, missing measure, unknown filter code, fewer rows than the API
+announced. Checks of the data itself (keys, ranges, regions) are the expectation suites' job.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 OBSERVATION_COLUMNS = ["table_id", "measure_code", "region_code", "period_code", "other_dimensions",
                        "value", "value_attribute", "period_status"]
-KEY_COLUMNS = ["table_id", "measure_code", "region_code", "period_code", "other_dimensions"]
 
 
 @dataclass
@@ -44,7 +43,8 @@ class TableData:
     measures: pd.DataFrame
     regions: pd.DataFrame
     periods: pd.DataFrame
-    announced_rows: int
+    announced_rows: int  # as the API counts them (v3 rows are wide: one per dimension combination)
+    expected_rows: int  # observations the announced count implies (v3: announced x measures)
     content_hash: str
     responses: list[Fetched] = field(default_factory=list)
 
@@ -137,10 +137,6 @@ def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
     geo, time, _ = dimension_roles(dims)
     status = {c.code: (c.status or "").strip().lower() or None for c in codes.get(time, [])}
     obs["period_status"] = obs["period_code"].map(status) if time else None
-    dupes = obs.duplicated(KEY_COLUMNS, keep=False)
-    if dupes.any():
-        first = obs.loc[dupes, KEY_COLUMNS].iloc[0].to_dict()
-        raise CbsError(f"{spec.table_id}: {int(dupes.sum())} observations share a key, e.g. {first}")
     present_regions = set(obs["region_code"].dropna())
     regions = pd.DataFrame(
         [(spec.table_id, c.code, c.title.strip()) for c in codes.get(geo, []) if c.code in present_regions],
@@ -161,6 +157,7 @@ def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
         regions=regions,
         periods=periods,
         announced_rows=announced,
+        expected_rows=announced if reader.api == "v4" else announced * len(wanted),
         content_hash=content_hash(reader.t.consumed),
         responses=list(reader.t.consumed),
     )

@@ -4,8 +4,10 @@ import dagster as dg
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
-from ea_pipelines.defs.resources import CbsSourceResource, WarehouseResource
+from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
 from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
+from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
 
 GROUP = "cbs"
 
@@ -29,9 +31,11 @@ def _metadata(report: LoadReport) -> dict[str, object]:
     }
 
 
-def build_cbs_asset(spec: CbsTable) -> dg.AssetsDefinition:
+def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
+    key = dg.AssetKey([GROUP, spec.name])
+
     @dg.asset(
-        key=dg.AssetKey([GROUP, spec.name]),
+        key=key,
         group_name=GROUP,
         description=f"CBS {spec.table_id} — {spec.title}\n\n{spec.description}",
         kinds=set(spec.kinds) or None,
@@ -39,11 +43,14 @@ def build_cbs_asset(spec: CbsTable) -> dg.AssetsDefinition:
         metadata={"cbs_table_id": spec.table_id, "odata_api": spec.api, "frequency": spec.frequency,
                   "measures": ", ".join(spec.measure_codes)},
         retry_policy=CBS_RETRY,
+        check_specs=check_specs(key, list(CBS_CHECKS), checks),
+        output_required=False,  # when an ERROR check fails nothing is published, and nothing materialises
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-               cbs: CbsSourceResource) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, cbs: CbsSourceResource,
+               quality: QualityResource):
         try:
-            report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id)
+            report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
+                                    gate=quality.gate(), asset=key.to_user_string())
         except CbsError as exc:
             if exc.transient:
                 raise
@@ -51,10 +58,16 @@ def build_cbs_asset(spec: CbsTable) -> dg.AssetsDefinition:
             raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
         if report.mode == "fallback":
             context.log.warning(f"{spec.table_id}: {report.note}")
-        return dg.MaterializeResult(metadata=_metadata(report))
+        kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
+                else "nothing published (no earlier load)")
+        yield from check_results(key, report.checks, kept)
+        if report.status == "blocked":
+            context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
+            return
+        yield dg.MaterializeResult(metadata=_metadata(report))
 
     return _asset
 
 
-def build_cbs_assets(catalogue: CbsCatalogue) -> list[dg.AssetsDefinition]:
-    return [build_cbs_asset(spec) for spec in catalogue.tables]
+def build_cbs_assets(catalogue: CbsCatalogue, checks: dict[str, CheckConfig]) -> list[dg.AssetsDefinition]:
+    return [build_cbs_asset(spec, checks) for spec in catalogue.tables]

@@ -4,10 +4,14 @@ import dagster as dg
 import pandas as pd
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, DeliveryType
-from ea_pipelines.defs.resources import DeliveriesResource, WarehouseResource
+from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.resources import DeliveriesResource, QualityResource, WarehouseResource
 from ea_pipelines.deliveries.inbox import pending, sha256_file
 from ea_pipelines.deliveries.reading import is_bare_name
-from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file
+from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file, staged_after
+from ea_pipelines.quality.gate import record
+from ea_pipelines.quality.gx_runner import combine
+from ea_pipelines.quality.suites import CheckConfig, delivery_check_names
 
 GROUP = "deliveries"
 
@@ -41,40 +45,49 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
     return meta
 
 
-def build_delivery_asset(dtype: DeliveryType) -> dg.AssetsDefinition:
+def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
+    key = asset_key(dtype)
+
     @dg.asset(
-        key=asset_key(dtype),
+        key=key,
         group_name=GROUP,
         description=f"{dtype.title} — delivered by {dtype.supplier}.\n\n{dtype.description}",
         kinds={"csv", "xlsx"},
         owners=list(dtype.owners),
         metadata={"staging_table": f"staging.{dtype.name}", "raw_table": f"raw.{dtype.name}",
                   "key": ", ".join(dtype.key), "replaces_by": ", ".join(dtype.replace_by)},
+        check_specs=check_specs(key, delivery_check_names(dtype, checks), checks),
     )
     def _asset(context: dg.AssetExecutionContext, config: DeliveryFiles, warehouse: WarehouseResource,
-               deliveries: DeliveriesResource) -> dg.MaterializeResult:
+               deliveries: DeliveriesResource, quality: QualityResource):
         folders = deliveries.folders()
         inbox = folders.inbox_for(dtype.name)
         names = config.files or [p.name for p in pending(inbox)]
-        wh, regions, limits = warehouse.warehouse, deliveries.regions(), deliveries.limits()
+        wh, regions, limits, gate = warehouse.warehouse, deliveries.regions(), deliveries.limits(), quality.gate()
         outcomes = []
         for name in names:
             if is_bare_name(name) and not (inbox / name).is_file():
                 context.log.info(f"{name}: no longer in {inbox} (processed by an earlier run)")
                 continue
-            outcome = process_file(dtype, name, folders, wh, regions, limits=limits)
+            outcome = process_file(dtype, name, folders, wh, regions, limits=limits, gate=gate, run_id=context.run_id)
             if outcome.status == "rejected":
                 context.log.warning(f"{name} rejected; reason beside it in quarantine:\n{outcome.reason}")
             outcomes.append(outcome)
+        validated = [o.checks for o in outcomes if o.checks]
+        if not validated:  # no new data: the checks report on what is published now
+            current = staged_after(wh, dtype, pd.DataFrame(columns=[*(c.name for c in dtype.columns)]))
+            validated = [gate.check_delivery(dtype, current)]
+            record(wh, validated[0], run_id=context.run_id, load_id=None, asset=key.to_user_string())
+        yield from check_results(key, combine(validated), "the refused file is in quarantine; staging is unchanged")
         with wh.engine.connect() as conn:
             staged = conn.exec_driver_sql(f"SELECT count(*) FROM staging.{dtype.name}").scalar()
-        return dg.MaterializeResult(metadata=_metadata(outcomes, staged))
+        yield dg.MaterializeResult(metadata=_metadata(outcomes, staged))
 
     return _asset
 
 
-def build_delivery_assets(catalogue: DeliveryCatalogue) -> list[dg.AssetsDefinition]:
-    return [build_delivery_asset(t) for t in catalogue.types]
+def build_delivery_assets(catalogue: DeliveryCatalogue, checks: dict[str, CheckConfig]) -> list[dg.AssetsDefinition]:
+    return [build_delivery_asset(t, checks) for t in catalogue.types]
 
 
 process_deliveries = dg.define_asset_job(

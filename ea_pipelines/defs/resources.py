@@ -12,6 +12,7 @@ from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
+from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
 from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, Settings
 from ea_pipelines.warehouse.db import Warehouse
@@ -91,6 +92,15 @@ class DeliveriesResource(dg.ConfigurableResource):
         return RegionIndex.from_code_list(preferred=frozenset(self.preferred_regions))
 
 
+class QualityResource(dg.ConfigurableResource):
+    """Expectation suites from the catalogues, run with Great Expectations; Data Docs go to ``docs_dir``."""
+
+    docs_dir: str
+
+    def gate(self) -> QualityGate:
+        return QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path(self.docs_dir))
+
+
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     # A URL from the environment is passed as EnvVar so that Dagster never shows its value (a password).
     url = dg.EnvVar("EA_WAREHOUSE_URL") if os.environ.get("EA_WAREHOUSE_URL") else settings.warehouse_url
@@ -103,6 +113,7 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
             max_bytes=settings.delivery_max_bytes, max_unzipped_bytes=settings.delivery_max_unzipped_bytes,
             settle_seconds=settings.inbox_settle_seconds, preferred_regions=list(programme.region_codes),
         ),
+        "quality": QualityResource(docs_dir=str(settings.data_docs_dir)),
         "cbs": CbsSourceResource(
             mode=settings.source_mode, v4_url=settings.cbs_v4_url, v3_url=settings.cbs_v3_url,
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),

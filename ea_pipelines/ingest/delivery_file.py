@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +19,11 @@ import pandas as pd
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.deliveries import inbox
 from ea_pipelines.deliveries.messages import rejection_text
-from ea_pipelines.deliveries.problems import Rejected
+from ea_pipelines.deliveries.problems import Problem, Rejected
 from ea_pipelines.deliveries.reading import Limits, check_file_name, check_size
 from ea_pipelines.deliveries.validate import parse_delivery
+from ea_pipelines.quality.gate import QualityGate, blocking, record
+from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.reference.regions import RegionIndex
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines.warehouse.delivery_publish import accepted_before, log_delivery, publish_delivery
@@ -40,6 +42,7 @@ class DeliveryOutcome:
     load_id: str
     sha256: str | None
     preview: pd.DataFrame | None = None
+    checks: list[CheckOutcome] = field(default_factory=list)
 
 
 def new_load_id(delivery_type: str) -> str:
@@ -55,8 +58,38 @@ def _refuse_name(dtype: DeliveryType, name: str, wh: Warehouse, exc: Rejected, l
     return DeliveryOutcome(name, "rejected", 0, reason, None, load_id, None)
 
 
+def staged_after(wh: Warehouse, dtype: DeliveryType, new: pd.DataFrame) -> pd.DataFrame:
+    """What ``staging.<type>`` would hold after publishing ``new``: the data the quality gate checks."""
+    cols = [c.name for c in dtype.columns]
+    with wh.engine.connect() as conn:
+        current = pd.DataFrame(conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM staging.{dtype.name}").fetchall(),
+                               columns=cols)
+    replaced = new[list(dtype.replace_by)].drop_duplicates().astype(str)
+    keep = ~current[list(dtype.replace_by)].astype(str).apply(tuple, axis=1).isin(replaced.apply(tuple, axis=1))
+    combined = pd.concat([current[keep], new[cols]], ignore_index=True)
+    for col in dtype.columns:
+        if col.type == "integer":
+            combined[col.name] = pd.to_numeric(combined[col.name]).astype("Int64")
+        elif col.type in ("decimal", "score"):
+            combined[col.name] = pd.to_numeric(combined[col.name]).astype("float64")
+    return combined
+
+
+def _quarantine(dtype: DeliveryType, path: Path, name: str, folders: inbox.Folders, wh: Warehouse, sha: str,
+                size: int, received: dt.datetime, load_id: str, problems: list[Problem],
+                checks: list[CheckOutcome] | None = None) -> DeliveryOutcome:
+    reason = rejection_text(dtype, name, problems, dt.datetime.now())
+    dest = inbox.quarantine(path, folders, dtype.name, sha, reason)
+    with wh.engine.begin() as conn:
+        log_delivery(conn, load_id=load_id, delivery_type=dtype.name, file_name=name, sha256=sha, size=size,
+                     received_at=received, status="rejected", rows=0, reason=reason, stored_path=str(dest))
+    log.warning("%s/%s rejected: %s", dtype.name, name, "; ".join(str(p) for p in problems[:5]))
+    return DeliveryOutcome(name, "rejected", 0, reason, dest, load_id, sha, checks=checks or [])
+
+
 def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: Warehouse, regions: RegionIndex, *,
-                 limits: Limits | None = None, today: dt.date | None = None) -> DeliveryOutcome:
+                 limits: Limits | None = None, today: dt.date | None = None, gate: QualityGate | None = None,
+                 run_id: str = "-") -> DeliveryOutcome:
     """Process ``name`` from the inbox folder of ``dtype``."""
     load_id = new_load_id(dtype.name)
     try:
@@ -86,17 +119,18 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
         check_size(size, limits)
         parsed = parse_delivery(dtype, name, data or b"", regions, today=today, limits=limits)
     except Rejected as exc:
-        reason = rejection_text(dtype, name, exc.problems, dt.datetime.now())
-        dest = inbox.quarantine(path, folders, dtype.name, sha, reason)
-        with wh.engine.begin() as conn:
-            log_delivery(conn, load_id=load_id, delivery_type=dtype.name, file_name=name, sha256=sha,
-                         size=size, received_at=received, status="rejected", rows=0, reason=reason,
-                         stored_path=str(dest))
-        log.warning("%s/%s rejected: %s", dtype.name, name, exc)
-        return DeliveryOutcome(name, "rejected", 0, reason, dest, load_id, sha)
+        return _quarantine(dtype, path, name, folders, wh, sha, size, received, load_id, exc.problems)
+    checks: list[CheckOutcome] = []
+    if gate is not None:
+        checks = gate.check_delivery(dtype, staged_after(wh, dtype, parsed.frame))
+        record(wh, checks, run_id=run_id, load_id=load_id, asset=f"deliveries/{dtype.name}")
+        if blocking(checks):
+            problems = [Problem(f"de gegevens halen de kwaliteitscontrole '{o.check}' niet ({o.description}); "
+                                f"{o.unexpected} rijen wijken af") for o in blocking(checks)]
+            return _quarantine(dtype, path, name, folders, wh, sha, size, received, load_id, problems, checks)
     dest = inbox.archive_path(path, folders, dtype.name, sha, f"{received:%Y-%m-%d}")
     rows = publish_delivery(wh, dtype, parsed.frame, load_id=load_id, file_name=name, sha256=sha,
                             size=size, received_at=received, stored_path=str(dest))
     inbox.move(path, dest, sha)
     log.info("%s/%s accepted: %d rows (%s)", dtype.name, name, rows, parsed.form)
-    return DeliveryOutcome(name, "accepted", rows, None, dest, load_id, sha, parsed.frame.head(10))
+    return DeliveryOutcome(name, "accepted", rows, None, dest, load_id, sha, parsed.frame.head(10), checks)

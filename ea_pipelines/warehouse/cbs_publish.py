@@ -44,7 +44,8 @@ def publish(wh: Warehouse, result: FetchResult, *, load_id: str, force: bool = F
     rows = len(data.observations)
     with wh.engine.begin() as conn:
         _lock(conn, data.table_id)
-        if not force and load_log.last_published_hash(conn, SOURCE, data.table_id) == data.content_hash:
+        last = load_log.last_published(conn, SOURCE, data.table_id)
+        if not force and last is not None and last.content_hash == data.content_hash:
             load_log.finish(conn, load_id=load_id, status="unchanged", mode=result.mode, rows=rows,
                             content_hash=data.content_hash, message=result.note)
             return PublishOutcome("unchanged", rows)

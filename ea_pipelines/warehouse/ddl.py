@@ -71,6 +71,20 @@ TABLES: dict[str, str] = {
         reason TEXT,
         stored_path TEXT
     """,
+    "meta.check_result": """
+        run_id TEXT NOT NULL,
+        load_id TEXT,
+        asset TEXT NOT NULL,
+        check_name TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        passed BOOLEAN NOT NULL,
+        evaluated BIGINT NOT NULL,
+        failed_expectations BIGINT NOT NULL,
+        failed_count BIGINT NOT NULL,
+        details TEXT,
+        docs TEXT,
+        checked_at TIMESTAMP NOT NULL
+    """,
 }
 
 #: columns every delivery table carries besides the catalogue's own

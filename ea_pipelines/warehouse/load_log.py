@@ -37,15 +37,16 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
     )
 
 
-def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None) -> None:
+def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None, status: str = "failed",
+         rows: int | None = None, content_hash: str | None = None) -> None:
     with wh.engine.begin() as conn:
-        finish(conn, load_id=load_id, status="failed", mode=mode, message=message)
+        finish(conn, load_id=load_id, status=status, mode=mode, message=message, rows=rows, content_hash=content_hash)
 
 
-def last_published_hash(conn: Connection, source: str, table_id: str) -> str | None:
-    """Content hash of the newest load that published data for this table."""
+def last_published(conn: Connection, source: str, table_id: str) -> sa.Row | None:
+    """(load_id, content_hash, rows, finished_at) of the newest load that published this table."""
     return conn.execute(
-        sa.text("SELECT content_hash FROM meta.load_log WHERE source = :source AND table_id = :table_id "
-                "AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
+        sa.text("SELECT load_id, content_hash, rows, finished_at FROM meta.load_log WHERE source = :source "
+                "AND table_id = :table_id AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
         {"source": source, "table_id": table_id},
-    ).scalar()
+    ).first()

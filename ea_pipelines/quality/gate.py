@@ -1,0 +1,60 @@
+"""The quality gate between fetching or parsing and publishing: run the suite, record the results.
+
+``meta.check_result`` gets one row per check per validation, passed or not, so results can be read
+outside the Dagster UI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.catalogue.deliveries import DeliveryType
+from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
+from ea_pipelines.quality.suites import CheckConfig, cbs_suite, delivery_suite, load_checks
+from ea_pipelines.warehouse.db import Warehouse, bulk_insert
+from ea_pipelines.warehouse.load_log import utcnow
+
+
+@dataclass
+class QualityGate:
+    known_regions: set[str]
+    docs_dir: Path
+    checks: dict[str, CheckConfig] = field(default_factory=load_checks)
+    today: dt.date | None = None
+
+    def _today(self) -> dt.date:
+        return self.today or dt.date.today()
+
+    def check_cbs(self, spec: CbsTable, observations: pd.DataFrame, *, expected_rows: int | None,
+                  previous_rows: int | None) -> list[CheckOutcome]:
+        suite = cbs_suite(spec, observations, checks=self.checks, known_regions=self.known_regions,
+                          expected_rows=expected_rows, previous_rows=previous_rows, today=self._today())
+        return run_suite(suite, self.docs_dir)
+
+    def check_delivery(self, dtype: DeliveryType, rows: pd.DataFrame) -> list[CheckOutcome]:
+        suite = delivery_suite(dtype, rows, checks=self.checks, known_regions=self.known_regions,
+                               today=self._today())
+        return run_suite(suite, self.docs_dir)
+
+
+def blocking(outcomes: list[CheckOutcome]) -> list[CheckOutcome]:
+    return [o for o in outcomes if o.blocking]
+
+
+def record(wh: Warehouse, outcomes: list[CheckOutcome], *, run_id: str, load_id: str | None, asset: str) -> None:
+    """Append the outcomes to ``meta.check_result``."""
+    now = utcnow()
+    frame = pd.DataFrame([{
+        "run_id": run_id, "load_id": load_id, "asset": asset, "check_name": o.check, "severity": o.severity,
+        "passed": o.passed, "evaluated": o.evaluated, "failed_expectations": o.failed, "failed_count": o.unexpected,
+        "details": "\n".join(o.failures) or None, "docs": o.docs, "checked_at": now,
+    } for o in outcomes])
+    if frame.empty:
+        return
+    with wh.engine.begin() as conn:
+        bulk_insert(conn, "meta.check_result", frame)
