@@ -21,7 +21,7 @@ from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.deliveries.values import period_start
 
 CHECKS_FILE = Path(__file__).resolve().parents[1] / "catalogue" / "checks.yaml"
-PERIOD_REGEX = r"^\d{4}(JJ00|KW0[1-4]|MM(0[1-9]|1[0-2]))$"
+PERIOD_REGEX = r"^\d{4}(?:JJ00|KW0[1-4]|MM(?:0[1-9]|1[0-2]))$"
 # GX's names: an object column is checked value by value ("str", "date"); numeric dtypes by dtype name.
 TEXT_TYPES = ["str"]  # text columns are handed to GX as object dtype (see _as_objects)
 FLOAT_TYPES = ["float64"]
