@@ -28,7 +28,8 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
     where = wh.duckdb_path.resolve() if wh.duckdb_path else wh.display_url
     lines = [f"Warehouse: {where}", "Tables:"]
     with wh.engine.connect() as conn:
-        for table in tables:
+        marts = sorted(t for t in sa.inspect(conn).get_table_names(schema="marts") if "__" not in t)
+        for table in [*tables, *(f"marts.{t}" for t in marts)]:
             n = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
             lines.append(f"  {table:<36} {n:>9,} rows")
         if batch_id:

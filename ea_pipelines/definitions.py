@@ -10,8 +10,10 @@ from ea_pipelines.defs.cbs_assets import build_cbs_assets
 from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox_sensor, process_deliveries
 from ea_pipelines.defs.resources import resources_from_settings
 from ea_pipelines.defs.schedules import nightly_refresh, nightly_schedule
+from ea_pipelines.defs.sql_assets import build_sql_assets
 from ea_pipelines.quality.suites import load_checks
 from ea_pipelines.settings import Settings
+from ea_pipelines.sqlmodels.project import load_project
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
@@ -19,8 +21,17 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     catalogue = load_cbs_catalogue(settings.catalogue_path)
     deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)
     checks = load_checks()
+    cbs_assets = build_cbs_assets(catalogue, checks)
+    delivery_assets = build_delivery_assets(deliveries, checks)
+    cbs_keys = [a.key for a in cbs_assets]
+    delivery_keys = [a.key for a in delivery_assets]
+    sources = {("staging", "cbs_observation"): cbs_keys, ("staging", "cbs_region"): cbs_keys,
+               ("staging", "cbs_measure"): cbs_keys, ("staging", "cbs_period"): cbs_keys,
+               ("meta", "load_log"): cbs_keys, ("meta", "delivery_log"): delivery_keys,
+               **{("staging", a.key.path[-1]): [a.key] for a in delivery_assets}}
+    sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogue.programme, sources)
     return dg.Definitions(
-        assets=[*build_cbs_assets(catalogue, checks), *build_delivery_assets(deliveries, checks)],
+        assets=[*cbs_assets, *delivery_assets, *sql_assets],
         jobs=[nightly_refresh, process_deliveries],
         schedules=[nightly_schedule],
         sensors=[build_inbox_sensor(deliveries)],

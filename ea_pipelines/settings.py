@@ -18,6 +18,7 @@ SOURCE_MODES = ("live", "replay", "auto")
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue" / "cbs_tables.yaml"
 DEFAULT_DELIVERY_CATALOGUE = PACKAGE_DIR / "catalogue" / "deliveries.yaml"
+DEFAULT_SQL_DIR = PACKAGE_DIR.parent / "dbt_like_sql"
 DEFAULT_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "cbs"
 
 
@@ -61,6 +62,7 @@ class Settings:
     delivery_max_unzipped_bytes: int = 200 * 1024 * 1024
     inbox_settle_seconds: float = 30.0
     data_docs_dir: Path = Path("data/data_docs")
+    sql_dir: Path = DEFAULT_SQL_DIR
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,6 +100,7 @@ class Settings:
                 _float(env, "EA_DELIVERY_MAX_UNZIPPED_MB", defaults.delivery_max_unzipped_bytes / 2**20) * 2**20),
             inbox_settle_seconds=_float(env, "EA_INBOX_SETTLE_SECONDS", defaults.inbox_settle_seconds),
             data_docs_dir=Path(env.get("EA_DATA_DOCS_DIR") or defaults.data_docs_dir),
+            sql_dir=Path(env.get("EA_SQL_DIR") or defaults.sql_dir),
         )
 
 

@@ -1,0 +1,79 @@
+"""SQL models as Dagster assets: one per model, dependencies from ref() and source(), tests as checks."""
+
+import dagster as dg
+import pandas as pd
+
+from ea_pipelines.catalogue.cbs import Programme
+from ea_pipelines.defs.resources import WarehouseResource
+from ea_pipelines.quality.gate import record
+from ea_pipelines.quality.gx_runner import CheckOutcome
+from ea_pipelines.sqlmodels.project import Model, ModelError
+from ea_pipelines.sqlmodels.runner import TestResult, build, relations, run_tests
+from ea_pipelines.sqlmodels.seeds import write_seeds
+
+SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
+
+
+def model_key(model: Model) -> dg.AssetKey:
+    return dg.AssetKey([model.layer, model.name])
+
+
+def build_seeds_asset(programme: Programme) -> dg.AssetsDefinition:
+    @dg.asset(key=SEEDS_KEY, group_name="staging", kinds={"yaml"}, owners=["team:data-engineering"],
+              description="Indicator definitions (catalogue/indicators.yaml) and the programme's regions "
+                          "(catalogue/cbs_tables.yaml) as tables for the SQL models.")
+    def _seeds(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        counts = write_seeds(warehouse.warehouse, programme)
+        return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()), **counts})
+
+    return _seeds
+
+
+def _as_outcome(test: TestResult) -> CheckOutcome:
+    return CheckOutcome(test.name, "ERROR", test.passed, "model test", 1, int(not test.passed), test.failing,
+                        sample=test.sample if not test.sample.empty else None)
+
+
+def build_model_asset(model: Model, models: list[Model],
+                      sources: dict[tuple[str, str], list[dg.AssetKey]]) -> dg.AssetsDefinition:
+    deps = [model_key(m) for m in models if m.name in model.refs]
+    for source in model.sources:
+        if source not in sources:
+            raise ModelError(f"{model.path}: source('{source[0]}', '{source[1]}') is not produced by any asset")
+        deps += sources[source]
+    key = model_key(model)
+    rels = relations(models)
+
+    @dg.asset(
+        key=key, group_name=model.layer, deps=list(dict.fromkeys(deps)), kinds={"sql", model.materialized},
+        owners=["team:data-engineering"], description=model.description or None,
+        metadata={"sql_file": str(model.path), "materialized": model.materialized, "relation": model.relation,
+                  "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, description=d)
+                                                                   for c, d in model.columns.items()])},
+        check_specs=[dg.AssetCheckSpec(t.name, asset=key, blocking=True, description=t.sql) for t in model.tests],
+    )
+    def _model(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        wh = warehouse.warehouse
+        rows = build(wh, model, rels)
+        tests = run_tests(wh, model, rels)
+        record(wh, [_as_outcome(t) for t in tests], run_id=context.run_id, load_id=None, asset=key.to_user_string())
+        for t in tests:
+            yield dg.AssetCheckResult(
+                check_name=t.name, passed=t.passed, severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"failing_rows": t.failing,
+                          "sample": dg.MetadataValue.md(t.sample.to_markdown(index=False) if t.failing else "none")})
+        with wh.engine.connect() as conn:
+            preview = pd.read_sql_query(f"SELECT * FROM {model.relation} LIMIT 10", conn) if rows else pd.DataFrame()
+        yield dg.MaterializeResult(metadata={
+            "dagster/row_count": rows,
+            "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
+        })
+
+    return _model
+
+
+def build_sql_assets(models: list[Model], programme: Programme,
+                     sources: dict[tuple[str, str], list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
+    sources = {**sources, ("staging", "seed_indicator"): [SEEDS_KEY],
+               ("staging", "seed_programme_region"): [SEEDS_KEY]}
+    return [build_seeds_asset(programme), *(build_model_asset(m, models, sources) for m in models)]
