@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev lint snapshots templates clean
+.PHONY: run test dev lint snapshots templates docs clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -36,6 +36,10 @@ snapshots: $(STAMP)
 # Templates for partners (xlsx + csv + Dutch explanation per delivery type) in templates/.
 templates: $(STAMP)
 	$(PY) -m ea_pipelines.cli templates --out templates
+
+# The data dictionary, generated from the SQL models' YAML docs.
+docs: $(STAMP)
+	$(PY) -m ea_pipelines.cli docs --out docs/warehouse.md
 
 clean:
 	rm -rf $(VENV) warehouse data/landing

@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("--with-examples", action="store_true",
                        help="first place the bundled example deliveries in the inbox (once per warehouse)")
     sub.add_parser("summary", help="print what the warehouse holds")
+    docs = sub.add_parser("docs", help="write the data dictionary (docs/warehouse.md) from the SQL models")
+    docs.add_argument("--out", type=Path, default=Path("docs/warehouse.md"))
     tpl = sub.add_parser("templates", help="write an xlsx and a csv template per delivery type")
     tpl.add_argument("--out", type=Path, default=Path("templates"))
     args = parser.parse_args(argv)
@@ -121,6 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return run(settings, args.with_examples)
+    if args.command == "docs":
+        from ea_pipelines.sqlmodels.docs import render_docs
+        from ea_pipelines.sqlmodels.project import load_project
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(render_docs(load_project(settings.sql_dir)), encoding="utf-8")
+        print(args.out)
+        return 0
     if args.command == "templates":
         from ea_pipelines.deliveries.templates import write_templates
 

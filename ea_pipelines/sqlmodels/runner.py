@@ -80,6 +80,16 @@ def run_tests(wh: Warehouse, model: Model, rels: dict[str, str]) -> list[TestRes
     return results
 
 
+def build_all(wh: Warehouse, models: list[Model]) -> dict[str, list[TestResult]]:
+    """Build every model in order and run its tests; returns the test results per model."""
+    rels = relations(models)
+    results = {}
+    for model in models:
+        build(wh, model, rels)
+        results[model.name] = run_tests(wh, model, rels)
+    return results
+
+
 def columns(wh: Warehouse, model: Model) -> list[str]:
     with wh.engine.connect() as conn:
         return [c["name"] for c in sa.inspect(conn).get_columns(model.name, schema=model.layer)]

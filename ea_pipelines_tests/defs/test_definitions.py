@@ -85,8 +85,14 @@ def test_nightly_refresh_runs_in_replay(defs: dg.Definitions, tmp_path: Path) ->
         value = conn.execute(sa.text(
             "SELECT value FROM staging.cbs_observation WHERE region_code = 'GM0141' AND period_code = '2024JJ00' "
             "AND measure_code = 'M000352'")).scalar()
+        denominator = conn.execute(sa.text(
+            "SELECT denominator FROM marts.fact_indicator_value WHERE indicator_code = 'bijstand_per_10000' "
+            "AND region_code = 'GM0141' AND period_code = '2024JJ00'")).scalar()
+        kern = conn.execute(sa.text("SELECT count(*) FROM marts.kernindicatoren")).scalar()
     engine.dispose()
     assert value == 74_317
+    assert denominator == 74_317  # the real 03759ned capture is the population denominator
+    assert kern == 11
 
 
 def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
@@ -104,3 +110,20 @@ def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
     failure = next(e for e in events if e.event_type_value == "STEP_FAILURE")
     assert "CbsMeasureMissing" in failure.event_specific_data.error.message + str(
         failure.event_specific_data.user_failure_data)
+
+
+def test_sql_models_are_assets_with_lineage_and_their_tests_are_checks(defs: dg.Definitions) -> None:
+    from ea_pipelines.settings import DEFAULT_SQL_DIR
+    from ea_pipelines.sqlmodels.project import load_project
+
+    graph = defs.resolve_asset_graph()
+    checks = {(k.asset_key, k.name) for k in graph.asset_check_keys}
+    for model in load_project(DEFAULT_SQL_DIR):
+        key = dg.AssetKey([model.layer, model.name])
+        assert graph.get(key).group_name == model.layer
+        assert all((key, t.name) in checks for t in model.tests)
+    assert dg.AssetKey(["cbs", "bevolking"]) in graph.get(dg.AssetKey(["staging", "stg_cbs_value"])).parent_keys
+    assert dg.AssetKey(["deliveries", "mkb_ranking"]) in graph.get(
+        dg.AssetKey(["intermediate", "int_indicator_delivery"])).parent_keys
+    assert dg.AssetKey(["marts", "fact_indicator_value"]) in graph.get(
+        dg.AssetKey(["marts", "kernindicatoren"])).parent_keys
