@@ -8,6 +8,7 @@ ambiguous and refused with the candidates.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -22,6 +23,13 @@ REGION_CODE = re.compile(r"^(NL\d{2}|LD\d{2}|PV\d{2}|CR\d{2}|GM\d{4})$")
 
 class RegionLookupError(LookupError):
     """The text names no region, or more than one; the message is Dutch, for partners."""
+
+
+@functools.lru_cache(maxsize=4)
+def _code_list(path: Path) -> tuple[tuple[str, str], ...]:
+    """(code, title) pairs of a CBS region code list; read once per process, not once per asset step."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["value"]
+    return tuple((r["Identifier"].strip(), r["Title"].strip()) for r in rows)
 
 
 def _fold(text: str) -> str:
@@ -46,8 +54,7 @@ class RegionIndex:
 
     @classmethod
     def from_code_list(cls, path: Path = DEFAULT_CODE_LIST, preferred: frozenset[str] = frozenset()) -> RegionIndex:
-        rows = json.loads(Path(path).read_text(encoding="utf-8"))["value"]
-        return cls({r["Identifier"].strip(): r["Title"].strip() for r in rows}, preferred)
+        return cls(dict(_code_list(Path(path))), preferred)
 
     def region(self, text: str) -> str:
         """Code of any region given as a CBS code, or of a municipality given by name."""
