@@ -39,6 +39,17 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: use true or false")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings for one process."""
@@ -63,6 +74,8 @@ class Settings:
     inbox_settle_seconds: float = 30.0
     data_docs_dir: Path = Path("data/data_docs")
     sql_dir: Path = DEFAULT_SQL_DIR
+    cbs_full_fetch: bool = False
+    gx_max_rows: int = 250_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -101,6 +114,8 @@ class Settings:
             inbox_settle_seconds=_float(env, "EA_INBOX_SETTLE_SECONDS", defaults.inbox_settle_seconds),
             data_docs_dir=Path(env.get("EA_DATA_DOCS_DIR") or defaults.data_docs_dir),
             sql_dir=Path(env.get("EA_SQL_DIR") or defaults.sql_dir),
+            cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
+            gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
         )
 
 

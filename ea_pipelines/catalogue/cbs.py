@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +74,14 @@ class CbsTable:
     @property
     def measure_codes(self) -> tuple[str, ...]:
         return tuple(self.measures)
+
+    def fingerprint(self) -> str:
+        """Hash of what decides which rows are fetched: a changed entry must fetch the table again."""
+        what = {"table_id": self.table_id, "api": self.api, "measures": sorted(self.measures),
+                "filters": {k: list(v) for k, v in sorted(self.filters.items())},
+                "regions": {"codes": list(self.regions.codes), "prefixes": list(self.regions.prefixes)},
+                "period_from": self.period_from}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,6 +21,7 @@ from ea_pipelines.cbs.readers import (
     TIME,
     Code,
     Dimension,
+    Measure,
     ObservationPage,
     Reader,
     TableProperties,
@@ -98,9 +100,53 @@ def build_filter(spec: CbsTable, dims: list[Dimension], codes: dict[str, list[Co
     return " and ".join(parts)
 
 
-def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
-    """Fetch ``spec`` through ``reader`` and return it verified and in staging shape."""
-    props = reader.properties()
+@dataclass
+class TablePlan:
+    """What is known before the first observation: the table checked, the filter and the announced count."""
+
+    spec: CbsTable
+    properties: TableProperties
+    measures: list[Measure]
+    dims: list[Dimension]
+    codes: dict[str, list[Code]]
+    wanted: set[str]
+    odata_filter: str
+    announced_rows: int  # as the API counts them (v3 rows are wide: one per dimension combination)
+    expected_rows: int  # observations the announced count implies (v3: announced x measures)
+    received_rows: int = 0  # filled in while the observations stream
+    present_regions: set[str] = field(default_factory=set)
+    present_periods: set[str] = field(default_factory=set)
+
+    @property
+    def period_status(self) -> dict[str, str | None]:
+        _, time, _ = dimension_roles(self.dims)
+        return {c.code: (c.status or "").strip().lower() or None for c in self.codes.get(time, [])}
+
+    def measure_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(self.spec.table_id, m.code, m.title, m.unit, m.decimals) for m in self.measures
+             if m.code in self.wanted],
+            columns=["table_id", "measure_code", "title", "unit", "decimals"])
+
+    def region_frame(self) -> pd.DataFrame:
+        geo, _, _ = dimension_roles(self.dims)
+        return pd.DataFrame(
+            [(self.spec.table_id, c.code, c.title.strip()) for c in self.codes.get(geo, [])
+             if c.code in self.present_regions],
+            columns=["table_id", "region_code", "name"])
+
+    def period_frame(self) -> pd.DataFrame:
+        _, time, _ = dimension_roles(self.dims)
+        status = self.period_status
+        return pd.DataFrame(
+            [(self.spec.table_id, c.code, c.title.strip(), status[c.code]) for c in self.codes.get(time, [])
+             if c.code in self.present_periods],
+            columns=["table_id", "period_code", "title", "status"])
+
+
+def plan_table(reader: Reader, spec: CbsTable, props: TableProperties | None = None) -> TablePlan:
+    """Check ``spec`` against the table's metadata and count the rows its filter selects."""
+    props = props or reader.properties()
     if props.discontinued:
         raise CbsTableDiscontinued(
             f"{spec.table_id}: CBS reports this table as {props.status!r}; find its successor on "
@@ -124,40 +170,48 @@ def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
     odata_filter = build_filter(spec, dims, codes,
                                 sorted(wanted) if reader.api == "v4" and wanted != available else None)
     announced = reader.count(odata_filter)
-    pages: list[ObservationPage] = []
-    received = 0
-    for page in reader.pages(odata_filter, dims, wanted):
-        pages.append(page)
-        received += page.source_rows
-    if received != announced:
-        raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {announced} rows for the filter "
-                                f"but {received} arrived; refusing a partial load")
-    obs = _frame(pages)
-    obs.insert(0, "table_id", spec.table_id)
-    geo, time, _ = dimension_roles(dims)
-    status = {c.code: (c.status or "").strip().lower() or None for c in codes.get(time, [])}
-    obs["period_status"] = obs["period_code"].map(status) if time else None
-    present_regions = set(obs["region_code"].dropna())
-    regions = pd.DataFrame(
-        [(spec.table_id, c.code, c.title.strip()) for c in codes.get(geo, []) if c.code in present_regions],
-        columns=["table_id", "region_code", "name"])
-    present_periods = set(obs["period_code"].dropna())
-    periods = pd.DataFrame(
-        [(spec.table_id, c.code, c.title.strip(), status[c.code]) for c in codes.get(time, [])
-         if c.code in present_periods],
-        columns=["table_id", "period_code", "title", "status"])
-    measure_frame = pd.DataFrame(
-        [(spec.table_id, m.code, m.title, m.unit, m.decimals) for m in measures if m.code in wanted],
-        columns=["table_id", "measure_code", "title", "unit", "decimals"])
+    return TablePlan(spec, props, measures, dims, codes, wanted, odata_filter, announced,
+                     announced if reader.api == "v4" else announced * len(wanted))
+
+
+def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pd.DataFrame]:
+    """The observations page by page, each a DataFrame in staging shape (``OBSERVATION_COLUMNS``).
+
+    Memory stays at a page or two whatever the table's size. After the last page the rows received are
+    compared with the rows announced: a partial load raises :class:`CbsIncompleteLoad`.
+    """
+    spec = plan.spec
+    status = plan.period_status
+    _, time, _ = dimension_roles(plan.dims)
+    plan.received_rows = 0
+    for page in reader.pages(plan.odata_filter, plan.dims, plan.wanted):
+        plan.received_rows += page.source_rows
+        frame = _frame([page])
+        frame.insert(0, "table_id", spec.table_id)
+        frame["period_status"] = frame["period_code"].map(status) if time else None
+        plan.present_regions.update(frame["region_code"].dropna().unique())
+        plan.present_periods.update(frame["period_code"].dropna().unique())
+        yield frame[OBSERVATION_COLUMNS]
+    if plan.received_rows != plan.announced_rows:
+        raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {plan.announced_rows} rows for the filter "
+                                f"but {plan.received_rows} arrived; refusing a partial load")
+
+
+def fetch_table(reader: Reader, spec: CbsTable, props: TableProperties | None = None) -> TableData:
+    """Fetch ``spec`` through ``reader`` and return it verified and in staging shape, all in memory."""
+    plan = plan_table(reader, spec, props)
+    chunks = list(observation_chunks(reader, plan))
+    obs = (pd.concat(chunks, ignore_index=True) if chunks
+           else _frame([]).assign(table_id=spec.table_id, period_status=None))[OBSERVATION_COLUMNS]
     return TableData(
         table_id=spec.table_id,
-        properties=props,
-        observations=obs[OBSERVATION_COLUMNS],
-        measures=measure_frame,
-        regions=regions,
-        periods=periods,
-        announced_rows=announced,
-        expected_rows=announced if reader.api == "v4" else announced * len(wanted),
+        properties=plan.properties,
+        observations=obs,
+        measures=plan.measure_frame(),
+        regions=plan.region_frame(),
+        periods=plan.period_frame(),
+        announced_rows=plan.announced_rows,
+        expected_rows=plan.expected_rows,
         content_hash=content_hash(reader.t.consumed),
         responses=list(reader.t.consumed),
     )
@@ -165,7 +219,10 @@ def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
 
 def _frame(pages: list[ObservationPage]) -> pd.DataFrame:
     cols = ["measure_code", "region_code", "period_code", "other_dimensions", "value", "value_attribute"]
-    data = {c: [v for p in pages for v in getattr(p, c)] for c in cols}
+    if len(pages) == 1:
+        data = {c: getattr(pages[0], c) for c in cols}
+    else:
+        data = {c: [v for p in pages for v in getattr(p, c)] for c in cols}
     frame = pd.DataFrame(data, columns=cols)
     frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
     return frame

@@ -4,19 +4,27 @@
 ``replay`` reads the snapshot under ``snapshot_dir/<table_id>/`` and touches no network.
 ``auto``   fetches live; only when the host cannot be reached at all (DNS failure, connection
            refused) it replays that table's snapshot and says so (mode ``fallback``).
+
+A fetch is opened with :meth:`CbsSource.open`, which reads the table's Properties only: enough to
+decide whether anything changed upstream (``Modified``) before the observations are fetched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.errors import CbsError, CbsHostUnreachable, CbsTableIdCaseError, CbsTableNotFound
-from ea_pipelines.cbs.fetch import TableData, fetch_table
+from ea_pipelines.cbs.fetch import TableData, TablePlan, fetch_table, observation_chunks, plan_table
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
-from ea_pipelines.cbs.readers import Reader, V3Reader, V4Reader
+from ea_pipelines.cbs.readers import Reader, TableProperties, V3Reader, V4Reader
 from ea_pipelines.cbs.transport import MANIFEST, LiveTransport, ReplayTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -31,6 +39,76 @@ class FetchResult:
     manifest: Path
     requests: int = 0
     bytes_received: int = 0
+
+
+@dataclass
+class TableFetch:
+    """One table being fetched through one transport: Properties first, then (if wanted) the rest."""
+
+    spec: CbsTable
+    reader: Reader
+    mode: str  # live, replay or fallback
+    synthetic: bool
+    note: str
+    origin: str  # "live", or "snapshot:<sha256 of the manifest>": part of the incremental fingerprint
+    manifest: Path | None = None  # the snapshot manifest; for live, written by close()
+    http: HttpClient | None = None
+    batch_id: str = ""
+    started: float = field(default_factory=time.monotonic)
+    _properties: TableProperties | None = None
+    _source: CbsSource | None = None
+
+    @property
+    def transport(self) -> Transport:
+        return self.reader.t
+
+    def properties(self) -> TableProperties:
+        """The table's Properties (v4) or TableInfos (v3): one metadata request, made once."""
+        if self._properties is None:
+            self._properties = self._explained(self.reader.properties)
+        return self._properties
+
+    def plan(self) -> TablePlan:
+        """Everything before the observations: checks, measures, codes, the filter and the announced count."""
+        props = self.properties()
+        return self._explained(lambda: plan_table(self.reader, self.spec, props))
+
+    def chunks(self, plan: TablePlan) -> Iterator[pd.DataFrame]:
+        """Observations page by page, in staging shape (see :func:`observation_chunks`)."""
+        return observation_chunks(self.reader, plan)
+
+    def table(self) -> TableData:
+        """The whole table in memory (small tables, snapshots, tests)."""
+        props = self.properties()
+        return self._explained(lambda: fetch_table(self.reader, self.spec, props))
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made (0 when replaying a snapshot)."""
+        return self.http.requests_made if self.http else 0
+
+    @property
+    def bytes_received(self) -> int:
+        """Bytes received over HTTP (0 when replaying a snapshot)."""
+        return self.http.bytes_received if self.http else 0
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def close(self) -> Path | None:
+        """Write the landing manifest of a live fetch (whatever was consumed); return the manifest path."""
+        if isinstance(self.transport, LiveTransport) and self.transport.consumed:
+            self.manifest = self.transport.write_manifest(self.batch_id)
+        return self.manifest
+
+    def _explained(self, step):
+        try:
+            return step()
+        except CbsTableNotFound as exc:
+            if self.http is None or self._source is None:
+                raise
+            raise self._source._explain_not_found(self.spec, self.http, exc) from exc
 
 
 @dataclass
@@ -50,41 +128,60 @@ class CbsSource:
     def _reader(transport: Transport, spec: CbsTable) -> Reader:
         return (V4Reader if spec.api == "v4" else V3Reader)(transport, spec.table_id)
 
-    def fetch(self, spec: CbsTable, batch_id: str) -> FetchResult:
+    def open(self, spec: CbsTable, batch_id: str) -> TableFetch:
+        """Open a fetch of ``spec`` and read its Properties (falling back to the snapshot in ``auto``)."""
         if self.mode == "replay":
-            return self._replay(spec, "replay", "replayed from the bundled snapshot")
-        try:
-            return self._live(spec, batch_id)
-        except CbsHostUnreachable as exc:
-            if self.mode != "auto":
-                raise
-            note = f"CBS unreachable ({exc}); used the bundled snapshot instead"
-            log.warning("%s: %s", spec.table_id, note)
-            return self._replay(spec, "fallback", note)
+            fetch = self._open_replay(spec, "replay", "replayed from the bundled snapshot")
+        else:
+            fetch = self._open_live(spec, batch_id)
+            try:
+                fetch.properties()
+            except CbsHostUnreachable as exc:
+                if self.mode != "auto":
+                    raise
+                fetch = self._fallback(spec, exc)
+        fetch.properties()
+        return fetch
 
-    def _replay(self, spec: CbsTable, mode: str, note: str) -> FetchResult:
+    def fetch(self, spec: CbsTable, batch_id: str) -> FetchResult:
+        """The whole table in memory, with the mode it came from."""
+        fetch = self.open(spec, batch_id)
+        try:
+            data = fetch.table()
+        except CbsHostUnreachable as exc:
+            if self.mode != "auto" or fetch.mode != "live":
+                raise
+            fetch.close()
+            fetch = self._fallback(spec, exc)
+            data = fetch.table()
+        finally:
+            fetch.close()
+        return FetchResult(data, fetch.mode, fetch.synthetic, fetch.note, fetch.manifest or Path(),
+                           fetch.requests, fetch.bytes_received)
+
+    def _fallback(self, spec: CbsTable, exc: CbsHostUnreachable) -> TableFetch:
+        note = f"CBS unreachable ({exc}); used the bundled snapshot instead"
+        log.warning("%s: %s", spec.table_id, note)
+        return self._open_replay(spec, "fallback", note)
+
+    def _open_replay(self, spec: CbsTable, mode: str, note: str) -> TableFetch:
         transport = ReplayTransport(self.snapshot_dir / spec.table_id / MANIFEST, base_url=self._base(spec))
-        data = fetch_table(self._reader(transport, spec), spec)
         if transport.synthetic:
             note += " (SYNTHETIC snapshot: illustrative values, not CBS figures)"
-        return FetchResult(data, mode, transport.synthetic, note, transport.manifest_path)
+        origin = "snapshot:" + hashlib.sha256(transport.manifest_path.read_bytes()).hexdigest()
+        return TableFetch(spec, self._reader(transport, spec), mode, transport.synthetic, note, origin,
+                          manifest=transport.manifest_path)
 
-    def _live(self, spec: CbsTable, batch_id: str) -> FetchResult:
+    def _open_live(self, spec: CbsTable, batch_id: str) -> TableFetch:
         http = HttpClient(self.policy)
         transport = LiveTransport(
             base_url=self._base(spec), http=http, landing_dir=self.landing_dir / "cbs",
             table_id=spec.table_id, api=spec.api,
             extra_params={"$format": "json"} if spec.api == "v3" else {},
         )
-        try:
-            data = fetch_table(self._reader(transport, spec), spec)
-        except CbsTableNotFound as exc:
-            raise self._explain_not_found(spec, http, exc) from exc
-        finally:
-            if transport.consumed:
-                manifest = transport.write_manifest(batch_id)
-        return FetchResult(data, "live", False, f"fetched live from {self._base(spec)}", manifest,
-                           http.requests_made, http.bytes_received)
+        return TableFetch(spec, self._reader(transport, spec), "live", False,
+                          f"fetched live from {self._base(spec)}", "live", http=http, batch_id=batch_id,
+                          _source=self)
 
     def _explain_not_found(self, spec: CbsTable, http: HttpClient, exc: CbsError) -> CbsError:
         """Turn "not found" into "wrong case" when the catalogue of that API knows another spelling."""

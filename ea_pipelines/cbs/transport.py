@@ -54,6 +54,10 @@ class Fetched:
     sha256: str
     size: int
 
+    def record(self) -> Fetched:
+        """Without the payload: what ``consumed`` keeps, so a long fetch does not hold every page."""
+        return Fetched(self.key, None, self.sha256, self.size)
+
 
 class Transport(Protocol):
     base_url: str
@@ -102,7 +106,7 @@ class LiveTransport:
         if not obj.exists():
             write_atomic(obj, resp.body)
         fetched = Fetched(request_key(path, params), resp.payload, digest, len(resp.body))
-        self.consumed.append(fetched)
+        self.consumed.append(fetched.record())
         return fetched
 
     def write_manifest(self, batch_id: str) -> Path:
@@ -163,5 +167,5 @@ class ReplayTransport:
             except json.JSONDecodeError as exc:
                 raise CbsNotJsonError(f"{self.manifest_path.parent / entry['file']}: not JSON ({exc})") from exc
         fetched = Fetched(key, payload, digest, len(body))
-        self.consumed.append(fetched)
+        self.consumed.append(fetched.record())
         return fetched

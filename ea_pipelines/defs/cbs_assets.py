@@ -26,8 +26,12 @@ def _metadata(report: LoadReport) -> dict[str, object]:
         "note": report.note,
         "content_hash": report.content_hash,
         "manifest": dg.MetadataValue.path(str(report.manifest)),
+        "fetch": "metadata only (nothing changed upstream)" if report.skipped else "full",
+        "skipped": report.skipped or "nothing",
+        "source_modified": report.source_modified or "unknown",
         "http_requests": report.requests,
         "http_bytes": report.bytes_received,
+        "elapsed_seconds": report.elapsed_seconds,
     }
 
 
@@ -50,7 +54,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
                quality: QualityResource):
         try:
             report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
-                                    gate=quality.gate(), asset=key.to_user_string())
+                                    gate=quality.gate(), asset=key.to_user_string(), full_fetch=cbs.full_fetch)
         except CbsError as exc:
             if exc.transient:
                 raise

@@ -56,6 +56,8 @@ class CbsSourceResource(dg.ConfigurableResource):
     max_attempts: int = 5
     backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
+    #: fetch every table in full even when CBS's Modified is unchanged (EA_CBS_FULL_FETCH, or run config)
+    full_fetch: bool = False
 
     def source(self) -> CbsSource:
         return CbsSource(
@@ -96,9 +98,12 @@ class QualityResource(dg.ConfigurableResource):
     """Expectation suites from the catalogues, run with Great Expectations; Data Docs go to ``docs_dir``."""
 
     docs_dir: str
+    #: CBS tables up to this many rows are validated with GX in memory; larger ones in SQL (EA_GX_MAX_ROWS)
+    gx_max_rows: int = 250_000
 
     def gate(self) -> QualityGate:
-        return QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path(self.docs_dir))
+        return QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path(self.docs_dir),
+                           gx_max_rows=self.gx_max_rows)
 
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
@@ -113,11 +118,12 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
             max_bytes=settings.delivery_max_bytes, max_unzipped_bytes=settings.delivery_max_unzipped_bytes,
             settle_seconds=settings.inbox_settle_seconds, preferred_regions=list(programme.region_codes),
         ),
-        "quality": QualityResource(docs_dir=str(settings.data_docs_dir)),
+        "quality": QualityResource(docs_dir=str(settings.data_docs_dir), gx_max_rows=settings.gx_max_rows),
         "cbs": CbsSourceResource(
             mode=settings.source_mode, v4_url=settings.cbs_v4_url, v3_url=settings.cbs_v3_url,
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),
             timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
             backoff_cap=settings.http_backoff_cap, retry_after_cap=settings.retry_after_cap,
+            full_fetch=settings.cbs_full_fetch,
         ),
     }

@@ -1,4 +1,5 @@
-"""Load one catalogue table: log the start, fetch it (live, replay or fallback), publish it atomically."""
+"""Load one catalogue table: log the start, read its Properties, then either skip (nothing changed
+upstream) or stream it in, validate it and publish it atomically (or block it)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsTable
-from ea_pipelines.cbs.source import CbsSource
+from ea_pipelines.cbs.source import CbsSource, TableFetch
 from ea_pipelines.quality.gate import QualityGate, blocking, record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.warehouse import load_log
-from ea_pipelines.warehouse.cbs_publish import SOURCE, publish
+from ea_pipelines.warehouse.cbs_publish import SOURCE, fingerprint, publish_stream, stats
 from ea_pipelines.warehouse.db import Warehouse
 
 log = logging.getLogger(__name__)
+
+#: what an incremental run leaves out when nothing changed upstream
+SKIPPED = "MeasureCodes, Dimensions, dimension codes, $count, observations, quality checks, publish"
 
 
 @dataclass(frozen=True)
@@ -37,48 +42,113 @@ class LoadReport:
     preview: pd.DataFrame
     checks: list[CheckOutcome] = field(default_factory=list)
     previous_load: str | None = None  # what stays published when this load is blocked
+    skipped: str | None = None  # what was not fetched because nothing changed upstream (None: full fetch)
+    source_modified: str | None = None
+    elapsed_seconds: float = 0.0
 
 
 def new_load_id(table_id: str) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{table_id}-{secrets.token_hex(3)}"
 
 
+def unchanged_upstream(fetch: TableFetch, previous: sa.Row | None) -> bool:
+    """True when CBS's ``Modified`` and the catalogue entry (and origin) equal the last published load's."""
+    modified = fetch.properties().modified
+    return (previous is not None and modified is not None and previous.source_modified == modified
+            and previous.spec_fingerprint == fingerprint(fetch))
+
+
 def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id: str,
-                   gate: QualityGate | None = None, asset: str | None = None, force: bool = False) -> LoadReport:
+                   gate: QualityGate | None = None, asset: str | None = None, force: bool = False,
+                   full_fetch: bool = False) -> LoadReport:
     """Fetch ``spec``, validate it with ``gate`` (when given) and publish it unless an ERROR check fails.
 
+    Unless ``force`` or ``full_fetch``, a table whose Properties show the same ``Modified`` as the last
+    published load, fetched for the same catalogue entry, is not fetched further: the load is logged
+    ``unchanged`` with a message saying what was skipped. ``force`` also republishes identical data.
     On any exception the load is logged as failed and re-raised.
     """
     load_id = new_load_id(spec.table_id)
+    asset = asset or f"cbs/{spec.name}"
     load_log.start(wh, load_id=load_id, batch_id=batch_id, source=SOURCE, table_id=spec.table_id)
-    checks: list[CheckOutcome] = []
+    fetch: TableFetch | None = None
     try:
-        result = source.fetch(spec, batch_id)
-        data = result.data
+        fetch = source.open(spec, batch_id)
         with wh.engine.connect() as conn:
             previous = load_log.last_published(conn, SOURCE, spec.table_id)
-        if gate is not None:
-            checks = gate.check_cbs(spec, data.observations, expected_rows=data.expected_rows,
-                                    previous_rows=previous.rows if previous else None)
-            record(wh, checks, run_id=batch_id, load_id=load_id, asset=asset or f"cbs/{spec.name}")
-        blockers = blocking(checks)
-        if blockers:
+        if not (force or full_fetch) and unchanged_upstream(fetch, previous):
+            report = _skip(spec, fetch, wh, previous, load_id=load_id, batch_id=batch_id, gate=gate, asset=asset)
+            if report is not None:
+                return report
+        plan = fetch.plan()
+
+        def validate(conn, frame, schema_problems):
+            if gate is None:
+                return []
+            return gate.check_cbs_table(conn, spec, frame, expected_rows=plan.expected_rows,
+                                        previous_rows=previous.rows if previous else None,
+                                        schema_problems=schema_problems)
+
+        outcome = publish_stream(wh, fetch, plan, load_id=load_id, force=force, validate=validate,
+                                 keep_rows=gate.gx_max_rows if gate else 0)
+        fetch.close()
+        record(wh, outcome.checks, run_id=batch_id, load_id=load_id, asset=asset)
+        if outcome.status == "blocked":
             kept = f"staging keeps load {previous.load_id}" if previous else "nothing was published before"
-            message = f"blocked by failed checks: {', '.join(o.check for o in blockers)}; {kept}"
-            load_log.fail(wh, load_id=load_id, status="blocked", mode=result.mode, message=message,
-                          rows=len(data.observations), content_hash=data.content_hash)
+            message = f"blocked by failed checks: {', '.join(o.check for o in blocking(outcome.checks))}; {kept}"
+            load_log.fail(wh, load_id=load_id, status="blocked", mode=fetch.mode, message=message,
+                          rows=outcome.rows, content_hash=outcome.content_hash, fetch=stats(fetch))
             log.error("%s: %s", spec.table_id, message)
-            status, rows = "blocked", len(data.observations)
-        else:
-            outcome = publish(wh, result, load_id=load_id, force=force)
-            status, rows = outcome.status, outcome.rows
+        elif outcome.status == "unchanged":
+            with wh.engine.begin() as conn:
+                load_log.finish(conn, load_id=load_id, status="unchanged", mode=fetch.mode, rows=outcome.rows,
+                                content_hash=outcome.content_hash, message=fetch.note, fetch=stats(fetch))
     except Exception as exc:
-        load_log.fail(wh, load_id=load_id, message=f"{type(exc).__name__}: {exc}")
+        if fetch is not None:
+            fetch.close()
+        load_log.fail(wh, load_id=load_id, message=f"{type(exc).__name__}: {exc}",
+                      fetch=stats(fetch) if fetch is not None and fetch._properties else None)
         raise
-    log.info("%s: %s %d rows (%s)", spec.table_id, status, rows, result.note)
+    log.info("%s: %s %d rows in %.1f s (%s)", spec.table_id, outcome.status, outcome.rows, fetch.elapsed, fetch.note)
     return LoadReport(
-        load_id=load_id, table_id=spec.table_id, status=status, mode=result.mode, rows=rows,
-        synthetic=result.synthetic, note=result.note, content_hash=data.content_hash,
-        manifest=result.manifest, requests=result.requests, bytes_received=result.bytes_received,
-        preview=data.observations.head(10), checks=checks, previous_load=previous.load_id if previous else None,
+        load_id=load_id, table_id=spec.table_id, status=outcome.status, mode=fetch.mode, rows=outcome.rows,
+        synthetic=fetch.synthetic, note=fetch.note, content_hash=outcome.content_hash,
+        manifest=fetch.manifest or Path(), requests=fetch.requests, bytes_received=fetch.bytes_received,
+        preview=outcome.preview, checks=outcome.checks, previous_load=previous.load_id if previous else None,
+        source_modified=fetch.properties().modified, elapsed_seconds=round(fetch.elapsed, 3),
+    )
+
+
+def _skip(spec: CbsTable, fetch: TableFetch, wh: Warehouse, previous: sa.Row, *, load_id: str, batch_id: str,
+          gate: QualityGate | None, asset: str) -> LoadReport | None:
+    """Record an ``unchanged`` load that fetched only metadata; None when it cannot be skipped honestly.
+
+    The checks of the published load validated exactly the rows that stay published, so their results are
+    carried over (marked as such). Without recorded results (a load published without the gate), the
+    table is fetched in full instead.
+    """
+    checks: list[CheckOutcome] = []
+    if gate is not None:
+        checks = gate.carried_over(wh, previous.load_id)
+        if not checks:
+            return None
+        record(wh, checks, run_id=batch_id, load_id=load_id, asset=asset)
+    modified = fetch.properties().modified
+    message = (f"skipped the data fetch: CBS Modified {modified} and the catalogue entry are unchanged since "
+               f"load {previous.load_id}; not fetched: {SKIPPED} ({fetch.note})")
+    fetch.close()
+    with wh.engine.begin() as conn:
+        load_log.finish(conn, load_id=load_id, status="unchanged", mode=fetch.mode, rows=previous.rows,
+                        content_hash=previous.content_hash, message=message, fetch=stats(fetch))
+    with wh.engine.connect() as conn:
+        preview = pd.read_sql(sa.text("SELECT table_id, measure_code, region_code, period_code, other_dimensions, "
+                                      "value, value_attribute, period_status FROM staging.cbs_observation "
+                                      "WHERE table_id = :t LIMIT 10"), conn, params={"t": spec.table_id})
+    log.info("%s: %s", spec.table_id, message)
+    return LoadReport(
+        load_id=load_id, table_id=spec.table_id, status="unchanged", mode=fetch.mode, rows=previous.rows or 0,
+        synthetic=fetch.synthetic, note=message, content_hash=previous.content_hash or "",
+        manifest=fetch.manifest or Path(), requests=fetch.requests, bytes_received=fetch.bytes_received,
+        preview=preview, checks=checks, previous_load=previous.load_id, skipped=SKIPPED,
+        source_modified=modified, elapsed_seconds=round(fetch.elapsed, 3),
     )

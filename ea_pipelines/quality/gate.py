@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
+from ea_pipelines.quality.sql_checks import check_cbs_sql
 from ea_pipelines.quality.suites import CheckConfig, cbs_suite, delivery_suite, load_checks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 from ea_pipelines.warehouse.load_log import utcnow
@@ -26,6 +28,8 @@ class QualityGate:
     docs_dir: Path
     checks: dict[str, CheckConfig] = field(default_factory=load_checks)
     today: dt.date | None = None
+    #: CBS tables up to this many rows are validated with GX as one DataFrame; larger ones in SQL
+    gx_max_rows: int = 250_000
 
     def _today(self) -> dt.date:
         return self.today or dt.date.today()
@@ -35,6 +39,31 @@ class QualityGate:
         suite = cbs_suite(spec, observations, checks=self.checks, known_regions=self.known_regions,
                           expected_rows=expected_rows, previous_rows=previous_rows, today=self._today())
         return run_suite(suite, self.docs_dir)
+
+    def check_cbs_table(self, conn: sa.Connection, spec: CbsTable, frame: pd.DataFrame | None, *,
+                        expected_rows: int | None, previous_rows: int | None,
+                        schema_problems: list[str]) -> list[CheckOutcome]:
+        """The CBS checks on a table being published: with GX on ``frame``, or in SQL when it was too large
+        to keep (``frame`` None; the rows are read where they were written, inside the transaction)."""
+        if frame is not None:
+            return self.check_cbs(spec, frame, expected_rows=expected_rows, previous_rows=previous_rows)
+        return check_cbs_sql(conn, spec, checks=self.checks, known_regions=self.known_regions,
+                             expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
+                             schema_problems=schema_problems)
+
+    def carried_over(self, wh: Warehouse, load_id: str) -> list[CheckOutcome]:
+        """The recorded results of ``load_id``, for a load that skipped unchanged data (not re-evaluated)."""
+        with wh.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT check_name, severity, passed, evaluated, failed_expectations, failed_count, details, docs "
+                "FROM meta.check_result WHERE load_id = :l ORDER BY checked_at"), {"l": load_id}).fetchall()
+        latest = {r.check_name: r for r in rows}
+        note = f"carried over from load {load_id}: the data are unchanged, so the checks were not run again"
+        return [CheckOutcome(r.check_name, r.severity, bool(r.passed),
+                             self.checks[r.check_name].description if r.check_name in self.checks else "",
+                             int(r.evaluated), int(r.failed_expectations), int(r.failed_count),
+                             [*(r.details.splitlines() if r.details else []), note], docs=r.docs)
+                for r in latest.values()]
 
     def check_delivery(self, dtype: DeliveryType, rows: pd.DataFrame) -> list[CheckOutcome]:
         suite = delivery_suite(dtype, rows, checks=self.checks, known_regions=self.known_regions,

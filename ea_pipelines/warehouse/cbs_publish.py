@@ -1,30 +1,45 @@
-"""Publish a fetched CBS table into ``raw`` and ``staging`` atomically and idempotently.
+"""Publish a CBS table into ``raw`` and ``staging`` atomically and idempotently, streaming its rows.
 
-In one transaction: the table's previous rows are deleted from every staging table, the new rows are
-bulk-inserted, the responses behind them are recorded in ``raw.cbs_response`` and the load is marked
-``published`` in ``meta.load_log``. A failure or a kill at any point leaves the previous complete
-version readable. A load whose content hash equals the last published one changes nothing (status
-``unchanged``), so re-running the same data never duplicates it.
+In one transaction: the table's previous rows are deleted from ``staging.cbs_observation``, the new
+rows are appended page by page as they arrive (memory stays at a page or two, whatever the table's
+size), the rows are validated, and only then are the other staging tables replaced, the responses
+recorded in ``raw.cbs_response`` and the load marked ``published`` in ``meta.load_log``. A failure, a
+failed ERROR check or a kill at any point rolls back: the previous complete version stays readable
+(PostgreSQL and DuckDB readers see it until the commit). A load whose content hash equals the last
+published one is rolled back too and recorded ``unchanged``, so re-running the same data never
+duplicates it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pandas as pd
 import sqlalchemy as sa
 
-from ea_pipelines.cbs.source import FetchResult
+from ea_pipelines.cbs.fetch import TablePlan, content_hash
+from ea_pipelines.cbs.source import TableFetch
+from ea_pipelines.quality.gx_runner import CheckOutcome
+from ea_pipelines.quality.sql_checks import chunk_schema_problems
 from ea_pipelines.warehouse import load_log
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
 SOURCE = "cbs"
+OBSERVATIONS = "staging.cbs_observation"
+
+#: (connection inside the publish transaction, the whole table as a DataFrame or None when it was too
+#: large to keep, schema problems seen while streaming) -> check outcomes
+Validator = Callable[[sa.Connection, pd.DataFrame | None, list[str]], list[CheckOutcome]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class PublishOutcome:
-    status: str  # published or unchanged
+    status: str  # published, unchanged or blocked
     rows: int
+    content_hash: str
+    checks: list[CheckOutcome] = field(default_factory=list)
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _lock(conn: sa.Connection, table_id: str) -> None:
@@ -33,29 +48,68 @@ def _lock(conn: sa.Connection, table_id: str) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"ea_pipelines:cbs:{table_id}"})
 
 
-def publish(wh: Warehouse, result: FetchResult, *, load_id: str, force: bool = False) -> PublishOutcome:
-    data = result.data
-    frames: dict[str, pd.DataFrame] = {
-        "staging.cbs_observation": data.observations,
-        "staging.cbs_measure": data.measures.astype({"decimals": "Int64"}),
-        "staging.cbs_region": data.regions,
-        "staging.cbs_period": data.periods,
-    }
-    rows = len(data.observations)
-    with wh.engine.begin() as conn:
-        _lock(conn, data.table_id)
-        last = load_log.last_published(conn, SOURCE, data.table_id)
-        if not force and last is not None and last.content_hash == data.content_hash:
-            load_log.finish(conn, load_id=load_id, status="unchanged", mode=result.mode, rows=rows,
-                            content_hash=data.content_hash, message=result.note)
-            return PublishOutcome("unchanged", rows)
-        for table, frame in frames.items():
-            conn.execute(sa.text(f"DELETE FROM {table} WHERE table_id = :t"), {"t": data.table_id})
-            bulk_insert(conn, table, frame.assign(load_id=load_id))
-        responses = pd.DataFrame(
-            [(load_id, data.table_id, f.key, f.sha256, f.size) for f in data.responses],
-            columns=["load_id", "table_id", "request_key", "sha256", "bytes"])
-        bulk_insert(conn, "raw.cbs_response", responses)
-        load_log.finish(conn, load_id=load_id, status="published", mode=result.mode, rows=rows,
-                        content_hash=data.content_hash, message=result.note)
-    return PublishOutcome("published", rows)
+def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id: str, force: bool = False,
+                   validate: Validator | None = None, keep_rows: int = 0) -> PublishOutcome:
+    """Stream ``fetch``'s observations into the warehouse and publish them, or roll back.
+
+    Tables of at most ``keep_rows`` rows (as announced) are also collected into one DataFrame for
+    ``validate``; larger ones are validated where they were written (``validate`` gets None).
+    """
+    table_id = plan.spec.table_id
+    keep = plan.expected_rows <= keep_rows
+    kept: list[pd.DataFrame] = []
+    schema_problems: list[str] = []
+    preview = pd.DataFrame()
+    rows = 0
+    with wh.engine.connect() as conn:
+        tx = conn.begin()
+        try:
+            _lock(conn, table_id)
+            conn.execute(sa.text(f"DELETE FROM {OBSERVATIONS} WHERE table_id = :t"), {"t": table_id})
+            for chunk in fetch.chunks(plan):
+                if preview.empty:
+                    preview = chunk.head(10)
+                schema_problems += chunk_schema_problems(chunk)
+                if keep:
+                    kept.append(chunk)
+                rows += bulk_insert(conn, OBSERVATIONS, chunk.assign(load_id=load_id))
+            digest = content_hash(fetch.transport.consumed)
+            frame = (pd.concat(kept, ignore_index=True) if kept else preview.iloc[:0]) if keep else None
+            checks = validate(conn, frame, schema_problems) if validate else []
+            if any(o.blocking for o in checks):
+                tx.rollback()
+                return PublishOutcome("blocked", rows, digest, checks, preview)
+            last = load_log.last_published(conn, SOURCE, table_id)
+            if not force and last is not None and last.content_hash == digest:
+                tx.rollback()
+                return PublishOutcome("unchanged", rows, digest, checks, preview)
+            frames = {"staging.cbs_measure": plan.measure_frame().astype({"decimals": "Int64"}),
+                      "staging.cbs_region": plan.region_frame(),
+                      "staging.cbs_period": plan.period_frame()}
+            for table, frame in frames.items():
+                conn.execute(sa.text(f"DELETE FROM {table} WHERE table_id = :t"), {"t": table_id})
+                bulk_insert(conn, table, frame.assign(load_id=load_id))
+            responses = pd.DataFrame(
+                [(load_id, table_id, f.key, f.sha256, f.size) for f in fetch.transport.consumed],
+                columns=["load_id", "table_id", "request_key", "sha256", "bytes"])
+            bulk_insert(conn, "raw.cbs_response", responses)
+            load_log.finish(conn, load_id=load_id, status="published", mode=fetch.mode, rows=rows,
+                            content_hash=digest, message=fetch.note, fetch=stats(fetch))
+            tx.commit()
+        except BaseException:
+            if tx.is_active:
+                tx.rollback()
+            raise
+    return PublishOutcome("published", rows, digest, checks, preview)
+
+
+def stats(fetch: TableFetch) -> load_log.FetchStats:
+    """What ``fetch`` cost so far, with what identifies the data it read (for the next incremental run)."""
+    return load_log.FetchStats(
+        source_modified=fetch.properties().modified, spec_fingerprint=fingerprint(fetch),
+        requests=fetch.requests, bytes=fetch.bytes_received, elapsed_seconds=round(fetch.elapsed, 3))
+
+
+def fingerprint(fetch: TableFetch) -> str:
+    """The catalogue entry's fingerprint together with where the data came from (live or which snapshot)."""
+    return f"{fetch.spec.fingerprint()}:{fetch.origin}"

@@ -57,7 +57,12 @@ TABLES: dict[str, str] = {
         started_at TIMESTAMP NOT NULL,
         finished_at TIMESTAMP,
         status TEXT NOT NULL,
-        message TEXT
+        message TEXT,
+        source_modified TEXT,
+        spec_fingerprint TEXT,
+        http_requests BIGINT,
+        http_bytes BIGINT,
+        elapsed_seconds FLOAT8
     """,
     "meta.delivery_log": """
         load_id TEXT NOT NULL,
@@ -87,6 +92,10 @@ TABLES: dict[str, str] = {
     """,
 }
 
+#: load_log columns added after the first release (incremental refresh): added to older warehouses too
+LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_requests": "BIGINT",
+                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8"}
+
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",
                       "source_row": "BIGINT NOT NULL"}
@@ -104,6 +113,7 @@ def statements(deliveries: DeliveryCatalogue | None = None) -> list[str]:
     """Idempotent DDL: safe to run before every load. Columns added to a delivery type are added too."""
     out = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in SCHEMAS]
     out += [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
+    out += [f"ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in LOAD_LOG_ADDED.items()]
     for dtype in deliveries.types if deliveries else ():
         for table, cols in delivery_tables(dtype).items():
             out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})")

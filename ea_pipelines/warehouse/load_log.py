@@ -6,12 +6,24 @@ published data is untouched because the publish transaction never committed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ea_pipelines.warehouse.db import Warehouse
+
+
+@dataclass(frozen=True)
+class FetchStats:
+    """What a load fetched: upstream ``Modified``, the catalogue entry's fingerprint, requests, bytes, time."""
+
+    source_modified: str | None = None
+    spec_fingerprint: str | None = None
+    requests: int | None = None
+    bytes: int | None = None
+    elapsed_seconds: float | None = None
 
 
 def utcnow() -> datetime:
@@ -28,25 +40,33 @@ def start(wh: Warehouse, *, load_id: str, batch_id: str, source: str, table_id: 
 
 
 def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = None, rows: int | None = None,
-           content_hash: str | None = None, message: str | None = None) -> None:
+           content_hash: str | None = None, message: str | None = None, fetch: FetchStats | None = None) -> None:
+    fetch = fetch or FetchStats()
     conn.execute(
         sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
-                "content_hash = :hash, finished_at = :now, message = :message WHERE load_id = :load_id"),
+                "content_hash = :hash, finished_at = :now, message = :message, source_modified = :modified, "
+                "spec_fingerprint = :fingerprint, http_requests = :requests, http_bytes = :bytes, "
+                "elapsed_seconds = :elapsed WHERE load_id = :load_id"),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
-         "message": (message or "")[:2000] or None, "load_id": load_id},
+         "message": (message or "")[:2000] or None, "load_id": load_id, "modified": fetch.source_modified,
+         "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
+         "elapsed": fetch.elapsed_seconds},
     )
 
 
 def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None, status: str = "failed",
-         rows: int | None = None, content_hash: str | None = None) -> None:
+         rows: int | None = None, content_hash: str | None = None, fetch: FetchStats | None = None) -> None:
     with wh.engine.begin() as conn:
-        finish(conn, load_id=load_id, status=status, mode=mode, message=message, rows=rows, content_hash=content_hash)
+        finish(conn, load_id=load_id, status=status, mode=mode, message=message, rows=rows, content_hash=content_hash,
+               fetch=fetch)
 
 
 def last_published(conn: Connection, source: str, table_id: str) -> sa.Row | None:
-    """(load_id, content_hash, rows, finished_at) of the newest load that published this table."""
+    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint) of the newest load that
+    published this table."""
     return conn.execute(
-        sa.text("SELECT load_id, content_hash, rows, finished_at FROM meta.load_log WHERE source = :source "
+        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint "
+                "FROM meta.load_log WHERE source = :source "
                 "AND table_id = :table_id AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
         {"source": source, "table_id": table_id},
     ).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -27,7 +28,10 @@ def corrupt(table: FakeTable, defect: str) -> FakeTable:
         rows[almelo_2024 + 2]["RegioS"] = "GM9999"
     elif defect == "duplicate key":
         rows.append({**rows[almelo_2024], "Id": 999_999, "Value": 80_000})
-    return dataclasses.replace(table, rows=rows)
+    # a new edition: CBS's Modified changes, so the incremental run fetches it instead of skipping
+    props = json.loads(table.raw["Properties"])
+    props["Modified"] = "2026-11-20T02:00:00+01:00"
+    return dataclasses.replace(table, rows=rows, raw={**table.raw, "Properties": json.dumps(props).encode()})
 
 
 def run(defs: dg.Definitions) -> dg.ExecuteInProcessResult:

@@ -1,0 +1,104 @@
+"""The CBS checks evaluated in SQL, for tables too large to validate as one DataFrame.
+
+A table above ``EA_GX_MAX_ROWS`` rows is streamed into ``staging.cbs_observation`` inside the publish
+transaction and never held in memory; these queries then check the rows of that table, in the same
+transaction, before it commits. They report the same named checks as the Great Expectations suite
+(``suites.cbs_suite``): aggregates come from the database, and what needs Python (period codes, region
+codes) is checked over the distinct values, which are few. ``schema`` is checked on every chunk as it
+streams (:func:`chunk_schema_problems`). No Data Docs are written for these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.deliveries.values import period_start
+from ea_pipelines.quality.gx_runner import CheckOutcome
+from ea_pipelines.quality.suites import CBS_CHECKS, PERIOD_REGEX, CheckConfig
+
+OBS = "staging.cbs_observation"
+KEY = "measure_code, region_code, period_code, other_dimensions"
+TEXT_COLUMNS = ("table_id", "measure_code", "region_code", "period_code", "other_dimensions")
+
+
+def chunk_schema_problems(chunk: pd.DataFrame) -> list[str]:
+    """The ``schema`` check on one streamed chunk: required columns present, text as text, value as float."""
+    problems = [f"column {c} missing" for c in (*TEXT_COLUMNS, "value") if c not in chunk.columns]
+    for col in TEXT_COLUMNS:
+        if col in chunk.columns and not (pd.api.types.is_string_dtype(chunk[col].dtype) or chunk[col].isna().all()):
+            problems.append(f"column {col} has type {chunk[col].dtype}, expected text")
+    if "value" in chunk.columns and chunk["value"].dtype != "float64":
+        problems.append(f"column value has type {chunk['value'].dtype}, expected float64")
+    return problems
+
+
+def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckConfig], known_regions: set[str],
+                  expected_rows: int | None, previous_rows: int | None, today: dt.date,
+                  schema_problems: list[str]) -> list[CheckOutcome]:
+    """One outcome per CBS check over the rows of ``spec.table_id`` visible to ``conn``."""
+    t = {"t": spec.table_id}
+
+    def scalar(sql: str, **params: object) -> int:
+        return int(conn.execute(sa.text(sql), {**t, **params}).scalar() or 0)
+
+    out = {name: CheckOutcome(name, checks[name].severity, True, checks[name].description, 0, 0, 0)
+           for name in CBS_CHECKS}
+
+    def expect(check: str, ok: bool, failure: str, unexpected: int = 0) -> None:
+        o = out[check]
+        o.evaluated += 1
+        if not ok:
+            o.passed = False
+            o.failed += 1
+            o.unexpected += unexpected
+            o.failures.append(failure)
+
+    expect("schema", not schema_problems, "; ".join(sorted(set(schema_problems))[:5]))
+    rows = scalar(f"SELECT count(*) FROM {OBS} WHERE table_id = :t")
+    for col in TEXT_COLUMNS:
+        nulls = scalar(f"SELECT count(*) FROM {OBS} WHERE table_id = :t AND {col} IS NULL")
+        expect("not_null", nulls == 0, f"{col} is null in {nulls} rows", nulls)
+    dupes = scalar(f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {OBS} WHERE table_id = :t "
+                   f"GROUP BY {KEY} HAVING count(*) > 1) d")
+    expect("key_unique", dupes == 0, f"{dupes} rows share a key ({KEY})", dupes)
+    regions = conn.execute(sa.text(f"SELECT region_code, count(*) FROM {OBS} WHERE table_id = :t "
+                                   "AND region_code IS NOT NULL GROUP BY region_code"), t).fetchall()
+    unknown = {code: n for code, n in regions if code not in known_regions}
+    expect("regions_known", not unknown, f"unknown region codes {sorted(unknown)[:10]}: {sum(unknown.values())} rows",
+           sum(unknown.values()))
+    periods = dict(conn.execute(sa.text(f"SELECT period_code, count(*) FROM {OBS} WHERE table_id = :t "
+                                        "AND period_code IS NOT NULL GROUP BY period_code"), t).fetchall())
+    malformed = {p: n for p, n in periods.items() if not re.match(PERIOD_REGEX, p)}
+    expect("periods_valid", not malformed, f"malformed period codes {sorted(malformed)[:10]}",
+           sum(malformed.values()))
+    future = {p: n for p, n in periods.items() if p not in malformed and period_start(p) > today}
+    expect("periods_valid", not future, f"periods in the future {sorted(future)[:10]}", sum(future.values()))
+    for measure, (low, high) in spec.value_ranges.items():
+        bounds = [f"value < {float(low)!r}"] if low is not None else []
+        bounds += [f"value > {float(high)!r}"] if high is not None else []
+        if bounds:
+            bad = scalar(f"SELECT count(*) FROM {OBS} WHERE table_id = :t AND measure_code = :m "
+                         f"AND ({' OR '.join(bounds)})", m=measure)
+            expect("value_ranges", bad == 0, f"{measure}: {bad} values outside [{low}, {high}]", bad)
+    if previous_rows:
+        drop = float(checks["row_count_plausible"].params.get("max_drop", 0.2))
+        floor = math.ceil(previous_rows * (1 - drop))
+        expect("row_count_plausible", rows >= floor, f"{rows} rows, expected at least {floor}")
+    if expected_rows is not None:
+        expect("complete", rows == expected_rows, f"{rows} rows, CBS announced {expected_rows}")
+    present = {r[0] for r in conn.execute(sa.text(f"SELECT DISTINCT measure_code FROM {OBS} WHERE table_id = :t"), t)}
+    missing = sorted(set(spec.measure_codes) - present)
+    expect("measures_present", not missing, f"measures without rows: {missing}")
+    max_age = int(checks["fresh"].params.get("max_age_years", 3))
+    years = [int(p[:4]) for p in periods if p[:4].isdigit()]
+    latest = max(years) if years else None
+    expect("fresh", latest is not None and latest >= today.year - max_age,
+           f"latest period year {latest}, expected at least {today.year - max_age}")
+    return list(out.values())
