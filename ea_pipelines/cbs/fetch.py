@@ -8,11 +8,16 @@ announced. Checks of the data itself (keys, ranges, regions) are the expectation
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.errors import CbsError, CbsIncompleteLoad, CbsMeasureMissing, CbsTableDiscontinued
@@ -174,35 +179,79 @@ def plan_table(reader: Reader, spec: CbsTable, props: TableProperties | None = N
                      announced if reader.api == "v4" else announced * len(wanted))
 
 
-def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pd.DataFrame]:
-    """The observations page by page, each a DataFrame in staging shape (``OBSERVATION_COLUMNS``).
+def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pa.Table]:
+    """The observations page by page, each an Arrow table in staging shape (``OBSERVATION_COLUMNS``).
 
     Memory stays at a page or two whatever the table's size. After the last page the rows received are
     compared with the rows announced: a partial load raises :class:`CbsIncompleteLoad`.
     """
     spec = plan.spec
     status = plan.period_status
-    _, time, _ = dimension_roles(plan.dims)
     plan.received_rows = 0
     for page in reader.pages(plan.odata_filter, plan.dims, plan.wanted):
         plan.received_rows += page.source_rows
-        frame = _frame([page])
-        frame.insert(0, "table_id", spec.table_id)
-        frame["period_status"] = frame["period_code"].map(status) if time else None
-        plan.present_regions.update(frame["region_code"].dropna().unique())
-        plan.present_periods.update(frame["period_code"].dropna().unique())
-        yield frame[OBSERVATION_COLUMNS]
+        chunk = page_table(page, spec.table_id, status)
+        plan.present_regions.update(v for v in pc.unique(chunk["region_code"]).to_pylist() if v is not None)
+        plan.present_periods.update(v for v in pc.unique(chunk["period_code"]).to_pylist() if v is not None)
+        yield chunk
     if plan.received_rows != plan.announced_rows:
         raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {plan.announced_rows} rows for the filter "
                                 f"but {plan.received_rows} arrived; refusing a partial load")
 
 
+def _codes(values: list[Any], rows: pa.Array | None) -> pa.Array:
+    """Codes trimmed (v3 pads them), spread over the observations of each source row."""
+    arr = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+    return arr if rows is None else arr.take(rows)
+
+
+def _other_dimensions(others: dict[str, list[Any]], n: int, rows: pa.Array | None) -> pa.Array:
+    """JSON of the further dimension codes per row, built once per distinct combination (there are few)."""
+    if not others:
+        return pa.array(["{}"] * n, pa.string())
+    encoded = [pc.dictionary_encode(pa.array([str(v) for v in codes], pa.string())) for codes in others.values()]
+    combined = np.zeros(len(encoded[0]), dtype=np.int64)
+    for enc in encoded:
+        combined = combined * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)
+    distinct, inverse = np.unique(combined, return_inverse=True)
+    texts = []
+    for key in distinct.tolist():
+        parts = {}
+        for dim, enc in zip(reversed(others), reversed(encoded), strict=True):
+            key, index = divmod(key, len(enc.dictionary))
+            parts[dim] = enc.dictionary[index].as_py().strip()
+        texts.append(json.dumps(parts, sort_keys=True))
+    out = pa.array(texts, pa.string()).take(pa.array(inverse))
+    return out if rows is None else out.take(rows)
+
+
+def page_table(page: ObservationPage, table_id: str, period_status: dict[str, str | None]) -> pa.Table:
+    """One page as an Arrow table in staging shape; codes trimmed, values as float64."""
+    n = len(page.measure_code)
+    rows = pa.array(np.repeat(np.arange(page.source_rows), page.repeat)) if page.repeat != 1 else None
+    periods = _codes(page.period_code, rows)
+    distinct = pc.unique(periods)
+    statuses = pa.array([period_status.get(p) for p in distinct.to_pylist()], pa.string())
+    try:
+        value = pa.array(page.value, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+        raise CbsError(f"{table_id}: a value is not a number ({exc})") from exc
+    return pa.table({
+        "table_id": pa.array([table_id] * n, pa.string()),
+        "measure_code": _codes(page.measure_code, None),
+        "region_code": _codes(page.region_code, rows),
+        "period_code": periods,
+        "other_dimensions": _other_dimensions(page.others, n, rows),
+        "value": value,
+        "value_attribute": pa.array(page.value_attribute, pa.string()),
+        "period_status": statuses.take(pc.index_in(periods, distinct)),
+    })
+
+
 def fetch_table(reader: Reader, spec: CbsTable, props: TableProperties | None = None) -> TableData:
     """Fetch ``spec`` through ``reader`` and return it verified and in staging shape, all in memory."""
     plan = plan_table(reader, spec, props)
-    chunks = list(observation_chunks(reader, plan))
-    obs = (pd.concat(chunks, ignore_index=True) if chunks
-           else _frame([]).assign(table_id=spec.table_id, period_status=None))[OBSERVATION_COLUMNS]
+    obs = to_frame(list(observation_chunks(reader, plan)))
     return TableData(
         table_id=spec.table_id,
         properties=plan.properties,
@@ -217,15 +266,11 @@ def fetch_table(reader: Reader, spec: CbsTable, props: TableProperties | None = 
     )
 
 
-def _frame(pages: list[ObservationPage]) -> pd.DataFrame:
-    cols = ["measure_code", "region_code", "period_code", "other_dimensions", "value", "value_attribute"]
-    if len(pages) == 1:
-        data = {c: getattr(pages[0], c) for c in cols}
-    else:
-        data = {c: [v for p in pages for v in getattr(p, c)] for c in cols}
-    frame = pd.DataFrame(data, columns=cols)
-    frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
-    return frame
+def to_frame(chunks: list[pa.Table]) -> pd.DataFrame:
+    """Observation chunks as one DataFrame (text as pandas strings, value as float64)."""
+    if not chunks:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "str") for c in OBSERVATION_COLUMNS})
+    return pa.concat_tables(chunks).to_pandas()
 
 
 def content_hash(responses: list[Fetched]) -> str:

@@ -8,7 +8,6 @@ loop is ours: every request has a timeout, 429/5xx/resets/truncated bodies are r
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import socket
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import requests
 import urllib3.exceptions
 
@@ -179,8 +179,8 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
             f"{url}: the body is not JSON (Content-Type {content_type or 'missing'!r}): {_snippet(body)!r}"
         )
     try:
-        return json.loads(stripped), None
-    except json.JSONDecodeError as exc:
+        return orjson.loads(stripped), None
+    except orjson.JSONDecodeError as exc:
         return None, f"truncated or malformed JSON ({exc.msg} at byte {exc.pos} of {len(body)})"
 
 

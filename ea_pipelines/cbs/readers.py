@@ -7,7 +7,8 @@ codes, the row count for a filter, and pages of long-format observations. Codes 
 
 from __future__ import annotations
 
-import json
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,16 +58,21 @@ class Code:
 
 @dataclass
 class ObservationPage:
-    """One page in columnar form: equal-length lists, codes trimmed."""
+    """One page in columnar form, codes as the API spells them (the fetch trims them, column-wise).
+
+    ``measure_code`` and ``value`` have one entry per observation. The dimension columns have one entry
+    per source row, each standing for ``repeat`` consecutive observations (v3 rows are wide: one row
+    holds every measure; v4 rows hold one, ``repeat`` 1).
+    """
 
     measure_code: list[str]
     region_code: list[str | None]
     period_code: list[str | None]
-    other_dimensions: list[str]
-    value: list[float | None]
+    others: dict[str, list[Any]]  # other dimension id -> codes
+    value: list[Any]
     value_attribute: list[str | None]
     source_rows: int  # rows as the API counts them (v3 rows are wide)
-
+    repeat: int = 1
 
 def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list[str]]:
     """(geo dimension id, time dimension id, other dimension ids) of a table."""
@@ -75,12 +81,54 @@ def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list
     return geo, time, [d.id for d in dims if d.kind == OTHER]
 
 
-def _other_json(row: dict[str, Any], dims: list[str]) -> str:
-    return json.dumps({d: str(row[d]).strip() for d in dims}, sort_keys=True) if dims else "{}"
+_DONE = object()
 
 
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
+def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
+                 prefetch: int = 2) -> Iterator[Any]:
+    """Payloads of a paged entity set, following ``link_key``; the next pages are fetched (and parsed) in a
+    background thread while the caller works on this one. Network waits release the GIL, so fetching
+    overlaps with the caller's parsing and loading. Errors surface in the caller, in page order.
+    """
+    pages: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        nonlocal path, params
+        try:
+            while not stop.is_set():
+                payload = t.get(path, params).payload
+                link = payload.get(link_key)
+                if not put(payload) or not link:
+                    break
+                path, params = split_link(t.base_url, link)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+            return
+        put(_DONE)
+
+    worker = threading.Thread(target=work, name="cbs-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=30)
 
 
 class V4Reader:
@@ -118,23 +166,21 @@ class V4Reader:
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         geo, time, others = dimension_roles(dims)
-        path, params = "Observations", {"$filter": odata_filter}
-        while True:
-            payload = self.t.get(path, params).payload
-            rows = [r for r in payload["value"] if r["Measure"].strip() in measures]
+        for payload in follow_pages(self.t, "Observations", {"$filter": odata_filter}, "@odata.nextLink"):
+            rows = payload["value"]
+            measure = [r["Measure"] for r in rows]
+            if not measures.issuperset(measure):  # codes with padding, or measures the filter could not drop
+                rows = [r for r in rows if r["Measure"].strip() in measures]
+                measure = [r["Measure"] for r in rows]
             yield ObservationPage(
-                measure_code=[r["Measure"].strip() for r in rows],
-                region_code=[r[geo].strip() for r in rows] if geo else [None] * len(rows),
-                period_code=[r[time].strip() for r in rows] if time else [None] * len(rows),
-                other_dimensions=[_other_json(r, others) for r in rows],
-                value=[_num(r.get("Value")) for r in rows],
+                measure_code=measure,
+                region_code=[r[geo] for r in rows] if geo else [None] * len(rows),
+                period_code=[r[time] for r in rows] if time else [None] * len(rows),
+                others={d: [r[d] for r in rows] for d in others},
+                value=[r.get("Value") for r in rows],
                 value_attribute=[r.get("ValueAttribute") for r in rows],
                 source_rows=len(payload["value"]),
             )
-            link = payload.get("@odata.nextLink")
-            if not link:
-                return
-            path, params = split_link(self.t.base_url, link)
 
 
 class V3Reader:
@@ -181,28 +227,22 @@ class V3Reader:
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         geo, time, others = dimension_roles(dims)
-        wanted = [m.code for m in self.measures() if m.code in measures]
-        path, params = "TypedDataSet", {"$filter": odata_filter}
-        while True:
-            payload = self.t.get(path, params).payload
+        keys = {p["Key"].strip(): p["Key"] for p in self._data_properties()}
+        wanted = [keys[m.code] for m in self.measures() if m.code in measures]
+        n = len(wanted)
+        for payload in follow_pages(self.t, "TypedDataSet", {"$filter": odata_filter}, "odata.nextLink"):
             rows = payload["value"]
-            n = len(wanted)
-            page = ObservationPage([], [], [], [], [], [], source_rows=len(rows))
-            for r in rows:
-                region = r[geo].strip() if geo else None
-                period = r[time].strip() if time else None
-                other = _other_json(r, others)
-                page.measure_code.extend(wanted)
-                page.region_code.extend([region] * n)
-                page.period_code.extend([period] * n)
-                page.other_dimensions.extend([other] * n)
-                page.value.extend(_num(r.get(m)) for m in wanted)
-                page.value_attribute.extend([None] * n)
-            yield page
-            link = payload.get("odata.nextLink")
-            if not link:
-                return
-            path, params = split_link(self.t.base_url, link)
+            # wide rows to long: one observation per measure, in the same order in every row
+            yield ObservationPage(
+                measure_code=wanted * len(rows),
+                region_code=[r[geo] for r in rows] if geo else [None] * len(rows),
+                period_code=[r[time] for r in rows] if time else [None] * len(rows),
+                others={d: [r[d] for r in rows] for d in others},
+                value=[r.get(m) for r in rows for m in wanted],
+                value_attribute=[None] * (n * len(rows)),
+                source_rows=len(rows),
+                repeat=n,
+            )
 
 
 Reader = V4Reader | V3Reader

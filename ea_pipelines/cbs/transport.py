@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import orjson
+
 from ea_pipelines.cbs.errors import CbsNotJsonError, SnapshotMissing
 from ea_pipelines.cbs.http import HttpClient
 
@@ -163,8 +165,8 @@ class ReplayTransport:
             payload: Any = int(body.decode().strip())
         else:
             try:
-                payload = json.loads(body)
-            except json.JSONDecodeError as exc:
+                payload = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
                 raise CbsNotJsonError(f"{self.manifest_path.parent / entry['file']}: not JSON ({exc})") from exc
         fetched = Fetched(key, payload, digest, len(body))
         self.consumed.append(fetched.record())

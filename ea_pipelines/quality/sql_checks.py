@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import re
 
-import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -28,14 +28,14 @@ KEY = "measure_code, region_code, period_code, other_dimensions"
 TEXT_COLUMNS = ("table_id", "measure_code", "region_code", "period_code", "other_dimensions")
 
 
-def chunk_schema_problems(chunk: pd.DataFrame) -> list[str]:
+def chunk_schema_problems(schema: pa.Schema) -> list[str]:
     """The ``schema`` check on one streamed chunk: required columns present, text as text, value as float."""
-    problems = [f"column {c} missing" for c in (*TEXT_COLUMNS, "value") if c not in chunk.columns]
+    problems = [f"column {c} missing" for c in (*TEXT_COLUMNS, "value") if c not in schema.names]
     for col in TEXT_COLUMNS:
-        if col in chunk.columns and not (pd.api.types.is_string_dtype(chunk[col].dtype) or chunk[col].isna().all()):
-            problems.append(f"column {col} has type {chunk[col].dtype}, expected text")
-    if "value" in chunk.columns and chunk["value"].dtype != "float64":
-        problems.append(f"column value has type {chunk['value'].dtype}, expected float64")
+        if col in schema.names and schema.field(col).type not in (pa.string(), pa.large_string(), pa.null()):
+            problems.append(f"column {col} has type {schema.field(col).type}, expected text")
+    if "value" in schema.names and schema.field("value").type != pa.float64():
+        problems.append(f"column value has type {schema.field('value').type}, expected float64")
     return problems
 
 

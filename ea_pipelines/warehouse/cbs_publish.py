@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
-from ea_pipelines.cbs.fetch import TablePlan, content_hash
+from ea_pipelines.cbs.fetch import TablePlan, content_hash, to_frame
 from ea_pipelines.cbs.source import TableFetch
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.quality.sql_checks import chunk_schema_problems
@@ -68,13 +69,14 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
             conn.execute(sa.text(f"DELETE FROM {OBSERVATIONS} WHERE table_id = :t"), {"t": table_id})
             for chunk in fetch.chunks(plan):
                 if preview.empty:
-                    preview = chunk.head(10)
-                schema_problems += chunk_schema_problems(chunk)
+                    preview = chunk.slice(0, 10).to_pandas()
+                schema_problems += chunk_schema_problems(chunk.schema)
                 if keep:
                     kept.append(chunk)
-                rows += bulk_insert(conn, OBSERVATIONS, chunk.assign(load_id=load_id))
+                rows += bulk_insert(conn, OBSERVATIONS,
+                                    chunk.append_column("load_id", pa.array([load_id] * chunk.num_rows, pa.string())))
             digest = content_hash(fetch.transport.consumed)
-            frame = (pd.concat(kept, ignore_index=True) if kept else preview.iloc[:0]) if keep else None
+            frame = to_frame(kept) if keep else None
             checks = validate(conn, frame, schema_problems) if validate else []
             if any(o.blocking for o in checks):
                 tx.rollback()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -69,12 +70,15 @@ class Warehouse:
             self._engine = None
 
 
-def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> int:
-    """Append ``frame`` to ``table`` (columns by name) inside the caller's transaction."""
-    if frame.empty:
+def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame | pa.Table) -> int:
+    """Append ``frame`` (a DataFrame or an Arrow table) to ``table`` (columns by name) inside the caller's
+    transaction."""
+    if len(frame) == 0:
         return 0
-    cols = ", ".join(frame.columns)
+    cols = ", ".join(frame.column_names if isinstance(frame, pa.Table) else frame.columns)
     backend = conn.dialect.name
+    if backend == "postgresql" and isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
     driver = conn.connection.driver_connection
     if backend == "duckdb":
         name = f"_ea_bulk_{next(_names)}"
