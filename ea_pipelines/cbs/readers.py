@@ -7,6 +7,7 @@ codes, the row count for a filter, and pages of long-format observations. Codes 
 
 from __future__ import annotations
 
+import operator
 import queue
 import threading
 from collections.abc import Iterator
@@ -79,6 +80,11 @@ def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list
     geo = next((d.id for d in dims if d.kind == GEO), None)
     time = next((d.id for d in dims if d.kind == TIME), None)
     return geo, time, [d.id for d in dims if d.kind == OTHER]
+
+
+def _column(rows: list[dict[str, Any]], key: str) -> list[Any]:
+    """One field of every row (a missing field raises KeyError, as a malformed page should)."""
+    return list(map(operator.itemgetter(key), rows))
 
 
 _DONE = object()
@@ -168,15 +174,15 @@ class V4Reader:
         geo, time, others = dimension_roles(dims)
         for payload in follow_pages(self.t, "Observations", {"$filter": odata_filter}, "@odata.nextLink"):
             rows = payload["value"]
-            measure = [r["Measure"] for r in rows]
+            measure = _column(rows, "Measure")
             if not measures.issuperset(measure):  # codes with padding, or measures the filter could not drop
                 rows = [r for r in rows if r["Measure"].strip() in measures]
-                measure = [r["Measure"] for r in rows]
+                measure = _column(rows, "Measure")
             yield ObservationPage(
                 measure_code=measure,
-                region_code=[r[geo] for r in rows] if geo else [None] * len(rows),
-                period_code=[r[time] for r in rows] if time else [None] * len(rows),
-                others={d: [r[d] for r in rows] for d in others},
+                region_code=_column(rows, geo) if geo else [None] * len(rows),
+                period_code=_column(rows, time) if time else [None] * len(rows),
+                others={d: _column(rows, d) for d in others},
                 value=[r.get("Value") for r in rows],
                 value_attribute=[r.get("ValueAttribute") for r in rows],
                 source_rows=len(payload["value"]),
@@ -235,9 +241,9 @@ class V3Reader:
             # wide rows to long: one observation per measure, in the same order in every row
             yield ObservationPage(
                 measure_code=wanted * len(rows),
-                region_code=[r[geo] for r in rows] if geo else [None] * len(rows),
-                period_code=[r[time] for r in rows] if time else [None] * len(rows),
-                others={d: [r[d] for r in rows] for d in others},
+                region_code=_column(rows, geo) if geo else [None] * len(rows),
+                period_code=_column(rows, time) if time else [None] * len(rows),
+                others={d: _column(rows, d) for d in others},
                 value=[r.get(m) for r in rows for m in wanted],
                 value_attribute=[None] * (n * len(rows)),
                 source_rows=len(rows),

@@ -88,7 +88,7 @@ def naive(url: str, table_id: str, work: Path) -> dict:
     import sqlalchemy as sa
 
     cbsodata.options.use_https = False
-    data = cbsodata.get_data(table_id, typed=True, catalog_url=url.removeprefix("http://"))
+    data = cbsodata.get_data(table_id, catalog_url=url.removeprefix("http://"))
     frame = pd.DataFrame(data)
     engine = sa.create_engine(f"duckdb:///{work}/naive.duckdb")
     frame.to_sql("observations", engine, index=False, if_exists="replace", chunksize=10_000)
@@ -119,11 +119,14 @@ def nightly(work: Path) -> dict:
             wall = time.perf_counter() - t
             steps: dict[str, float] = {}
             starts: dict[str, float] = {}
-            for e in result.all_events:
+            for entry in instance.all_logs(result.run_id):
+                e = entry.dagster_event
+                if e is None:
+                    continue
                 if e.event_type_value == "STEP_START":
-                    starts[e.step_key] = e.timestamp
+                    starts[e.step_key] = entry.timestamp
                 elif e.event_type_value == "STEP_SUCCESS":
-                    steps[e.step_key] = e.timestamp - starts[e.step_key]
+                    steps[e.step_key] = entry.timestamp - starts[e.step_key]
             out[run] = {"success": result.success, "wall_s": round(wall, 2), "steps": len(steps),
                         "sum_step_s": round(sum(steps.values()), 2),
                         "dagster_outside_steps_s": round(wall - sum(steps.values()), 2),
@@ -161,6 +164,7 @@ def measure(*args: str) -> dict:
         return {"error": f"exit {proc.returncode}", "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
     result = json.loads(line[len("RESULT "):])
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     return result
 
 

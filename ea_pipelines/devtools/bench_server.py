@@ -133,7 +133,7 @@ def answer(path: str, params: dict[str, str], root: str) -> tuple[int, str, byte
                                           else ("TypedDataSet", TABLES[table_id] // 4, v3_rows, "odata.nextLink"))
         if entity == f"{rows_set}/$count":
             return 200, "text/plain", str(total).encode()
-        if entity == rows_set:
+        if entity == rows_set or (api == "v3" and entity == "UntypedDataSet"):  # cbsodata reads the untyped one
             skip = int(params.get("$skip", "0"))
             body = {"@odata.context" if api == "v4" else "odata.metadata": f"{root}{prefix}/{table_id}/{rows_set}",
                     "value": gen(table_id, skip, skip + PAGE)}

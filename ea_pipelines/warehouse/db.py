@@ -80,7 +80,12 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame | pa.Table) ->
     if backend == "postgresql" and isinstance(frame, pa.Table):
         frame = frame.to_pandas()
     driver = conn.connection.driver_connection
-    if backend == "duckdb":
+    if backend == "duckdb" and isinstance(frame, pa.Table):
+        # DuckDB's relation API copies the Arrow data into its storage; a registered Arrow table scanned by
+        # INSERT ... SELECT stays referenced until the transaction ends, so memory would grow with the load.
+        target = list(conn.execute(sa.text(f"SELECT * FROM {table} LIMIT 0")).keys())
+        driver.from_arrow(frame.select(target)).insert_into(table)
+    elif backend == "duckdb":
         name = f"_ea_bulk_{next(_names)}"
         driver.register(name, frame)
         try:
