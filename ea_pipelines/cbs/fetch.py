@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,17 +199,24 @@ def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pa.Table]:
                                 f"but {plan.received_rows} arrived; refusing a partial load")
 
 
-def _codes(values: list[Any], rows: pa.Array | None) -> pa.Array:
+def _strings(values: Sequence[Any]) -> pa.Array:
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a code sent as a number
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _codes(values: Sequence[Any], rows: pa.Array | None) -> pa.Array:
     """Codes trimmed (v3 pads them), spread over the observations of each source row."""
-    arr = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+    arr = pc.utf8_trim_whitespace(_strings(values))
     return arr if rows is None else arr.take(rows)
 
 
-def _other_dimensions(others: dict[str, list[Any]], n: int, rows: pa.Array | None) -> pa.Array:
+def _other_dimensions(others: dict[str, Sequence[Any]], n: int, rows: pa.Array | None) -> pa.Array:
     """JSON of the further dimension codes per row, built once per distinct combination (there are few)."""
     if not others:
         return pa.array(["{}"] * n, pa.string())
-    encoded = [pc.dictionary_encode(pa.array([str(v) for v in codes], pa.string())) for codes in others.values()]
+    encoded = [pc.dictionary_encode(_strings(codes)) for codes in others.values()]
     combined = np.zeros(len(encoded[0]), dtype=np.int64)
     for enc in encoded:
         combined = combined * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)

@@ -123,9 +123,11 @@ class HttpClient:
                     params=params,
                     timeout=(min(10.0, self.policy.timeout), self.policy.timeout),
                     headers={"Accept": "application/json" if expect == "json" else "text/plain"},
+                    stream=True,
                 )
                 self.requests_made += 1
-                body = resp.content  # reads the whole body: a short read raises here
+                # reads the whole body, in large reads (pages are megabytes): a short read raises here
+                body = b"".join(resp.iter_content(chunk_size=1 << 20))
                 self.bytes_received += len(body)
             except requests.ConnectionError as exc:
                 reason = unreachable_reason(exc)

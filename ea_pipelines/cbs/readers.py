@@ -7,10 +7,11 @@ codes, the row count for a filter, and pages of long-format observations. Codes 
 
 from __future__ import annotations
 
+import itertools
 import operator
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +67,12 @@ class ObservationPage:
     holds every measure; v4 rows hold one, ``repeat`` 1).
     """
 
-    measure_code: list[str]
-    region_code: list[str | None]
-    period_code: list[str | None]
-    others: dict[str, list[Any]]  # other dimension id -> codes
-    value: list[Any]
-    value_attribute: list[str | None]
+    measure_code: Sequence[str]
+    region_code: Sequence[str | None]
+    period_code: Sequence[str | None]
+    others: dict[str, Sequence[Any]]  # other dimension id -> codes
+    value: Sequence[Any]
+    value_attribute: Sequence[str | None]
     source_rows: int  # rows as the API counts them (v3 rows are wide)
     repeat: int = 1
 
@@ -85,6 +86,16 @@ def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list
 def _column(rows: list[dict[str, Any]], key: str) -> list[Any]:
     """One field of every row (a missing field raises KeyError, as a malformed page should)."""
     return list(map(operator.itemgetter(key), rows))
+
+
+def _wide_values(rows: list[dict[str, Any]], keys: list[str]) -> list[Any]:
+    """The measures of wide rows, row by row (each row's measures in ``keys`` order), in one pass in C."""
+    if len(keys) == 1:
+        return [r.get(keys[0]) for r in rows]
+    try:
+        return list(itertools.chain.from_iterable(map(operator.itemgetter(*keys), rows)))
+    except KeyError:  # a measure left out of some rows
+        return [r.get(k) for r in rows for k in keys]
 
 
 _DONE = object()
@@ -172,19 +183,23 @@ class V4Reader:
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         geo, time, others = dimension_roles(dims)
+        fields = ["Measure", *(k for k in (geo, time) if k), *others, "Value", "ValueAttribute"]
         for payload in follow_pages(self.t, "Observations", {"$filter": odata_filter}, "@odata.nextLink"):
             rows = payload["value"]
-            measure = _column(rows, "Measure")
-            if not measures.issuperset(measure):  # codes with padding, or measures the filter could not drop
+            if not measures.issuperset(_column(rows, "Measure")):  # padded codes, or measures not filtered out
                 rows = [r for r in rows if r["Measure"].strip() in measures]
-                measure = _column(rows, "Measure")
+            try:  # one pass in C: a tuple of fields per row, transposed into columns
+                columns = dict(zip(fields, zip(*map(operator.itemgetter(*fields), rows), strict=True), strict=True)
+                               ) if rows else {f: () for f in fields}
+            except KeyError:  # Value or ValueAttribute left out of some rows
+                columns = {f: [r.get(f) for r in rows] for f in fields}
             yield ObservationPage(
-                measure_code=measure,
-                region_code=_column(rows, geo) if geo else [None] * len(rows),
-                period_code=_column(rows, time) if time else [None] * len(rows),
-                others={d: _column(rows, d) for d in others},
-                value=[r.get("Value") for r in rows],
-                value_attribute=[r.get("ValueAttribute") for r in rows],
+                measure_code=columns["Measure"],
+                region_code=columns[geo] if geo else [None] * len(rows),
+                period_code=columns[time] if time else [None] * len(rows),
+                others={d: columns[d] for d in others},
+                value=columns["Value"],
+                value_attribute=columns["ValueAttribute"],
                 source_rows=len(payload["value"]),
             )
 
@@ -244,7 +259,7 @@ class V3Reader:
                 region_code=_column(rows, geo) if geo else [None] * len(rows),
                 period_code=_column(rows, time) if time else [None] * len(rows),
                 others={d: _column(rows, d) for d in others},
-                value=[r.get(m) for r in rows for m in wanted],
+                value=_wide_values(rows, wanted),
                 value_attribute=[None] * (n * len(rows)),
                 source_rows=len(rows),
                 repeat=n,

@@ -32,6 +32,7 @@ def _metadata(report: LoadReport) -> dict[str, object]:
         "http_requests": report.requests,
         "http_bytes": report.bytes_received,
         "elapsed_seconds": report.elapsed_seconds,
+        "phase_seconds": dg.MetadataValue.json(report.phase_seconds),
     }
 
 

@@ -45,6 +45,7 @@ class LoadReport:
     skipped: str | None = None  # what was not fetched because nothing changed upstream (None: full fetch)
     source_modified: str | None = None
     elapsed_seconds: float = 0.0
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # metadata, stream, checks, commit
 
 
 def new_load_id(table_id: str) -> str:
@@ -81,6 +82,7 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
             if report is not None:
                 return report
         plan = fetch.plan()
+        metadata_seconds = round(fetch.elapsed, 3)
 
         def validate(conn, frame, schema_problems):
             if gate is None:
@@ -116,6 +118,7 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
         manifest=fetch.manifest or Path(), requests=fetch.requests, bytes_received=fetch.bytes_received,
         preview=outcome.preview, checks=outcome.checks, previous_load=previous.load_id if previous else None,
         source_modified=fetch.properties().modified, elapsed_seconds=round(fetch.elapsed, 3),
+        phase_seconds={"metadata": metadata_seconds, **outcome.seconds},
     )
 
 

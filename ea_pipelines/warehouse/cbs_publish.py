@@ -12,6 +12,7 @@ duplicates it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ class PublishOutcome:
     content_hash: str
     checks: list[CheckOutcome] = field(default_factory=list)
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seconds: dict[str, float] = field(default_factory=dict)  # stream (fetch, parse, load), checks, commit
 
 
 def _lock(conn: sa.Connection, table_id: str) -> None:
@@ -62,6 +64,7 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
     schema_problems: list[str] = []
     preview = pd.DataFrame()
     rows = 0
+    clock = _Clock()
     with wh.engine.connect() as conn:
         tx = conn.begin()
         try:
@@ -76,15 +79,17 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
                 rows += bulk_insert(conn, OBSERVATIONS,
                                     chunk.append_column("load_id", pa.array([load_id] * chunk.num_rows, pa.string())))
             digest = content_hash(fetch.transport.consumed)
+            clock.lap("stream")
             frame = to_frame(kept) if keep else None
             checks = validate(conn, frame, schema_problems) if validate else []
+            clock.lap("checks")
             if any(o.blocking for o in checks):
                 tx.rollback()
-                return PublishOutcome("blocked", rows, digest, checks, preview)
+                return PublishOutcome("blocked", rows, digest, checks, preview, clock.laps)
             last = load_log.last_published(conn, SOURCE, table_id)
             if not force and last is not None and last.content_hash == digest:
                 tx.rollback()
-                return PublishOutcome("unchanged", rows, digest, checks, preview)
+                return PublishOutcome("unchanged", rows, digest, checks, preview, clock.laps)
             frames = {"staging.cbs_measure": plan.measure_frame().astype({"decimals": "Int64"}),
                       "staging.cbs_region": plan.region_frame(),
                       "staging.cbs_period": plan.period_frame()}
@@ -98,11 +103,23 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
             load_log.finish(conn, load_id=load_id, status="published", mode=fetch.mode, rows=rows,
                             content_hash=digest, message=fetch.note, fetch=stats(fetch))
             tx.commit()
+            clock.lap("commit")
         except BaseException:
             if tx.is_active:
                 tx.rollback()
             raise
-    return PublishOutcome("published", rows, digest, checks, preview)
+    return PublishOutcome("published", rows, digest, checks, preview, clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def stats(fetch: TableFetch) -> load_log.FetchStats:

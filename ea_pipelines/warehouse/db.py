@@ -70,6 +70,14 @@ class Warehouse:
             self._engine = None
 
 
+def _columns(conn: Connection, table: str) -> list[str]:
+    """The table's columns in order, looked up once per connection (DDL does not change during a load)."""
+    cache = conn.info.setdefault("ea_columns", {})
+    if table not in cache:
+        cache[table] = list(conn.execute(sa.text(f"SELECT * FROM {table} LIMIT 0")).keys())
+    return cache[table]
+
+
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame | pa.Table) -> int:
     """Append ``frame`` (a DataFrame or an Arrow table) to ``table`` (columns by name) inside the caller's
     transaction."""
@@ -80,11 +88,10 @@ def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame | pa.Table) ->
     if backend == "postgresql" and isinstance(frame, pa.Table):
         frame = frame.to_pandas()
     driver = conn.connection.driver_connection
-    if backend == "duckdb" and isinstance(frame, pa.Table):
+    if backend == "duckdb" and isinstance(frame, pa.Table) and set(frame.column_names) == set(_columns(conn, table)):
         # DuckDB's relation API copies the Arrow data into its storage; a registered Arrow table scanned by
         # INSERT ... SELECT stays referenced until the transaction ends, so memory would grow with the load.
-        target = list(conn.execute(sa.text(f"SELECT * FROM {table} LIMIT 0")).keys())
-        driver.from_arrow(frame.select(target)).insert_into(table)
+        driver.from_arrow(frame.select(_columns(conn, table))).insert_into(table)
     elif backend == "duckdb":
         name = f"_ea_bulk_{next(_names)}"
         driver.register(name, frame)
