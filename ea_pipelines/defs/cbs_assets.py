@@ -15,6 +15,12 @@ GROUP = "cbs"
 CBS_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
+class CbsLoadConfig(dg.Config):
+    """Run config of a CBS asset (launchpad: ``ops: {cbs__<name>: {config: {full_fetch: true}}}``)."""
+
+    full_fetch: bool = False  # fetch in full even when CBS's Modified is unchanged (also EA_CBS_FULL_FETCH)
+
+
 def _metadata(report: LoadReport) -> dict[str, object]:
     return {
         "dagster/row_count": report.rows,
@@ -51,11 +57,12 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         check_specs=check_specs(key, list(CBS_CHECKS), checks),
         output_required=False,  # when an ERROR check fails nothing is published, and nothing materialises
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, cbs: CbsSourceResource,
-               quality: QualityResource):
+    def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
+               cbs: CbsSourceResource, quality: QualityResource):
         try:
             report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
-                                    gate=quality.gate(), asset=key.to_user_string(), full_fetch=cbs.full_fetch)
+                                    gate=quality.gate(), asset=key.to_user_string(),
+                                    full_fetch=cbs.full_fetch or config.full_fetch)
         except CbsError as exc:
             if exc.transient:
                 raise

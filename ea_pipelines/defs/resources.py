@@ -56,7 +56,7 @@ class CbsSourceResource(dg.ConfigurableResource):
     max_attempts: int = 5
     backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
-    #: fetch every table in full even when CBS's Modified is unchanged (EA_CBS_FULL_FETCH, or run config)
+    #: fetch every table in full even when CBS's Modified is unchanged (EA_CBS_FULL_FETCH)
     full_fetch: bool = False
 
     def source(self) -> CbsSource:

@@ -144,3 +144,15 @@ def test_second_replay_run_skips_and_carries_the_checks_over(tmp_path: Path) -> 
                                {"r": second.run_id}).scalar()
     engine.dispose()
     assert carried == 30
+
+
+def test_run_config_forces_a_full_fetch(tmp_path: Path) -> None:
+    defs = build_definitions(settings_for(tmp_path, EA_DATA_DOCS_DIR=str(tmp_path / "docs")))
+    job = defs.resolve_job_def("nightly_refresh")
+    bevolking = dg.AssetKey(["cbs", "bevolking"])
+    with dg.DagsterInstance.ephemeral() as instance:
+        job.execute_in_process(instance=instance, asset_selection=[bevolking])
+        forced = job.execute_in_process(instance=instance, asset_selection=[bevolking], run_config={
+            "ops": {"cbs__bevolking": {"config": {"full_fetch": True}}}})
+    meta = forced.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
+    assert meta["fetch"].value == "full" and meta["status"].value == "unchanged"  # fetched, same content
