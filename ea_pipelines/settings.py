@@ -76,6 +76,7 @@ class Settings:
     sql_dir: Path = DEFAULT_SQL_DIR
     cbs_full_fetch: bool = False
     gx_max_rows: int = 250_000
+    duckdb_memory_limit: str | None = "512MB"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -116,6 +117,7 @@ class Settings:
             sql_dir=Path(env.get("EA_SQL_DIR") or defaults.sql_dir),
             cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
             gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
+            duckdb_memory_limit=env.get("EA_DUCKDB_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
         )
 
 

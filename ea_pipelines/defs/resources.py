@@ -23,10 +23,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     url: str
     delivery_catalogue: str = str(DEFAULT_DELIVERY_CATALOGUE)
+    duckdb_memory_limit: str | None = None
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
     def _open(self) -> Warehouse:
-        wh = Warehouse(self.url)
+        wh = Warehouse(self.url, duckdb_memory_limit=self.duckdb_memory_limit)
         wh.ensure_schema(load_delivery_catalogue(Path(self.delivery_catalogue)))
         return wh
 
@@ -111,7 +112,8 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
     url = dg.EnvVar("EA_WAREHOUSE_URL") if os.environ.get("EA_WAREHOUSE_URL") else settings.warehouse_url
     programme = load_cbs_catalogue(settings.catalogue_path).programme
     return {
-        "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path)),
+        "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path),
+                                       duckdb_memory_limit=settings.duckdb_memory_limit),
         "deliveries": DeliveriesResource(
             catalogue=str(settings.delivery_catalogue_path), inbox_dir=str(settings.inbox_dir),
             archive_dir=str(settings.archive_dir), quarantine_dir=str(settings.quarantine_dir),

@@ -69,9 +69,10 @@ def ours(url: str, table_id: str, api: str, work: Path) -> dict:
     from ea_pipelines.ingest.cbs_table import load_cbs_table
     from ea_pipelines.quality.gate import QualityGate
     from ea_pipelines.reference.regions import RegionIndex
+    from ea_pipelines.settings import Settings
     from ea_pipelines.warehouse.db import Warehouse
 
-    wh = Warehouse(f"duckdb:///{work}/ea.duckdb")
+    wh = Warehouse(f"duckdb:///{work}/ea.duckdb", duckdb_memory_limit=Settings.from_env().duckdb_memory_limit)
     wh.ensure_schema()
     source = CbsSource("live", f"{url}/odata/v1/CBS", f"{url}/ODataFeed/odata", work / "snapshots", work / "landing")
     gate = QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=work / "docs")

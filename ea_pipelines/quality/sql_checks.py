@@ -25,6 +25,7 @@ from ea_pipelines.quality.suites import CBS_CHECKS, PERIOD_REGEX, CheckConfig
 
 OBS = "staging.cbs_observation"
 KEY = "measure_code, region_code, period_code, other_dimensions"
+PARTITION_ROWS = 1_000_000  # key_unique: rows per aggregate
 TEXT_COLUMNS = ("table_id", "measure_code", "region_code", "period_code", "other_dimensions")
 
 
@@ -37,6 +38,21 @@ def chunk_schema_problems(schema: pa.Schema) -> list[str]:
     if "value" in schema.names and schema.field("value").type != pa.float64():
         problems.append(f"column value has type {schema.field('value').type}, expected float64")
     return problems
+
+
+def _duplicate_rows(conn: Connection, table_id: str, rows: int) -> int:
+    """Rows sharing a key with another row, counted over partitions of the key's hash of at most
+    ``PARTITION_ROWS`` rows each, so that the aggregate's memory does not grow with the table."""
+    parts = max(1, math.ceil(rows / PARTITION_ROWS))
+    bucket = (f"hash({KEY}) % {parts}" if conn.dialect.name == "duckdb"  # UBIGINT: never negative
+              else f"((hashtext(concat_ws('|', {KEY}))::bigint % {parts}) + {parts}) % {parts}")
+    total = 0
+    for part in range(parts):
+        where = f"table_id = :t AND {bucket} = {part}" if parts > 1 else "table_id = :t"
+        total += int(conn.execute(sa.text(
+            f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {OBS} WHERE {where} "
+            f"GROUP BY {KEY} HAVING count(*) > 1) d"), {"t": table_id}).scalar())
+    return total
 
 
 def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckConfig], known_regions: set[str],
@@ -65,8 +81,7 @@ def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckCo
     for col in TEXT_COLUMNS:
         nulls = scalar(f"SELECT count(*) FROM {OBS} WHERE table_id = :t AND {col} IS NULL")
         expect("not_null", nulls == 0, f"{col} is null in {nulls} rows", nulls)
-    dupes = scalar(f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {OBS} WHERE table_id = :t "
-                   f"GROUP BY {KEY} HAVING count(*) > 1) d")
+    dupes = _duplicate_rows(conn, spec.table_id, rows)
     expect("key_unique", dupes == 0, f"{dupes} rows share a key ({KEY})", dupes)
     regions = conn.execute(sa.text(f"SELECT region_code, count(*) FROM {OBS} WHERE table_id = :t "
                                    "AND region_code IS NOT NULL GROUP BY region_code"), t).fetchall()

@@ -31,6 +31,9 @@ class WarehouseError(RuntimeError):
 @dataclass
 class Warehouse:
     url: str
+    #: DuckDB only: memory its buffer manager may use (e.g. "512MB"); beyond it, large joins, aggregates and
+    #: uncommitted appends spill to disk. None: DuckDB's default (80% of RAM).
+    duckdb_memory_limit: str | None = None
     _engine: Engine | None = field(default=None, init=False, repr=False)
 
     @property
@@ -56,7 +59,9 @@ class Warehouse:
             path = self.duckdb_path
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+            connect_args = ({"config": {"memory_limit": self.duckdb_memory_limit}}
+                            if self.dialect == "duckdb" and self.duckdb_memory_limit else {})
+            self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool, connect_args=connect_args)
         return self._engine
 
     def ensure_schema(self, deliveries: DeliveryCatalogue | None = None) -> None:
