@@ -106,11 +106,7 @@ def nightly(work: Path) -> dict:
     from ea_pipelines.definitions import build_definitions
     from ea_pipelines.settings import Settings
 
-    settings = Settings.from_env({
-        "EA_WAREHOUSE_URL": f"duckdb:///{work}/ea.duckdb", "EA_SOURCE_MODE": "replay",
-        "EA_LANDING_DIR": str(work / "landing"), "EA_INBOX_DIR": str(work / "inbox"),
-        "EA_ARCHIVE_DIR": str(work / "archive"), "EA_QUARANTINE_DIR": str(work / "quarantine"),
-        "EA_DATA_DOCS_DIR": str(work / "docs")})
+    settings = Settings.from_env(_nightly_env(work))
     job = build_definitions(settings).resolve_job_def("nightly_refresh")
     setup = time.perf_counter() - t0
     out: dict = {"import_and_definitions_s": round(setup, 2)}
@@ -141,7 +137,31 @@ IMPORTS = {"floor": ["requests"],
            "ours": ["ea_pipelines.ingest.cbs_table", "ea_pipelines.quality.gate", "ea_pipelines.cbs.source",
                     "duckdb_engine", "pyarrow", "orjson"],
            "naive": ["cbsodata", "pandas", "sqlalchemy", "duckdb_engine"],
-           "nightly": []}
+           "nightly": [], "nightly_multiprocess": []}
+
+
+def nightly_multiprocess(work: Path) -> dict:
+    """The same two runs under the multiprocess executor (one step at a time: one DuckDB writer)."""
+    os.environ.update(_nightly_env(work))
+    import dagster as dg
+
+    from ea_pipelines.devtools.bench_executor import multiprocess_nightly
+
+    out: dict = {}
+    (work / "dagster").mkdir()
+    with dg.DagsterInstance.local_temp(str(work / "dagster")) as instance:
+        for run in ("full", "noop"):
+            t = time.perf_counter()
+            result = dg.execute_job(dg.reconstructable(multiprocess_nightly), instance=instance)
+            out[run] = {"success": result.success, "wall_s": round(time.perf_counter() - t, 2)}
+    return out
+
+
+def _nightly_env(work: Path) -> dict[str, str]:
+    return {"EA_WAREHOUSE_URL": f"duckdb:///{work}/ea.duckdb", "EA_SOURCE_MODE": "replay",
+            "EA_LANDING_DIR": str(work / "landing"), "EA_INBOX_DIR": str(work / "inbox"),
+            "EA_ARCHIVE_DIR": str(work / "archive"), "EA_QUARANTINE_DIR": str(work / "quarantine"),
+            "EA_DATA_DOCS_DIR": str(work / "docs")}
 
 
 def child(argv: list[str]) -> int:
@@ -157,6 +177,8 @@ def child(argv: list[str]) -> int:
         result = ours(args[0], args[1], args[2], Path(args[3]))
     elif kind == "naive":
         result = naive(args[0], args[1], Path(args[2]))
+    elif kind == "nightly_multiprocess":
+        result = nightly_multiprocess(Path(args[0]))
     else:
         result = nightly(Path(args[0]))
     result["seconds"] = round(time.perf_counter() - t, 3)
@@ -205,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables", default=",".join(TABLES), help="comma-separated: BENCH1M,BENCH5M")
     parser.add_argument("--naive-max", type=int, default=1_000_000,
                         help="run the naive approach only on tables of at most this many values")
+    parser.add_argument("--multiprocess", action="store_true",
+                        help="also time nightly_refresh under the multiprocess executor (minutes)")
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child)
@@ -230,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{table_id}: " + json.dumps(r), file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(prefix="ea-bench-") as tmp:
             results["nightly_replay"] = measure("nightly", tmp)
+        if args.multiprocess:
+            with tempfile.TemporaryDirectory(prefix="ea-bench-") as tmp:
+                results["nightly_replay_multiprocess"] = measure("nightly_multiprocess", tmp)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -270,6 +297,10 @@ def render(results: dict) -> str:
             x = n[run]
             lines.append(f"- {run}: {x['wall_s']} s wall, {x['steps']} steps, {x['sum_step_s']} s inside steps, "
                          f"{x['dagster_outside_steps_s']} s Dagster outside steps; slowest {x['slowest']}")
+    mp = results.get("nightly_replay_multiprocess", {})
+    if "full" in mp:
+        lines.append(f"- multiprocess executor (one step at a time): full {mp['full']['wall_s']} s, "
+                     f"no-op {mp['noop']['wall_s']} s wall")
     return "\n".join(lines)
 
 
