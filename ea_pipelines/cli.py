@@ -44,8 +44,10 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
             lines.append(f"This run ({batch_id}):")
             for table_id, status, mode, rows, message in loads:
                 synthetic = " SYNTHETIC" if message and "SYNTHETIC" in message else ""
+                skipped = " (data fetch skipped: Modified unchanged)" if message and message.startswith(
+                    "skipped the data fetch") else ""
                 lines.append(f"  cbs {table_id:<10} {status:<10} source mode {mode or '-':<8} "
-                             f"{rows or 0:>7,} rows{synthetic}")
+                             f"{rows or 0:>7,} rows{synthetic}{skipped}")
             for dtype, name, status, rows in files:
                 lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows")
             if not files:
