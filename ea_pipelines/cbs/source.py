@@ -68,6 +68,10 @@ class TableFetch:
             self._properties = self._explained(self.reader.properties)
         return self._properties
 
+    @property
+    def properties_read(self) -> bool:
+        return self._properties is not None
+
     def plan(self) -> TablePlan:
         """Everything before the observations: checks, measures, codes, the filter and the announced count."""
         props = self.properties()

@@ -109,7 +109,7 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
         if fetch is not None:
             fetch.close()
         load_log.fail(wh, load_id=load_id, message=f"{type(exc).__name__}: {exc}",
-                      fetch=stats(fetch) if fetch is not None and fetch._properties else None)
+                      fetch=stats(fetch) if fetch is not None and fetch.properties_read else None)
         raise
     log.info("%s: %s %d rows in %.1f s (%s)", spec.table_id, outcome.status, outcome.rows, fetch.elapsed, fetch.note)
     return LoadReport(
