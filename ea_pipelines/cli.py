@@ -83,6 +83,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     from dagster import DagsterInstance
 
     from ea_pipelines.definitions import build_definitions
+    from ea_pipelines.defs.report_assets import KEY as REPORT_KEY
 
     if with_examples:
         wh = Warehouse(settings.warehouse_url)
@@ -100,6 +101,11 @@ def run(settings: Settings, with_examples: bool) -> int:
           f"EA_SOURCE_MODE={settings.source_mode})")
     print(summary(wh, settings, result.run_id))
     wh.dispose()
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == REPORT_KEY:
+            meta = event.asset_materialization.metadata
+            print(f"Council report: {meta['report_html'].value} ({meta['charts'].value} charts)")
+            print(f"                {meta['report_pdf'].value}")
     return 0 if result.success else 1
 
 

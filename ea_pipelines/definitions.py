@@ -8,6 +8,7 @@ from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.defs.cbs_assets import build_cbs_assets
 from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox_sensor, process_deliveries
+from ea_pipelines.defs.report_assets import build_report_asset
 from ea_pipelines.defs.resources import resources_from_settings
 from ea_pipelines.defs.schedules import nightly_refresh, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
@@ -30,8 +31,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                ("meta", "load_log"): cbs_keys, ("meta", "delivery_log"): delivery_keys,
                **{("staging", a.key.path[-1]): [a.key] for a in delivery_assets}}
     sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogue.programme, sources)
+    report = build_report_asset([a.key for a in sql_assets if a.key.path[0] == "marts"])
     return dg.Definitions(
-        assets=[*cbs_assets, *delivery_assets, *sql_assets],
+        assets=[*cbs_assets, *delivery_assets, *sql_assets, report],
         jobs=[nightly_refresh, process_deliveries],
         schedules=[nightly_schedule],
         sensors=[build_inbox_sensor(deliveries)],
