@@ -103,7 +103,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     wh.dispose()
     for event in result.get_asset_materialization_events():
         if event.asset_key == REPORT_KEY:
-            meta = event.asset_materialization.metadata
+            meta = event.step_materialization_data.materialization.metadata
             print(f"Council report: {meta['report_html'].value} ({meta['charts'].value} charts)")
             print(f"                {meta['report_pdf'].value}")
     return 0 if result.success else 1
