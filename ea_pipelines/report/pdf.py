@@ -22,7 +22,7 @@ from reportlab.platypus import (
 
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
-from ea_pipelines.report.html import status_counts
+from ea_pipelines.report.html import FOOTNOTE, summary_sentence
 
 STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada")}
 _styles = getSampleStyleSheet()
@@ -37,7 +37,6 @@ def _p(text: str, style: ParagraphStyle = SMALL) -> Paragraph:
 
 
 def _summary(content: ReportContent) -> list:
-    counts = status_counts(content)
     rows = [[_p(h) for h in ("Nr", "Doel", "Kernindicator", "Laatste waarde", "Periode", "Streefwaarde", "Status",
                              "Bron en datum")]]
     style = [*GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))]
@@ -56,12 +55,9 @@ def _summary(content: ReportContent) -> list:
         _p(f"Gemeente {content.municipality} · rapportage van {fmt_date(content.generated_at)} · "
            "gegevens uit het datawarehouse (schema marts)", BODY),
         Spacer(1, 0.3 * cm),
-        _p(f"Van de {len(content.kern)} kernindicatoren is de streefwaarde bij {counts['behaald']} behaald en bij "
-           f"{counts['niet behaald']} niet behaald; {counts['geen data']} hebben nog geen cijfers en "
-           f"{counts['other']} hebben geen streefwaarde of nog geen eerdere meting om mee te vergelijken.", BODY),
+        _p(summary_sentence(content), BODY),
         Spacer(1, 0.3 * cm), table, Spacer(1, 0.2 * cm),
-        _p("* voorlopig cijfer. Status 'behaald' betekent: de laatste waarde voldoet aan de streefwaarde "
-           "(bij 'stijgend' of 'dalend': ten opzichte van de vorige meting in dezelfde soort periode)."),
+        _p(FOOTNOTE),
     ]
 
 
