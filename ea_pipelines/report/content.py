@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ea_pipelines.report.formatting import fmt_date, fmt_value
 
-#: Regions compared in the charts, in legend order (the issue: Almelo against Twente and Nederland).
+#: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
 CHART_ROLES = ("municipality", "peer_corop", "country")
 #: Units counted in absolute numbers: a municipality and the country differ by orders of magnitude, so their
 #: charts show an index (first common period = 100) instead of the values.
