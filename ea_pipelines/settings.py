@@ -63,6 +63,7 @@ class Settings:
     inbox_settle_seconds: float = 30.0
     data_docs_dir: Path = Path("data/data_docs")
     sql_dir: Path = DEFAULT_SQL_DIR
+    duckdb_readonly_copy: str = ""  # "": beside the DuckDB warehouse as <name>_readonly.duckdb; "off": none
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -101,6 +102,7 @@ class Settings:
             inbox_settle_seconds=_float(env, "EA_INBOX_SETTLE_SECONDS", defaults.inbox_settle_seconds),
             data_docs_dir=Path(env.get("EA_DATA_DOCS_DIR") or defaults.data_docs_dir),
             sql_dir=Path(env.get("EA_SQL_DIR") or defaults.sql_dir),
+            duckdb_readonly_copy=env.get("EA_DUCKDB_READONLY_COPY", "").strip(),
         )
 
 
