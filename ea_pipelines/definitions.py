@@ -10,7 +10,7 @@ from ea_pipelines.defs.cbs_assets import build_cbs_assets
 from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox_sensor, process_deliveries
 from ea_pipelines.defs.readonly_copy_asset import build_readonly_copy_asset
 from ea_pipelines.defs.resources import resources_from_settings
-from ea_pipelines.defs.schedules import nightly_refresh, nightly_schedule
+from ea_pipelines.defs.schedules import build_nightly_job, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
 from ea_pipelines.quality.suites import load_checks
 from ea_pipelines.settings import Settings
@@ -37,7 +37,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     published = [build_readonly_copy_asset(copy_path, marts_keys)] if copy_path else []
     return dg.Definitions(
         assets=[*cbs_assets, *delivery_assets, *sql_assets, *published],
-        jobs=[nightly_refresh, process_deliveries],
+        jobs=[build_nightly_job(settings.executor), process_deliveries],
         schedules=[nightly_schedule],
         sensors=[build_inbox_sensor(deliveries)],
         resources=resources_from_settings(settings),
