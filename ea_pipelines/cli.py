@@ -84,6 +84,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     from dagster import DagsterInstance
 
     from ea_pipelines.definitions import build_definitions
+    from ea_pipelines.defs.report_assets import KEY as REPORT_KEY
 
     if with_examples:
         wh = Warehouse(settings.warehouse_url)
@@ -101,6 +102,11 @@ def run(settings: Settings, with_examples: bool) -> int:
           f"EA_SOURCE_MODE={settings.source_mode})")
     print(summary(wh, settings, result.run_id))
     wh.dispose()
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == REPORT_KEY:
+            meta = event.step_materialization_data.materialization.metadata
+            print(f"Council report: {meta['report_html'].value} ({meta['charts'].value} charts)")
+            print(f"                {meta['report_pdf'].value}")
     return 0 if result.success else 1
 
 

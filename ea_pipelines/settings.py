@@ -67,6 +67,7 @@ class Settings:
     sql_dir: Path = DEFAULT_SQL_DIR
     duckdb_readonly_copy: str = ""  # "": beside the DuckDB warehouse as <name>_readonly.duckdb; "off": none
     executor: str = "in_process"
+    report_dir: Path = Path("reports")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -113,6 +114,7 @@ class Settings:
             sql_dir=Path(env.get("EA_SQL_DIR") or defaults.sql_dir),
             duckdb_readonly_copy=env.get("EA_DUCKDB_READONLY_COPY", "").strip(),
             executor=executor,
+            report_dir=Path(env.get("EA_REPORT_DIR") or defaults.report_dir),
         )
 
 

@@ -11,11 +11,11 @@ import dagster as dg
 from ea_pipelines.defs.resources import WarehouseResource
 from ea_pipelines.warehouse.readonly_copy import publish_readonly_copy
 
-READONLY_COPY_KEY = dg.AssetKey(["published", "duckdb_readonly_copy"])
+READONLY_COPY_KEY = dg.AssetKey(["reporting", "duckdb_readonly_copy"])
 
 
 def build_readonly_copy_asset(target: Path, marts_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(key=READONLY_COPY_KEY, group_name="published", deps=marts_keys, kinds={"duckdb"},
+    @dg.asset(key=READONLY_COPY_KEY, group_name="reporting", deps=marts_keys, kinds={"duckdb"},
               owners=["team:data-engineering"],
               description=f"Read-only copy of the marts for analysts ({target}), replaced atomically after "
                           "the marts are built, so readers never lock the nightly load out. "
