@@ -104,6 +104,26 @@ def test_nightly_refresh_runs_in_replay(defs: dg.Definitions, tmp_path: Path) ->
     assert mats["bevolking"]["data_docs"].value == report["data_docs"].value
     # the kernindicatoren mart plots each indicator's latest value in the UI
     assert mats["kernindicatoren"]["latest_value/bijstand_per_10000"].value > 0
+    # the analysts' read-only copy was published after the marts: marts only, same rows
+    assert mats["duckdb_readonly_copy"]["path"].value == str(tmp_path / "ea_readonly.duckdb")
+    copy = sa.create_engine(f"duckdb:///{tmp_path}/ea_readonly.duckdb", connect_args={"read_only": True})
+    with copy.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM marts.kernindicatoren")).scalar() == 11
+        schemas = {r[0] for r in conn.execute(sa.text("SELECT DISTINCT schema_name FROM duckdb_tables()"))}
+    copy.dispose()
+    assert schemas == {"marts"}
+
+
+def test_the_readonly_copy_is_only_for_duckdb_and_can_be_turned_off(tmp_path: Path) -> None:
+    from ea_pipelines.defs.readonly_copy_asset import READONLY_COPY_KEY
+
+    def keys(settings: Settings) -> set[dg.AssetKey]:
+        return set(build_definitions(settings).resolve_asset_graph().get_all_asset_keys())
+
+    graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
+    assert {k.path[0] for k in graph.get(READONLY_COPY_KEY).parent_keys} == {"marts"}
+    assert READONLY_COPY_KEY not in keys(settings_for(tmp_path, EA_DUCKDB_READONLY_COPY="off"))
+    assert READONLY_COPY_KEY not in keys(settings_for(tmp_path, EA_WAREHOUSE_URL="postgresql+psycopg://u@h/db"))
 
 
 def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
