@@ -3,7 +3,9 @@
 It serves the real URL layout (``/odata/v1/CBS/<table>/...`` for v4, ``/ODataFeed/odata/<table>/...``
 and ``/ODataCatalog/Tables`` for v3), evaluates the ``$filter`` expressions our client writes, pages
 observations with ``nextLink`` links, answers ``$count``, and can inject faults: an HTTP status with
-``Retry-After``, a connection reset, a truncated body, an HTML page with status 200, a slow answer.
+``Retry-After``, a connection reset, a truncated body, an HTML page with status 200, a wrong content
+type, a slow answer, an answer held until the test lets go. ``tamper`` rewrites every matching answer
+(bad responses for the test corpus).
 Table ids are case-sensitive as at CBS: the wrong case answers with empty results, not an error.
 """
 
@@ -15,6 +17,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,12 +47,20 @@ class FakeTable:
 @dataclass
 class Fault:
     """What to do instead of answering normally. ``kind``: status, reset, truncate (connection closed mid-body),
-    truncate_json (complete response holding half a JSON document), html, text, slow."""
+    truncate_json (complete response holding half a JSON document), html, text, atom (a v3 Atom XML feed,
+    what CBS sends without ``$format=json``), content_type (the right body under ``content_type``), slow
+    (answer after ``seconds``), hold (answer nothing until :meth:`FakeCbsServer.release` or shutdown, then
+    close the connection), pass (answer normally: aims a later fault at a later request)."""
 
     kind: str
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
+    content_type: str = "text/html"
+
+
+#: (path, params, body) -> body, applied to every answer whose path matches
+Tamper = Callable[[str, dict[str, str], bytes], bytes]
 
 
 _CLAUSES = [
@@ -80,6 +91,8 @@ class FakeCbsServer:
         self.tables = {(t.api, t.table_id): t for t in tables}
         self.page_size = page_size
         self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self.tampers: list[tuple[str, Tamper]] = []
+        self._released = threading.Event()
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -103,11 +116,21 @@ class FakeCbsServer:
         with self._lock:
             self.faults[path_pattern].extend(faults)
 
+    def tamper(self, path_pattern: str, rewrite: Tamper) -> None:
+        """Rewrite the body of every answer whose path matches the regex ``path_pattern`` (until shutdown)."""
+        with self._lock:
+            self.tampers.append((path_pattern, rewrite))
+
+    def release(self) -> None:
+        """Let every held request go (their connections are closed without an answer)."""
+        self._released.set()
+
     def __enter__(self) -> FakeCbsServer:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -181,7 +204,11 @@ class FakeCbsServer:
                 with server._lock:
                     server.requests.append(self.path)
                 fault = server._next_fault(parts.path)
-                if fault and fault.kind == "slow":
+                if fault and fault.kind == "hold":
+                    server._released.wait()
+                    self.close_connection = True
+                    return
+                if fault and fault.kind in ("slow", "pass"):
                     time.sleep(fault.seconds)
                     fault = None
                 if fault and fault.kind == "reset":
@@ -199,7 +226,19 @@ class FakeCbsServer:
                 if fault and fault.kind == "text":
                     self._send(200, "text/plain", b"Service temporarily unavailable")
                     return
-                status, ctype, body = server.answer(parts.path, dict(parse_qsl(parts.query)))
+                if fault and fault.kind == "atom":
+                    self._send(200, "application/atom+xml;charset=utf-8",
+                               b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                               b"<title>TypedDataSet</title></feed>")
+                    return
+                params = dict(parse_qsl(parts.query))
+                status, ctype, body = server.answer(parts.path, params)
+                with server._lock:
+                    tampers = [fn for pattern, fn in server.tampers if re.search(pattern, parts.path)]
+                for rewrite in tampers:
+                    body = rewrite(parts.path, params, body)
+                if fault and fault.kind == "content_type":
+                    ctype = fault.content_type
                 if fault and fault.kind == "truncate_json":  # a complete HTTP message holding half a JSON body
                     self._send(status, ctype, body[: max(1, len(body) // 2)])
                     return
