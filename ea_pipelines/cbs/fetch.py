@@ -129,6 +129,9 @@ def fetch_table(reader: Reader, spec: CbsTable) -> TableData:
     for page in reader.pages(odata_filter, dims, wanted):
         pages.append(page)
         received += page.source_rows
+        if received > announced:  # also ends a nextLink that loops, which would otherwise page forever
+            raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {announced} rows for the filter but "
+                                    f"page {len(pages)} brings the total to {received}; refusing the load")
     if received != announced:
         raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {announced} rows for the filter "
                                 f"but {received} arrived; refusing a partial load")

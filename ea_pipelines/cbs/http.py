@@ -181,7 +181,7 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
     try:
         return json.loads(stripped), None
     except json.JSONDecodeError as exc:
-        return None, f"truncated or malformed JSON ({exc.msg} at byte {exc.pos} of {len(body)})"
+        return None, f"truncated or malformed JSON ({exc.msg}: byte {exc.pos} of {len(body)})"
 
 
 def _host(url: str) -> str:

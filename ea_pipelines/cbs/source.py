@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ea_pipelines.catalogue.cbs import CbsTable
-from ea_pipelines.cbs.errors import CbsError, CbsHostUnreachable, CbsTableIdCaseError, CbsTableNotFound
+from ea_pipelines.cbs.errors import (
+    CbsBadResponse,
+    CbsError,
+    CbsHostUnreachable,
+    CbsTableIdCaseError,
+    CbsTableNotFound,
+)
 from ea_pipelines.cbs.fetch import TableData, fetch_table
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
 from ea_pipelines.cbs.readers import Reader, V3Reader, V4Reader
@@ -50,6 +56,16 @@ class CbsSource:
     def _reader(transport: Transport, spec: CbsTable) -> Reader:
         return (V4Reader if spec.api == "v4" else V3Reader)(transport, spec.table_id)
 
+    def _fetch(self, transport: Transport, spec: CbsTable) -> TableData:
+        """``fetch_table``, with a response of the wrong shape named as such instead of a bare KeyError."""
+        try:
+            return fetch_table(self._reader(transport, spec), spec)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            last = transport.consumed[-1].key if transport.consumed else "the first request"
+            raise CbsBadResponse(
+                f"{spec.table_id}: the response to {last} is not shaped as CBS documents it "
+                f"({type(exc).__name__}: {exc}); nothing was loaded") from exc
+
     def fetch(self, spec: CbsTable, batch_id: str) -> FetchResult:
         if self.mode == "replay":
             return self._replay(spec, "replay", "replayed from the bundled snapshot")
@@ -64,7 +80,7 @@ class CbsSource:
 
     def _replay(self, spec: CbsTable, mode: str, note: str) -> FetchResult:
         transport = ReplayTransport(self.snapshot_dir / spec.table_id / MANIFEST, base_url=self._base(spec))
-        data = fetch_table(self._reader(transport, spec), spec)
+        data = self._fetch(transport, spec)
         if transport.synthetic:
             note += " (SYNTHETIC snapshot: illustrative values, not CBS figures)"
         return FetchResult(data, mode, transport.synthetic, note, transport.manifest_path)
@@ -77,8 +93,11 @@ class CbsSource:
             extra_params={"$format": "json"} if spec.api == "v3" else {},
         )
         try:
-            data = fetch_table(self._reader(transport, spec), spec)
+            data = self._fetch(transport, spec)
         except CbsTableNotFound as exc:
+            if _has_properties(transport):  # the table exists: what is missing is a later response
+                raise CbsBadResponse(f"{spec.table_id}: {exc}, although the table exists: a page link or entity "
+                                     f"set the API itself points to is missing; nothing was loaded") from exc
             raise self._explain_not_found(spec, http, exc) from exc
         finally:
             if transport.consumed:
@@ -104,3 +123,13 @@ class CbsSource:
                 f"and the wrong case returns nothing: fix table_id in the catalogue entry {spec.name!r}")
         return CbsTableNotFound(f"{spec.table_id}: CBS has no table with this id ({exc}); check the id "
                                 f"and its case in the catalogue entry {spec.name!r}")
+
+
+def _has_properties(transport: Transport) -> bool:
+    """Whether the table's own description (v4 ``Properties``, v3 ``TableInfos``) arrived, non-empty."""
+    for f in transport.consumed:
+        if f.key == "Properties" and isinstance(f.payload, dict) and f.payload.get("Identifier"):
+            return True
+        if f.key == "TableInfos" and isinstance(f.payload, dict) and f.payload.get("value"):
+            return True
+    return False

@@ -92,12 +92,14 @@ class FakeCbsServer:
         self.page_size = page_size
         self.faults: dict[str, list[Fault]] = defaultdict(list)
         self.tampers: list[tuple[str, Tamper]] = []
+        self._filter_cache: dict[tuple[str, str, str | None], tuple[FakeTable, list[dict[str, Any]]]] = {}
         self._released = threading.Event()
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits for the loop to notice, up to one interval per server
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def root(self) -> str:
@@ -154,6 +156,19 @@ class FakeCbsServer:
             return self._catalog("v3", params, "odata.metadata")
         return 404, "text/plain", b"not found"
 
+    def _filtered(self, table: FakeTable, expr: str | None) -> list[dict[str, Any]]:
+        """The rows matching ``expr``, computed once per table object and filter (every page asks again)."""
+        key = (table.api, table.table_id, expr)
+        with self._lock:
+            hit = self._filter_cache.get(key)
+        if hit is not None and hit[0] is table:
+            return hit[1]
+        pred = compile_filter(expr)
+        rows = [r for r in table.rows if pred(r)]
+        with self._lock:
+            self._filter_cache[key] = (table, rows)
+        return rows
+
     def _catalog(self, api: str, params: dict[str, str], meta_key: str) -> tuple[int, str, bytes]:
         pred = compile_filter(params.get("$filter"))
         rows = [{"Identifier": t.table_id} for (a, _), t in self.tables.items() if a == api]
@@ -171,8 +186,7 @@ class FakeCbsServer:
                 return _json({meta_key: f"{table_id}/{entity}", "value": []})
             return 404, "application/json", b'{"error": "not found"}'
         if entity == table.observation_set:
-            pred = compile_filter(params.get("$filter"))
-            rows = [r for r in table.rows if pred(r)]
+            rows = self._filtered(table, params.get("$filter"))
             if rest[2:] == ["$count"]:
                 return 200, "text/plain", str(len(rows)).encode()
             skip = int(params.get("$skip", "0"))
