@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue
@@ -61,6 +62,7 @@ def test_two_loads_at_once(warehouse: Warehouse, tmp_path: Path) -> None:
     assert rows == keys == 13_568 and population(warehouse) == [74_317.0]
 
 
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)  # DuckDB: the same file lock as above
 def test_two_marts_builds_at_once(warehouse: Warehouse, catalogue: CbsCatalogue, tmp_path: Path) -> None:
     warehouse.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
     write_seeds(warehouse, catalogue.programme)
