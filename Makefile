@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev lint snapshots templates docs bench clean
+.PHONY: run test dev lint snapshots templates docs analyst-role bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -14,7 +14,7 @@ $(PY):
 # Reinstall whenever the dependency pins change.
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade "pip==25.3"
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,deploy]"
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -40,6 +40,11 @@ templates: $(STAMP)
 # The data dictionary, generated from the SQL models' YAML docs.
 docs: $(STAMP)
 	$(PY) -m ea_pipelines.cli docs --out docs/warehouse.md
+
+# PostgreSQL: read-only analyst group role on marts (docs/analyst-access.md), e.g.
+#   make analyst-role ARGS="--login-user metabase"   (password from EA_ANALYST_PASSWORD or asked)
+analyst-role: $(STAMP)
+	$(PY) -m ea_pipelines.cli analyst-role $(ARGS)
 
 # Benchmark (not a test): ingestion throughput and memory against a local fake OData server, 1M and 5M
 # values; results in data/bench/results.json, written up in docs/benchmarks.md. Takes a few minutes.

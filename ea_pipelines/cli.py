@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -85,6 +86,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     from dagster import DagsterInstance
 
     from ea_pipelines.definitions import build_definitions
+    from ea_pipelines.defs.report_assets import KEY as REPORT_KEY
 
     if with_examples:
         wh = Warehouse(settings.warehouse_url)
@@ -102,7 +104,47 @@ def run(settings: Settings, with_examples: bool) -> int:
           f"EA_SOURCE_MODE={settings.source_mode})")
     print(summary(wh, settings, result.run_id))
     wh.dispose()
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == REPORT_KEY:
+            meta = event.step_materialization_data.materialization.metadata
+            print(f"Council report: {meta['report_html'].value} ({meta['charts'].value} charts)")
+            print(f"                {meta['report_pdf'].value}")
     return 0 if result.success else 1
+
+
+def read_password(env: dict[str, str], user: str) -> str:
+    """The login user's password from ``EA_ANALYST_PASSWORD``, else typed twice at a terminal; never echoed."""
+    from ea_pipelines.warehouse.access import PASSWORD_ENV, AccessError
+
+    if env.get(PASSWORD_ENV):
+        return env[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise AccessError(f"no password for {user}: set {PASSWORD_ENV} or run at a terminal to be asked")
+    import getpass
+
+    first = getpass.getpass(f"password for {user}: ")
+    if not first or first != getpass.getpass(f"password for {user} (again): "):
+        raise AccessError("the passwords were empty or did not match; nothing was changed")
+    return first
+
+
+def analyst_role(settings: Settings, args: argparse.Namespace, env: dict[str, str]) -> int:
+    from ea_pipelines.warehouse.access import AccessError, AnalystAccess, setup_analyst_access
+
+    wh = Warehouse(settings.warehouse_url)
+    try:
+        access = AnalystAccess(group=args.role, owner=args.owner, grant_to=tuple(args.grant_to),
+                               login_user=args.login_user)
+        password = read_password(env, access.login_user) if access.login_user and wh.dialect == "postgresql" else None
+        for line in setup_analyst_access(wh, access, password):
+            print(line)
+    except AccessError as exc:
+        print(f"ea-pipelines analyst-role: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        wh.dispose()
+    print(f"done on {wh.display_url}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("--out", type=Path, default=Path("docs/warehouse.md"))
     tpl = sub.add_parser("templates", help="write an xlsx and a csv template per delivery type")
     tpl.add_argument("--out", type=Path, default=Path("templates"))
+    role = sub.add_parser("analyst-role", help="PostgreSQL: a read-only group role with SELECT on marts only",
+                          description="Create or update a NOLOGIN group role that can read schema marts and "
+                          "nothing else, including marts tables the loader recreates later; optionally make "
+                          "roles members. Idempotent. Run it as the loader (EA_WAREHOUSE_URL). "
+                          "See docs/analyst-access.md.")
+    role.add_argument("--role", default="ea_analyst", help="the group role (default ea_analyst)")
+    role.add_argument("--owner", help="the loader role whose future marts tables become readable "
+                      "(default: the user in EA_WAREHOUSE_URL)")
+    role.add_argument("--login-user", help="create or update this login role as a member; its password comes "
+                      "from EA_ANALYST_PASSWORD or is asked at the terminal")
+    role.add_argument("--grant-to", action="append", default=[], metavar="ROLE",
+                      help="make this existing role a member (repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -125,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return run(settings, args.with_examples)
+    if args.command == "analyst-role":
+        return analyst_role(settings, args, dict(os.environ))
     if args.command == "docs":
         from ea_pipelines.sqlmodels.docs import render_docs
         from ea_pipelines.sqlmodels.project import load_project

@@ -8,12 +8,15 @@ from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.defs.cbs_assets import build_cbs_assets
 from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox_sensor, process_deliveries
+from ea_pipelines.defs.readonly_copy_asset import build_readonly_copy_asset
+from ea_pipelines.defs.report_assets import build_report_asset
 from ea_pipelines.defs.resources import resources_from_settings
-from ea_pipelines.defs.schedules import nightly_refresh, nightly_schedule
+from ea_pipelines.defs.schedules import build_nightly_job, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
 from ea_pipelines.quality.suites import load_checks
 from ea_pipelines.settings import Settings
 from ea_pipelines.sqlmodels.project import load_project
+from ea_pipelines.warehouse.readonly_copy import readonly_copy_path
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
@@ -30,9 +33,13 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                ("meta", "load_log"): cbs_keys, ("meta", "delivery_log"): delivery_keys,
                **{("staging", a.key.path[-1]): [a.key] for a in delivery_assets}}
     sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogue.programme, sources)
+    copy_path = readonly_copy_path(settings.warehouse_url, settings.duckdb_readonly_copy)
+    marts_keys = [a.key for a in sql_assets if a.key.path[0] == "marts"]
+    report = build_report_asset(marts_keys)
+    published = [build_readonly_copy_asset(copy_path, marts_keys)] if copy_path else []
     return dg.Definitions(
-        assets=[*cbs_assets, *delivery_assets, *sql_assets],
-        jobs=[nightly_refresh, process_deliveries],
+        assets=[*cbs_assets, *delivery_assets, *sql_assets, report, *published],
+        jobs=[build_nightly_job(settings.executor), process_deliveries],
         schedules=[nightly_schedule],
         sensors=[build_inbox_sensor(deliveries)],
         resources=resources_from_settings(settings),

@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 SOURCE_MODES = ("live", "replay", "auto")
+#: executors of the nightly job; all but in_process run steps in other processes, pods or workers
+EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue" / "cbs_tables.yaml"
@@ -74,6 +76,9 @@ class Settings:
     inbox_settle_seconds: float = 30.0
     data_docs_dir: Path = Path("data/data_docs")
     sql_dir: Path = DEFAULT_SQL_DIR
+    duckdb_readonly_copy: str = ""  # "": beside the DuckDB warehouse as <name>_readonly.duckdb; "off": none
+    executor: str = "in_process"
+    report_dir: Path = Path("reports")
     cbs_full_fetch: bool = False
     gx_max_rows: int = 250_000
     duckdb_memory_limit: str | None = "512MB"
@@ -93,6 +98,12 @@ class Settings:
             make_url(url)
         except Exception as exc:  # SQLAlchemy raises ArgumentError; never echo the URL (may hold a password)
             raise SettingsError("EA_WAREHOUSE_URL is not a valid SQLAlchemy URL") from exc
+        executor = (env.get("EA_EXECUTOR") or defaults.executor).strip().lower()
+        if executor not in EXECUTORS:
+            raise SettingsError(f"EA_EXECUTOR={executor!r}: choose one of {', '.join(EXECUTORS)}")
+        if executor != "in_process" and make_url(url).get_backend_name() != "postgresql":
+            raise SettingsError(f"EA_EXECUTOR={executor} runs steps in separate processes or machines, which "
+                                "cannot share an embedded DuckDB file: set EA_WAREHOUSE_URL to PostgreSQL")
         return cls(
             warehouse_url=url,
             source_mode=mode,
@@ -115,6 +126,9 @@ class Settings:
             inbox_settle_seconds=_float(env, "EA_INBOX_SETTLE_SECONDS", defaults.inbox_settle_seconds),
             data_docs_dir=Path(env.get("EA_DATA_DOCS_DIR") or defaults.data_docs_dir),
             sql_dir=Path(env.get("EA_SQL_DIR") or defaults.sql_dir),
+            duckdb_readonly_copy=env.get("EA_DUCKDB_READONLY_COPY", "").strip(),
+            executor=executor,
+            report_dir=Path(env.get("EA_REPORT_DIR") or defaults.report_dir),
             cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
             gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
             duckdb_memory_limit=env.get("EA_DUCKDB_MEMORY_LIMIT") or defaults.duckdb_memory_limit,

@@ -10,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue, load_cbs_catalogue
+from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable
 from ea_pipelines.devtools.synthetic import capture_table, synthetic_table
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR
+from ea_pipelines.sqlmodels.seeds import write_seeds
 from ea_pipelines.warehouse.db import Warehouse
 
 POPULATION = DEFAULT_SNAPSHOT_DIR / "03759ned"  # the real capture, bundled as-is
@@ -84,3 +86,11 @@ def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
     wh.ensure_schema()
     yield wh
     wh.dispose()
+
+
+@pytest.fixture
+def wh(warehouse: Warehouse) -> Warehouse:
+    """The warehouse with the delivery tables and the seeds the SQL models join (both backends)."""
+    warehouse.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
+    write_seeds(warehouse, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    return warehouse

@@ -13,7 +13,8 @@ PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
 def pins() -> dict[str, str]:
-    deps = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    deps = [*project["dependencies"], *project["optional-dependencies"]["deploy"]]  # make installs both
     out = {}
     for dep in deps:
         m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^]]+\])?==([^;\s]+)$", dep)

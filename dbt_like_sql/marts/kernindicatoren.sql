@@ -42,6 +42,7 @@ select
     i.code as indicator_code,
     i.name as indicator,
     i.strategic_goal,
+    i.strategic_goal_nr,
     i.unit,
     h.region_code,
     c.period_code as latest_period,

@@ -34,6 +34,11 @@ class CbsNotJsonError(CbsError):
     """A body that is not JSON (an HTML error page, a wrong content type)."""
 
 
+class CbsBadResponse(CbsError):
+    """A response that is JSON but not what the API documents: a missing field, a value that is no number,
+    a page link that leads nowhere."""
+
+
 class CbsTableNotFound(CbsError):
     """The table does not exist under this id."""
 

@@ -188,8 +188,11 @@ def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pa.Table]:
     spec = plan.spec
     status = plan.period_status
     plan.received_rows = 0
-    for page in reader.pages(plan.odata_filter, plan.dims, plan.wanted):
+    for number, page in enumerate(reader.pages(plan.odata_filter, plan.dims, plan.wanted), start=1):
         plan.received_rows += page.source_rows
+        if plan.received_rows > plan.announced_rows:  # also ends a nextLink that loops, which would page forever
+            raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {plan.announced_rows} rows for the filter "
+                                    f"but page {number} brings the total to {plan.received_rows}; refusing the load")
         chunk = page_table(page, spec.table_id, status)
         plan.present_regions.update(v for v in pc.unique(chunk["region_code"]).to_pylist() if v is not None)
         plan.present_periods.update(v for v in pc.unique(chunk["period_code"]).to_pylist() if v is not None)
@@ -241,8 +244,9 @@ def page_table(page: ObservationPage, table_id: str, period_status: dict[str, st
     statuses = pa.array([period_status.get(p) for p in distinct.to_pylist()], pa.string())
     try:
         value = pa.array(page.value, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
-        raise CbsError(f"{table_id}: a value is not a number ({exc})") from exc
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        # numbers sent as text ("12.5") are accepted, anything else raises ValueError naming the value
+        value = pa.array([None if v is None else float(v) for v in page.value], pa.float64())
     return pa.table({
         "table_id": pa.array([table_id] * n, pa.string()),
         "measure_code": _codes(page.measure_code, None),

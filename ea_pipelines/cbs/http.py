@@ -8,6 +8,7 @@ loop is ours: every request has a timeout, 429/5xx/resets/truncated bodies are r
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import socket
@@ -182,8 +183,14 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
         )
     try:
         return orjson.loads(stripped), None
-    except orjson.JSONDecodeError as exc:
-        return None, f"truncated or malformed JSON ({exc.msg} at byte {exc.pos} of {len(body)})"
+    except orjson.JSONDecodeError:
+        try:  # orjson is fast; the standard library's parser names the problem as we always have
+            json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            return None, f"truncated or malformed JSON ({exc.msg}: byte {exc.pos} of {len(body)})"
+        except (UnicodeDecodeError, RecursionError) as exc:
+            return None, f"truncated or malformed JSON ({exc})"
+        return None, "malformed JSON (refused by orjson)"
 
 
 def _host(url: str) -> str:

@@ -7,6 +7,7 @@ codes, the row count for a filter, and pages of long-format observations. Codes 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 import queue
@@ -106,6 +107,9 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
     """Payloads of a paged entity set, following ``link_key``; the next pages are fetched (and parsed) in a
     background thread while the caller works on this one. Network waits release the GIL, so fetching
     overlaps with the caller's parsing and loading. Errors surface in the caller, in page order.
+
+    ``t.page_key`` (when the transport allows attributes) names the page being worked on, so an error
+    names the response it came from even though later pages may already have arrived.
     """
     pages: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
@@ -121,31 +125,40 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
 
     def work() -> None:
         nonlocal path, params
+        key = None
         try:
             while not stop.is_set():
-                payload = t.get(path, params).payload
-                link = payload.get(link_key)
-                if not put(payload) or not link:
+                fetched = t.get(path, params)
+                key = fetched.key
+                link = fetched.payload.get(link_key)
+                if not put((key, fetched.payload)) or not link:
                     break
                 path, params = split_link(t.base_url, link)
         except BaseException as exc:  # handed to the consumer, raised there
-            put(exc)
+            put((key, exc))
             return
-        put(_DONE)
+        put((None, _DONE))
 
     worker = threading.Thread(target=work, name="cbs-prefetch", daemon=True)
     worker.start()
     try:
         while True:
-            item = pages.get()
+            key, item = pages.get()
             if item is _DONE:
                 return
+            if key is not None:
+                _note_page(t, key)
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stop.set()
         worker.join(timeout=30)
+
+
+def _note_page(t: Transport, key: str) -> None:
+    with contextlib.suppress(AttributeError):  # a transport without the field simply does not say
+        t.page_key = key
 
 
 class V4Reader:
@@ -191,8 +204,9 @@ class V4Reader:
             try:  # one pass in C: a tuple of fields per row, transposed into columns
                 columns = dict(zip(fields, zip(*map(operator.itemgetter(*fields), rows), strict=True), strict=True)
                                ) if rows else {f: () for f in fields}
-            except KeyError:  # Value or ValueAttribute left out of some rows
-                columns = {f: [r.get(f) for r in rows] for f in fields}
+            except KeyError:  # Value or ValueAttribute may be left out; a dimension may not (KeyError names it)
+                optional = {"Value", "ValueAttribute"}
+                columns = {f: [r.get(f) if f in optional else r[f] for r in rows] for f in fields}
             yield ObservationPage(
                 measure_code=columns["Measure"],
                 region_code=columns[geo] if geo else [None] * len(rows),

@@ -21,7 +21,13 @@ from pathlib import Path
 import pandas as pd
 
 from ea_pipelines.catalogue.cbs import CbsTable
-from ea_pipelines.cbs.errors import CbsError, CbsHostUnreachable, CbsTableIdCaseError, CbsTableNotFound
+from ea_pipelines.cbs.errors import (
+    CbsBadResponse,
+    CbsError,
+    CbsHostUnreachable,
+    CbsTableIdCaseError,
+    CbsTableNotFound,
+)
 from ea_pipelines.cbs.fetch import TableData, TablePlan, fetch_table, observation_chunks, plan_table
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
 from ea_pipelines.cbs.readers import Reader, TableProperties, V3Reader, V4Reader
@@ -79,7 +85,13 @@ class TableFetch:
 
     def chunks(self, plan: TablePlan) -> Iterator[pd.DataFrame]:
         """Observations page by page, in staging shape (see :func:`observation_chunks`)."""
-        return observation_chunks(self.reader, plan)
+        pages = observation_chunks(self.reader, plan)
+        while True:
+            try:
+                chunk = self._explained(lambda: next(pages))
+            except StopIteration:
+                return
+            yield chunk
 
     def table(self) -> TableData:
         """The whole table in memory (small tables, snapshots, tests)."""
@@ -107,12 +119,24 @@ class TableFetch:
         return self.manifest
 
     def _explained(self, step):
+        """Run ``step``, naming what went wrong: a wrong table id, a missing later response, a misshapen one."""
         try:
             return step()
         except CbsTableNotFound as exc:
+            if self._properties is not None:  # the table exists: what is missing is a later response
+                raise CbsBadResponse(f"{self.spec.table_id}: {exc}, although the table exists: a page link or "
+                                     f"entity set the API itself points to is missing; nothing was loaded") from exc
             if self.http is None or self._source is None:
                 raise
             raise self._source._explain_not_found(self.spec, self.http, exc) from exc
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            consumed = self.transport.consumed
+            # the page being worked on (later pages may have arrived already), else the last response
+            last = getattr(self.transport, "page_key", None) or (consumed[-1].key if consumed
+                                                                 else "the first request")
+            raise CbsBadResponse(
+                f"{self.spec.table_id}: the response to {last} is not shaped as CBS documents it "
+                f"({type(exc).__name__}: {exc}); nothing was loaded") from exc
 
 
 @dataclass
@@ -205,3 +229,4 @@ class CbsSource:
                 f"and the wrong case returns nothing: fix table_id in the catalogue entry {spec.name!r}")
         return CbsTableNotFound(f"{spec.table_id}: CBS has no table with this id ({exc}); check the id "
                                 f"and its case in the catalogue entry {spec.name!r}")
+

@@ -99,6 +99,7 @@ class LiveTransport:
     api: str
     extra_params: dict[str, str] = field(default_factory=dict)
     consumed: list[Fetched] = field(default_factory=list)
+    page_key: str | None = None  # the observation page being worked on (see readers.follow_pages)
 
     def get(self, path: str, params: dict[str, str] | None = None, *, expect: str = "json") -> Fetched:
         merged = {**self.extra_params, **(params or {})}
@@ -138,6 +139,7 @@ class ReplayTransport:
     manifest_path: Path
     base_url: str = ""
     consumed: list[Fetched] = field(default_factory=list)
+    page_key: str | None = None  # the observation page being worked on (see readers.follow_pages)
 
     def __post_init__(self) -> None:
         if not self.manifest_path.exists():

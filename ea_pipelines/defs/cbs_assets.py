@@ -76,7 +76,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         if report.status == "blocked":
             context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
             return
-        yield dg.MaterializeResult(metadata=_metadata(report))
+        yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()})
 
     return _asset
 

@@ -81,7 +81,7 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         yield from check_results(key, combine(validated), "the refused file is in quarantine; staging is unchanged")
         with wh.engine.connect() as conn:
             staged = conn.exec_driver_sql(f"SELECT count(*) FROM staging.{dtype.name}").scalar()
-        yield dg.MaterializeResult(metadata=_metadata(outcomes, staged))
+        yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged), "data_docs": quality.docs_link()})
 
     return _asset
 

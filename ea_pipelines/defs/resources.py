@@ -106,6 +106,16 @@ class QualityResource(dg.ConfigurableResource):
         return QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path(self.docs_dir),
                            gx_max_rows=self.gx_max_rows)
 
+    def docs_link(self) -> dg.MetadataValue:
+        """A link to the Data Docs index, for asset metadata (the UI shows it as a clickable URL)."""
+        return dg.MetadataValue.url((Path(self.docs_dir) / "index.html").resolve().as_uri())
+
+
+class ReportingResource(dg.ConfigurableResource):
+    """Where the council report is written: ``<reports_dir>/<date>/``."""
+
+    reports_dir: str
+
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     # A URL from the environment is passed as EnvVar so that Dagster never shows its value (a password).
@@ -121,6 +131,7 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
             settle_seconds=settings.inbox_settle_seconds, preferred_regions=list(programme.region_codes),
         ),
         "quality": QualityResource(docs_dir=str(settings.data_docs_dir), gx_max_rows=settings.gx_max_rows),
+        "reporting": ReportingResource(reports_dir=str(settings.report_dir)),
         "cbs": CbsSourceResource(
             mode=settings.source_mode, v4_url=settings.cbs_v4_url, v3_url=settings.cbs_v3_url,
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),

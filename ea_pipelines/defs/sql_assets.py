@@ -2,6 +2,7 @@
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import Programme
 from ea_pipelines.defs.resources import WarehouseResource
@@ -12,6 +13,8 @@ from ea_pipelines.sqlmodels.runner import TestResult, build, relations, run_test
 from ea_pipelines.sqlmodels.seeds import write_seeds
 
 SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
+#: UI groups: intermediate models exist only to build the marts, so they are shown with them.
+GROUPS = {"staging": "staging", "intermediate": "marts", "marts": "marts"}
 
 
 def model_key(model: Model) -> dg.AssetKey:
@@ -34,6 +37,13 @@ def _as_outcome(test: TestResult) -> CheckOutcome:
                         sample=test.sample if not test.sample.empty else None)
 
 
+def _plot_metadata(conn: sa.Connection, model: Model) -> dict[str, float]:
+    """One numeric entry per row (e.g. an indicator's latest value): the asset's Plots tab charts it over runs."""
+    label, value = model.plot or ("", "")
+    rows = conn.execute(sa.text(f"SELECT {label}, {value} FROM {model.relation} ORDER BY {label}")).fetchall()
+    return {f"{value}/{k}": float(v) for k, v in rows if v is not None}
+
+
 def build_model_asset(model: Model, models: list[Model],
                       sources: dict[tuple[str, str], list[dg.AssetKey]]) -> dg.AssetsDefinition:
     deps = [model_key(m) for m in models if m.name in model.refs]
@@ -45,7 +55,7 @@ def build_model_asset(model: Model, models: list[Model],
     rels = relations(models)
 
     @dg.asset(
-        key=key, group_name=model.layer, deps=list(dict.fromkeys(deps)), kinds={"sql", model.materialized},
+        key=key, group_name=GROUPS[model.layer], deps=list(dict.fromkeys(deps)), kinds={"sql", model.materialized},
         owners=["team:data-engineering"], description=model.description or None,
         metadata={"sql_file": str(model.path), "materialized": model.materialized, "relation": model.relation,
                   "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, description=d)
@@ -64,9 +74,11 @@ def build_model_asset(model: Model, models: list[Model],
                           "sample": dg.MetadataValue.md(t.sample.to_markdown(index=False) if t.failing else "none")})
         with wh.engine.connect() as conn:
             preview = pd.read_sql_query(f"SELECT * FROM {model.relation} LIMIT 10", conn) if rows else pd.DataFrame()
+            plotted = _plot_metadata(conn, model) if model.plot else {}
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": rows,
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
+            **plotted,
         })
 
     return _model

@@ -3,7 +3,9 @@
 It serves the real URL layout (``/odata/v1/CBS/<table>/...`` for v4, ``/ODataFeed/odata/<table>/...``
 and ``/ODataCatalog/Tables`` for v3), evaluates the ``$filter`` expressions our client writes, pages
 observations with ``nextLink`` links, answers ``$count``, and can inject faults: an HTTP status with
-``Retry-After``, a connection reset, a truncated body, an HTML page with status 200, a slow answer.
+``Retry-After``, a connection reset, a truncated body, an HTML page with status 200, a wrong content
+type, a slow answer, an answer held until the test lets go. ``tamper`` rewrites every matching answer
+(bad responses for the test corpus).
 Table ids are case-sensitive as at CBS: the wrong case answers with empty results, not an error.
 """
 
@@ -15,6 +17,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,12 +47,20 @@ class FakeTable:
 @dataclass
 class Fault:
     """What to do instead of answering normally. ``kind``: status, reset, truncate (connection closed mid-body),
-    truncate_json (complete response holding half a JSON document), html, text, slow."""
+    truncate_json (complete response holding half a JSON document), html, text, atom (a v3 Atom XML feed,
+    what CBS sends without ``$format=json``), content_type (the right body under ``content_type``), slow
+    (answer after ``seconds``), hold (answer nothing until :meth:`FakeCbsServer.release` or shutdown, then
+    close the connection), pass (answer normally: aims a later fault at a later request)."""
 
     kind: str
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
+    content_type: str = "text/html"
+
+
+#: (path, params, body) -> body, applied to every answer whose path matches
+Tamper = Callable[[str, dict[str, str], bytes], bytes]
 
 
 _CLAUSES = [
@@ -80,11 +91,15 @@ class FakeCbsServer:
         self.tables = {(t.api, t.table_id): t for t in tables}
         self.page_size = page_size
         self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self.tampers: list[tuple[str, Tamper]] = []
+        self._filter_cache: dict[tuple[str, str, str | None], tuple[FakeTable, list[dict[str, Any]]]] = {}
+        self._released = threading.Event()
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits for the loop to notice, up to one interval per server
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def root(self) -> str:
@@ -103,11 +118,21 @@ class FakeCbsServer:
         with self._lock:
             self.faults[path_pattern].extend(faults)
 
+    def tamper(self, path_pattern: str, rewrite: Tamper) -> None:
+        """Rewrite the body of every answer whose path matches the regex ``path_pattern`` (until shutdown)."""
+        with self._lock:
+            self.tampers.append((path_pattern, rewrite))
+
+    def release(self) -> None:
+        """Let every held request go (their connections are closed without an answer)."""
+        self._released.set()
+
     def __enter__(self) -> FakeCbsServer:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -131,6 +156,19 @@ class FakeCbsServer:
             return self._catalog("v3", params, "odata.metadata")
         return 404, "text/plain", b"not found"
 
+    def _filtered(self, table: FakeTable, expr: str | None) -> list[dict[str, Any]]:
+        """The rows matching ``expr``, computed once per table object and filter (every page asks again)."""
+        key = (table.api, table.table_id, expr)
+        with self._lock:
+            hit = self._filter_cache.get(key)
+        if hit is not None and hit[0] is table:
+            return hit[1]
+        pred = compile_filter(expr)
+        rows = [r for r in table.rows if pred(r)]
+        with self._lock:
+            self._filter_cache[key] = (table, rows)
+        return rows
+
     def _catalog(self, api: str, params: dict[str, str], meta_key: str) -> tuple[int, str, bytes]:
         pred = compile_filter(params.get("$filter"))
         rows = [{"Identifier": t.table_id} for (a, _), t in self.tables.items() if a == api]
@@ -148,8 +186,7 @@ class FakeCbsServer:
                 return _json({meta_key: f"{table_id}/{entity}", "value": []})
             return 404, "application/json", b'{"error": "not found"}'
         if entity == table.observation_set:
-            pred = compile_filter(params.get("$filter"))
-            rows = [r for r in table.rows if pred(r)]
+            rows = self._filtered(table, params.get("$filter"))
             if rest[2:] == ["$count"]:
                 return 200, "text/plain", str(len(rows)).encode()
             skip = int(params.get("$skip", "0"))
@@ -172,6 +209,7 @@ class FakeCbsServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -181,7 +219,11 @@ class FakeCbsServer:
                 with server._lock:
                     server.requests.append(self.path)
                 fault = server._next_fault(parts.path)
-                if fault and fault.kind == "slow":
+                if fault and fault.kind == "hold":
+                    server._released.wait()
+                    self.close_connection = True
+                    return
+                if fault and fault.kind in ("slow", "pass"):
                     time.sleep(fault.seconds)
                     fault = None
                 if fault and fault.kind == "reset":
@@ -199,7 +241,19 @@ class FakeCbsServer:
                 if fault and fault.kind == "text":
                     self._send(200, "text/plain", b"Service temporarily unavailable")
                     return
-                status, ctype, body = server.answer(parts.path, dict(parse_qsl(parts.query)))
+                if fault and fault.kind == "atom":
+                    self._send(200, "application/atom+xml;charset=utf-8",
+                               b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                               b"<title>TypedDataSet</title></feed>")
+                    return
+                params = dict(parse_qsl(parts.query))
+                status, ctype, body = server.answer(parts.path, params)
+                with server._lock:
+                    tampers = [fn for pattern, fn in server.tampers if re.search(pattern, parts.path)]
+                for rewrite in tampers:
+                    body = rewrite(parts.path, params, body)
+                if fault and fault.kind == "content_type":
+                    ctype = fault.content_type
                 if fault and fault.kind == "truncate_json":  # a complete HTTP message holding half a JSON body
                     self._send(status, ctype, body[: max(1, len(body) // 2)])
                     return

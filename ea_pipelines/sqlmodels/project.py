@@ -13,6 +13,7 @@ model is built in) with an optional ``<model>.yml`` beside it:
       accepted_values: {col: [v1, v2]}
       relationships: [{column: c, to: model, field: f}]
       sql: {name: "select ... returning failing rows"}
+    plot: {label: col, value: col}   # one number per row as UI metadata, which Dagster plots over runs
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Model:
     keep_previous: bool = False
     columns: dict[str, str] = field(default_factory=dict)
     tests: list[ModelTest] = field(default_factory=list)
+    plot: tuple[str, str] | None = None  # (label column, value column)
 
     @property
     def relation(self) -> str:
@@ -110,6 +112,12 @@ def _load(path: Path, layer: str) -> Model:
         model.keep_previous = bool(raw.get("keep_previous", False))
         model.columns = {str(k): " ".join(str(v).split()) for k, v in (raw.get("columns") or {}).items()}
         model.tests = _tests(model.name, raw.get("tests") or {}, docs)
+        if raw.get("plot"):
+            plot = raw["plot"]
+            cols = (str(plot.get("label")), str(plot.get("value"))) if isinstance(plot, dict) else ("", "")
+            if not all(c in model.columns for c in cols):
+                raise ModelError(f"{docs}: plot needs label and value, both documented columns of the model")
+            model.plot = cols
     return model
 
 

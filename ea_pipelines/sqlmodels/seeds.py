@@ -18,7 +18,8 @@ TARGET_KINDS = ("at_most", "at_least", "rising", "falling", "none")
 SEED_TABLES = {
     "staging.seed_indicator": """
         code TEXT NOT NULL, sort_order BIGINT NOT NULL, is_kernindicator BOOLEAN NOT NULL, name TEXT NOT NULL,
-        strategic_goal TEXT NOT NULL, operational_goal TEXT, unit TEXT NOT NULL, higher_is_better BOOLEAN NOT NULL,
+        strategic_goal TEXT NOT NULL, strategic_goal_nr BIGINT NOT NULL, operational_goal TEXT, unit TEXT NOT NULL,
+        higher_is_better BOOLEAN NOT NULL,
         target_rule TEXT, target_kind TEXT NOT NULL, target_value FLOAT8, source TEXT NOT NULL, frequency TEXT,
         region_role TEXT NOT NULL
     """,
@@ -37,7 +38,8 @@ def indicator_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
             raise ValueError(f"{path}: indicator {ind['code']}: unknown goal or target_kind")
         rows.append({
             "code": ind["code"], "sort_order": ind["order"], "is_kernindicator": bool(ind["kern"]),
-            "name": ind["name"], "strategic_goal": goals[ind["goal"]], "operational_goal": ind.get("operational_goal"),
+            "name": ind["name"], "strategic_goal": goals[ind["goal"]],
+            "strategic_goal_nr": list(goals).index(ind["goal"]) + 1, "operational_goal": ind.get("operational_goal"),
             "unit": ind["unit"], "higher_is_better": bool(ind["higher_is_better"]), "target_rule": ind.get("target"),
             "target_kind": ind["target_kind"], "target_value": ind.get("target_value"), "source": ind["source"],
             "frequency": ind.get("frequency"), "region_role": ind.get("region_role", "municipality"),
@@ -62,7 +64,8 @@ def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATO
               region_frame(programme)}
     with wh.engine.begin() as conn:
         for table, cols in SEED_TABLES.items():
-            conn.execute(sa.text(f"CREATE TABLE IF NOT EXISTS {table} ({cols.strip()})"))
-            conn.execute(sa.text(f"DELETE FROM {table}"))
+            # Recreated on every write, so a column added to the catalogue reaches existing warehouses.
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+            conn.execute(sa.text(f"CREATE TABLE {table} ({cols.strip()})"))
             bulk_insert(conn, table, frames[table])
     return {t: len(f) for t, f in frames.items()}

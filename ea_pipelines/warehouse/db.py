@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,23 @@ _names = itertools.count()
 
 class WarehouseError(RuntimeError):
     pass
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process has the DuckDB file open: DuckDB allows one process per file."""
+
+
+_DUCKDB_LOCK = re.compile(r"Could not set lock on file .*Conflicting lock is held in .* \(PID (\d+)\)", re.S)
+
+
+def _explain_duckdb_lock(path: Path | None, ctx: sa.engine.ExceptionContext) -> None:
+    """Replace DuckDB's file-lock error (raised on connect) by one that says what is going on."""
+    match = _DUCKDB_LOCK.search(str(ctx.original_exception))
+    if match:
+        raise WarehouseLocked(
+            f"the warehouse {path} is in use by another process (PID {match.group(1)}), most likely another "
+            f"run: DuckDB lets one process at a time open it. Nothing was written; wait for that run to end "
+            f"and start again") from ctx.original_exception
 
 
 @dataclass
@@ -62,6 +80,8 @@ class Warehouse:
             connect_args = ({"config": {"memory_limit": self.duckdb_memory_limit}}
                             if self.dialect == "duckdb" and self.duckdb_memory_limit else {})
             self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool, connect_args=connect_args)
+            if path is not None:
+                sa.event.listen(self._engine, "handle_error", lambda ctx: _explain_duckdb_lock(path, ctx))
         return self._engine
 
     def ensure_schema(self, deliveries: DeliveryCatalogue | None = None) -> None:

@@ -21,7 +21,9 @@ def settings_for(tmp_path: Path, **extra: str) -> Settings:
     return Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb", "EA_SOURCE_MODE": "replay",
                               "EA_LANDING_DIR": str(tmp_path / "landing"), "EA_INBOX_DIR": str(tmp_path / "inbox"),
                               "EA_ARCHIVE_DIR": str(tmp_path / "archive"),
-                              "EA_QUARANTINE_DIR": str(tmp_path / "quarantine"), **extra})
+                              "EA_QUARANTINE_DIR": str(tmp_path / "quarantine"),
+                              "EA_REPORT_DIR": str(tmp_path / "reports"), "EA_DATA_DOCS_DIR": str(tmp_path / "docs"),
+                              **extra})
 
 
 @pytest.fixture
@@ -93,6 +95,35 @@ def test_nightly_refresh_runs_in_replay(defs: dg.Definitions, tmp_path: Path) ->
     assert value == 74_317
     assert denominator == 74_317  # the real 03759ned capture is the population denominator
     assert kern == 11
+    report = mats["council_report"]
+    html = Path(report["report_html"].value.removeprefix("file://"))
+    assert html.parent.parent == tmp_path / "reports" and html.exists()
+    assert Path(report["report_pdf"].value.removeprefix("file://")).read_bytes().startswith(b"%PDF")
+    assert html.read_text().count('<figure class="chart"') == report["charts"].value > 0
+    assert report["data_docs"].value == (tmp_path / "docs" / "index.html").as_uri()
+    assert mats["bevolking"]["data_docs"].value == report["data_docs"].value
+    # the kernindicatoren mart plots each indicator's latest value in the UI
+    assert mats["kernindicatoren"]["latest_value/bijstand_per_10000"].value > 0
+    # the analysts' read-only copy was published after the marts: marts only, same rows
+    assert mats["duckdb_readonly_copy"]["path"].value == str(tmp_path / "ea_readonly.duckdb")
+    copy = sa.create_engine(f"duckdb:///{tmp_path}/ea_readonly.duckdb", connect_args={"read_only": True})
+    with copy.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM marts.kernindicatoren")).scalar() == 11
+        schemas = {r[0] for r in conn.execute(sa.text("SELECT DISTINCT schema_name FROM duckdb_tables()"))}
+    copy.dispose()
+    assert schemas == {"marts"}
+
+
+def test_the_readonly_copy_is_only_for_duckdb_and_can_be_turned_off(tmp_path: Path) -> None:
+    from ea_pipelines.defs.readonly_copy_asset import READONLY_COPY_KEY
+
+    def keys(settings: Settings) -> set[dg.AssetKey]:
+        return set(build_definitions(settings).resolve_asset_graph().get_all_asset_keys())
+
+    graph = build_definitions(settings_for(tmp_path)).resolve_asset_graph()
+    assert {k.path[0] for k in graph.get(READONLY_COPY_KEY).parent_keys} == {"marts"}
+    assert READONLY_COPY_KEY not in keys(settings_for(tmp_path, EA_DUCKDB_READONLY_COPY="off"))
+    assert READONLY_COPY_KEY not in keys(settings_for(tmp_path, EA_WAREHOUSE_URL="postgresql+psycopg://u@h/db"))
 
 
 def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
@@ -112,6 +143,17 @@ def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
         failure.event_specific_data.user_failure_data)
 
 
+def test_every_asset_is_grouped_owned_and_described(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    nodes = [graph.get(k) for k in graph.get_all_asset_keys()]
+    assert {n.group_name for n in nodes} == {"cbs", "deliveries", "staging", "marts", "reporting"}
+    undescribed = [n.key.to_user_string() for n in nodes if not n.description or not n.owners]
+    assert undescribed == []
+    report = graph.get(dg.AssetKey(["reporting", "council_report"]))
+    assert dg.AssetKey(["marts", "kernindicatoren"]) in report.parent_keys
+    assert all(k.path[0] == "marts" for k in report.parent_keys)  # the report reads the marts only
+
+
 def test_sql_models_are_assets_with_lineage_and_their_tests_are_checks(defs: dg.Definitions) -> None:
     from ea_pipelines.settings import DEFAULT_SQL_DIR
     from ea_pipelines.sqlmodels.project import load_project
@@ -120,7 +162,7 @@ def test_sql_models_are_assets_with_lineage_and_their_tests_are_checks(defs: dg.
     checks = {(k.asset_key, k.name) for k in graph.asset_check_keys}
     for model in load_project(DEFAULT_SQL_DIR):
         key = dg.AssetKey([model.layer, model.name])
-        assert graph.get(key).group_name == model.layer
+        assert graph.get(key).group_name == ("marts" if model.layer == "intermediate" else model.layer)
         assert all((key, t.name) in checks for t in model.tests)
     assert dg.AssetKey(["cbs", "bevolking"]) in graph.get(dg.AssetKey(["staging", "stg_cbs_value"])).parent_keys
     assert dg.AssetKey(["deliveries", "mkb_ranking"]) in graph.get(

@@ -1,0 +1,44 @@
+"""Write the council report for one day: ``<reports_dir>/<YYYY-MM-DD>/kernindicatoren.html`` and ``.pdf``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ea_pipelines.cbs.transport import write_atomic
+from ea_pipelines.report.charts import draw, svg_title, to_png, to_svg
+from ea_pipelines.report.content import ReportContent, read_content
+from ea_pipelines.report.html import render_html
+from ea_pipelines.report.pdf import render_pdf
+
+BASENAME = "kernindicatoren"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    directory: Path
+    html: Path
+    pdf: Path
+    content: ReportContent
+    charts: list[str]  # indicator codes that got a chart
+
+
+def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None = None) -> ReportFiles:
+    """Build the report from ``marts`` and write both files atomically; the same day's report is replaced."""
+    content = read_content(engine, now)
+    svgs: dict[str, str] = {}
+    pngs: dict[str, bytes] = {}
+    for s in content.sections:
+        if not s.has_data:
+            continue
+        fig = draw(s)
+        svgs[s.code] = svg_title(to_svg(fig, salt=s.code), f"Grafiek: {s.name}")
+        pngs[s.code] = to_png(fig)
+    directory = reports_dir / f"{content.generated_at:%Y-%m-%d}"
+    html, pdf = directory / f"{BASENAME}.html", directory / f"{BASENAME}.pdf"
+    write_atomic(html, render_html(content, svgs).encode("utf-8"))
+    write_atomic(pdf, render_pdf(content, pngs))
+    return ReportFiles(directory, html, pdf, content, list(svgs))

@@ -1,0 +1,87 @@
+"""Trend charts: one per indicator, the municipality against its peer group and the country.
+
+Drawn with matplotlib's object API (no pyplot, so no global state and no display), once as inline SVG for
+the HTML report and once as PNG for the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ea_pipelines.report.content import PROVISIONAL, IndicatorSection
+from ea_pipelines.report.formatting import fmt_number
+
+COLOURS = {"municipality": "#c8102e", "peer_corop": "#1f5fa8", "country": "#6b6b6b"}
+STYLES = {"municipality": "-", "peer_corop": "--", "country": ":"}
+#: What the target line is drawn for: a fixed boundary only (rising/falling targets are judged on the trend).
+TARGET_PREFIX = {"at_most": "streefwaarde: hoogstens", "at_least": "streefwaarde: minimaal"}
+
+
+def indexed(series: pd.DataFrame) -> pd.DataFrame:
+    """Values as an index: 100 at the first period every region has, else at each region's own first period."""
+    common = set.intersection(*(set(g["start_date"]) for _, g in series.groupby("region")))
+    base_date = min(common) if common else None
+    out = []
+    for _, g in series.groupby("region", sort=False):
+        base = g.loc[g["start_date"] == base_date, "value"] if base_date is not None else g["value"].iloc[:1]
+        out.append(g.assign(value=g["value"] / float(base.iloc[0]) * 100 if float(base.iloc[0]) else float("nan")))
+    return pd.concat(out)
+
+
+def draw(section: IndicatorSection) -> Figure:
+    """A line per region over time; provisional points hollow; a dashed line at a fixed target."""
+    data = indexed(section.series) if section.indexed else section.series
+    fig = Figure(figsize=(7.2, 3.0), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    any_provisional = False
+    for role, g in data.groupby("programme_role", sort=False):
+        colour = COLOURS.get(str(role), "#333333")
+        ax.plot(g["start_date"], g["value"], STYLES.get(str(role), "-"), color=colour, linewidth=2,
+                marker="o", markersize=4, label=g["region"].iloc[0])
+        prov = g[g["status"].isin(PROVISIONAL)]
+        if len(prov):
+            ax.plot(prov["start_date"], prov["value"], "o", markersize=7, markerfacecolor="white",
+                    markeredgecolor=colour)
+            any_provisional = True
+    if section.target_kind in TARGET_PREFIX and section.target_value is not None and not section.indexed:
+        ax.axhline(section.target_value, color="#2e7d32", linestyle=(0, (4, 3)), linewidth=1.2,
+                   label=f"{TARGET_PREFIX[section.target_kind]} {fmt_number(section.target_value, 0)}")
+    if any_provisional:  # one legend entry for every hollow marker
+        ax.plot([], [], "o", markersize=7, markerfacecolor="white", markeredgecolor="#333333", label="voorlopig cijfer")
+    decimals = 0 if section.indexed else 1
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    if section.code == "mkb_ranking_positie":
+        ax.invert_yaxis()  # position 1 is best: up is better
+    ax.set_ylabel("index" if section.indexed else section.unit)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return fig
+
+
+def to_svg(fig: Figure, salt: str) -> str:
+    """The ``<svg>`` element alone, for inlining; ids are salted per chart so that several can share a page."""
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def to_png(fig: Figure, dpi: int = 150) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def svg_title(svg: str, title: str) -> str:
+    """Give the SVG an accessible name (screen readers read the ``<title>`` of an image)."""
+    safe = re.sub(r"[<>&]", "", title)
+    return svg.replace(">", f"><title>{safe}</title>", 1)

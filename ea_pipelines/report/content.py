@@ -1,0 +1,217 @@
+"""What the council report says, read from the ``marts`` schema only.
+
+Each indicator becomes an :class:`IndicatorSection`: its latest value for the headline region, the target
+and the judgement the marts made, where the figure came from, notes on provisional and revised figures,
+and the series to chart (the programme's municipality against its peer group and the country).
+Nothing here formats or draws; that is the renderers' job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ea_pipelines.report.formatting import fmt_date, fmt_value
+
+#: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
+CHART_ROLES = ("municipality", "peer_corop", "country")
+#: Units counted in absolute numbers: a municipality and the country differ by orders of magnitude, so their
+#: charts show an index (first common period = 100) instead of the values.
+ABSOLUTE_UNITS = {"aantal", "x 1 000"}
+COMPARISON_ROLES = ("municipality", "peer_corop", "province", "country")
+PROVISIONAL = {"voorlopig", "nader voorlopig"}
+STALE_AFTER_YEARS = 2
+
+
+@dataclass
+class IndicatorSection:
+    code: str
+    nr: int
+    name: str
+    kern: bool
+    goal_nr: int
+    goal: str
+    operational_goal: str | None
+    unit: str
+    target_rule: str | None
+    status: str  # behaald, niet behaald, geen streefwaarde, geen vergelijking, geen data (context: context)
+    region_name: str | None
+    latest_period: str | None
+    latest_value: float | None
+    value_status: str | None
+    previous_period: str | None
+    previous_value: float | None
+    comparisons: dict[str, float] = field(default_factory=dict)  # region label -> value, same period
+    source: str = ""
+    source_table: str | None = None
+    fetched_at: dt.datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)  # region, start_date, value, status
+    indexed: bool = False
+    target_kind: str = "none"
+    target_value: float | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.latest_value is not None and not self.series.empty
+
+
+@dataclass
+class Goal:
+    nr: int
+    title: str
+    sections: list[IndicatorSection]
+
+
+@dataclass
+class ReportContent:
+    generated_at: dt.datetime
+    municipality: str
+    goals: list[Goal]
+
+    @property
+    def sections(self) -> list[IndicatorSection]:
+        return [s for g in self.goals for s in g.sections]
+
+    @property
+    def kern(self) -> list[IndicatorSection]:
+        return [s for s in self.sections if s.kern]
+
+
+def _region_label(name: str) -> str:
+    return re.sub(r"\s*\((CR|PV|LD|GM)\)$", "", name)
+
+
+def _num(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return float(value)
+
+
+def _read(conn: sa.Connection, sql: str) -> pd.DataFrame:
+    return pd.read_sql_query(sa.text(sql), conn)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with SQL NULL as None (pandas reads it as NaN or NaT)."""
+    return [{k: None if not isinstance(v, list | dict) and pd.isna(v) else v for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportContent:
+    """Read everything the report shows from ``marts``, in one connection."""
+    with engine.connect() as conn:
+        indicators = _read(conn, "SELECT * FROM marts.dim_indicator ORDER BY strategic_goal_nr, sort_order")
+        kern = _read(conn, "SELECT * FROM marts.kernindicatoren")
+        series = _read(conn, """
+            SELECT f.indicator_code, f.region_code, r.name AS region_name, r.programme_role, f.period_code,
+                   p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at
+            FROM marts.fact_indicator_value f
+            JOIN marts.dim_region r ON r.code = f.region_code
+            JOIN marts.dim_period p ON p.code = f.period_code
+            WHERE r.programme_role IN ('municipality', 'peer_corop', 'province', 'country')
+            ORDER BY f.indicator_code, p.start_date""")
+        revisions = _read(conn, "SELECT * FROM marts.indicator_revision ORDER BY changed_at")
+        periods = _read(conn, "SELECT code, label FROM marts.dim_period")
+        municipality = conn.execute(sa.text(
+            "SELECT name FROM marts.dim_region WHERE programme_role = 'municipality'")).scalar()
+    labels = dict(zip(periods["code"], periods["label"], strict=True))
+    series["start_date"] = pd.to_datetime(series["start_date"])
+    series["region"] = series["region_name"].map(_region_label)
+    kern_rows = {r["indicator_code"]: r for r in _records(kern)}
+    now = now or dt.datetime.now()
+    goals: dict[int, Goal] = {}
+    for ind in _records(indicators):
+        rows = series[series["indicator_code"] == ind["code"]]
+        section = (_kern_section(ind, kern_rows[ind["code"]], rows, labels) if ind["code"] in kern_rows
+                   else _context_section(ind, rows))
+        section.notes += _notes(section, rows, revisions[revisions["indicator_code"] == ind["code"]], labels, now)
+        goal = goals.setdefault(int(ind["strategic_goal_nr"]),
+                                Goal(int(ind["strategic_goal_nr"]), ind["strategic_goal"], []))
+        goal.sections.append(section)
+    for goal in goals.values():
+        goal.sections.sort(key=lambda s: (not s.kern, s.nr))
+    return ReportContent(generated_at=now, municipality=municipality or "", goals=[goals[k] for k in sorted(goals)])
+
+
+def _chart_series(rows: pd.DataFrame) -> pd.DataFrame:
+    chart = rows[rows["programme_role"].isin(CHART_ROLES)].copy()
+    chart["order"] = chart["programme_role"].map(CHART_ROLES.index)
+    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "start_date", "value", "status"]]
+    return chart.reset_index(drop=True)
+
+
+def _base(ind: dict, rows: pd.DataFrame) -> dict:
+    chart = _chart_series(rows)
+    indexed = ind["unit"] in ABSOLUTE_UNITS and chart["programme_role"].nunique() > 1
+    return dict(code=ind["code"], nr=int(ind["sort_order"]), name=ind["name"], kern=bool(ind["is_kernindicator"]),
+                goal_nr=int(ind["strategic_goal_nr"]), goal=ind["strategic_goal"],
+                operational_goal=ind["operational_goal"] or None, unit=ind["unit"],
+                target_rule=ind["target_rule"] or None, source=ind["source"], series=chart, indexed=indexed,
+                target_kind=ind["target_kind"], target_value=_num(ind["target_value"]))
+
+
+def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]) -> IndicatorSection:
+    comparisons = {}
+    for role, column in (("peer_corop", "peer_group_value"), ("province", "province_value"),
+                         ("country", "country_value")):
+        value = _num(k[column])
+        names = rows.loc[rows["programme_role"] == role, "region"]
+        if value is not None and len(names):
+            comparisons[names.iloc[0]] = value
+    region = rows.loc[rows["region_code"] == k["region_code"], "region"]
+    return IndicatorSection(
+        **_base(ind, rows), status=k["status"],
+        region_name=region.iloc[0] if len(region) else k["region_code"],
+        latest_period=labels.get(k["latest_period"]), latest_value=_num(k["latest_value"]),
+        value_status=k["value_status"], previous_period=labels.get(k["previous_period"]),
+        previous_value=_num(k["previous_value"]), comparisons=comparisons, source_table=k["source_table"],
+        fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime())
+
+
+def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
+    """Context figures have no target: the latest value of the programme's municipality, compared as for kern."""
+    own = rows[rows["programme_role"] == "municipality"]
+    if own.empty:
+        return IndicatorSection(**_base(ind, rows), status="geen data", region_name=None, latest_period=None,
+                                latest_value=None, value_status=None, previous_period=None, previous_value=None)
+    last = own.iloc[-1]
+    prev = own.iloc[-2] if len(own) > 1 else None
+    same = rows[(rows["period_code"] == last["period_code"]) & (rows["programme_role"] != "municipality")]
+    return IndicatorSection(
+        **_base(ind, rows), status="context", region_name=last["region"], latest_period=last["period_label"],
+        latest_value=_num(last["value"]), value_status=last["status"],
+        previous_period=None if prev is None else prev["period_label"],
+        previous_value=None if prev is None else _num(prev["value"]),
+        comparisons={r["region"]: float(r["value"]) for r in same.sort_values("programme_role", key=lambda c: c.map(
+            COMPARISON_ROLES.index)).to_dict("records")},
+        source_table=last["source_table"], fetched_at=pd.Timestamp(last["fetched_at"]).to_pydatetime())
+
+
+def _notes(s: IndicatorSection, rows: pd.DataFrame, revisions: pd.DataFrame, labels: dict[str, str],
+           now: dt.datetime) -> list[str]:
+    notes = []
+    if s.latest_value is None:
+        notes.append("Er zijn nog geen cijfers voor deze indicator in het datawarehouse.")
+        return notes
+    own = rows[rows["region"] == s.region_name]
+    provisional = [p for p, st in zip(own["period_label"], own["status"], strict=True) if st in PROVISIONAL]
+    if provisional:
+        notes.append(f"Voorlopige cijfers ({', '.join(provisional)}): de bron kan deze nog herzien.")
+    for r in _records(revisions[revisions["region_code"].isin(own["region_code"].unique())]):
+        notes.append(
+            f"Herzien op {fmt_date(r['changed_at'])}: {labels.get(r['period_code'], r['period_code'])} van "
+            f"{fmt_value(r['old_value'], s.unit)} ({r['old_status']}) naar {fmt_value(r['new_value'], s.unit)} "
+            f"({r['new_status']}).")
+    year = int(own["start_date"].max().year) if len(own) else None
+    if year is not None and now.year - year > STALE_AFTER_YEARS:
+        notes.append(f"Het meest recente cijfer is van {year}; een nieuwer cijfer is nog niet beschikbaar.")
+    if s.indexed:
+        notes.append("De grafiek toont een index (eerste gezamenlijke periode = 100), omdat de absolute aantallen "
+                     "van de gemeente en Nederland niet op één schaal passen.")
+    return notes

@@ -1,0 +1,36 @@
+"""The report as one self-contained HTML file (styles and SVG charts inline, nothing fetched)."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from ea_pipelines.report.content import PROVISIONAL, ReportContent
+from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
+
+_env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=select_autoescape(),
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def status_counts(content: ReportContent) -> dict[str, int]:
+    counts = {"behaald": 0, "niet behaald": 0, "geen data": 0, "other": 0}
+    for s in content.kern:
+        counts[s.status if s.status in counts else "other"] += 1
+    return counts
+
+
+def summary_sentence(content: ReportContent) -> str:
+    counts = status_counts(content)
+    return (f"Van de {len(content.kern)} kernindicatoren is de streefwaarde bij {counts['behaald']} behaald en bij "
+            f"{counts['niet behaald']} niet behaald; {counts['geen data']} hebben nog geen cijfers en "
+            f"{counts['other']} hebben geen streefwaarde of nog geen eerdere meting om mee te vergelijken.")
+
+
+FOOTNOTE = ("* voorlopig cijfer. Status 'behaald' betekent: de laatste waarde voldoet aan de streefwaarde (bij "
+            "'stijgend' of 'dalend': ten opzichte van de vorige meting in dezelfde soort periode).")
+
+
+def render_html(content: ReportContent, charts: dict[str, str]) -> str:
+    """``charts`` maps indicator code to its inline ``<svg>``; indicators without data have none."""
+    return _env.get_template("rapport.html.j2").render(
+        c=content, charts=charts, summary=summary_sentence(content), footnote=FOOTNOTE, status_label=STATUS_LABEL,
+        provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value)

@@ -1,0 +1,152 @@
+"""Read-only analyst access to the marts in a PostgreSQL warehouse.
+
+Design: one NOLOGIN group role (``ea_analyst`` by default) holds the privileges: CONNECT on the
+database, USAGE on schema ``marts`` and SELECT on its tables, nothing on ``raw``, ``staging`` or ``meta``.
+People and tools log in as their own roles and are made members of the group: existing roles with
+``grant_to``, or a login role created here (``login_user``) whose password is hashed client-side
+(SCRAM-SHA-256), so the cleartext never reaches the server, its logs or ours.
+
+The SQL models rebuild a marts table as ``<model>__new`` and rename it into place, so a plain
+``GRANT SELECT ON ALL TABLES`` would be lost at the next load. ``ALTER DEFAULT PRIVILEGES FOR ROLE
+<loader> IN SCHEMA marts`` makes every table the loader creates there readable by the group. It only
+covers tables created by that loader role: run this as the role in ``EA_WAREHOUSE_URL`` (the default
+owner) or name it with ``owner``. Everything is idempotent and runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ea_pipelines.warehouse.db import Warehouse
+
+ANALYST_SCHEMA = "marts"
+DEFAULT_GROUP = "ea_analyst"
+PASSWORD_ENV = "EA_ANALYST_PASSWORD"
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: role attributes an analyst role must not have
+_DANGEROUS = ("rolsuper", "rolcreaterole", "rolcreatedb", "rolreplication", "rolbypassrls")
+
+DUCKDB_REFUSAL = """\
+analyst-role needs a PostgreSQL warehouse (EA_WAREHOUSE_URL=postgresql+psycopg://...).
+DuckDB has no users or grants: whoever can open the file can read all of it, and a process that opens it
+for writing locks everyone else out. For read-only access to a DuckDB warehouse:
+  - read the published copy warehouse/ea_readonly.duckdb (marts only, replaced after each successful
+    nightly run, so readers never lock the loader out):  duckdb -readonly warehouse/ea_readonly.duckdb
+  - or, while no load is running, open the warehouse itself read-only:
+    duckdb -readonly warehouse/ea.duckdb   or   ATTACH 'warehouse/ea.duckdb' AS ea (READ_ONLY);
+    a reader holding the file open makes the nightly load fail until it disconnects.
+For several analysts and BI tools use PostgreSQL. See docs/analyst-access.md."""
+
+
+class AccessError(ValueError):
+    """The analyst role cannot be set up as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class AnalystAccess:
+    """What to set up: the group role, whose future tables it can read, and its members."""
+
+    group: str = DEFAULT_GROUP
+    owner: str | None = None  # the loader role; None: the role this connection runs as
+    grant_to: tuple[str, ...] = ()  # existing roles to make members
+    login_user: str | None = None  # a login role to create (or update) as a member
+
+    def __post_init__(self) -> None:
+        for name in (self.group, self.owner, self.login_user, *self.grant_to):
+            if name is not None and not _NAME.match(name):
+                raise AccessError(f"role name {name!r}: use lower-case letters, digits and _ (at most 63)")
+        if self.group in (self.login_user, *self.grant_to):
+            raise AccessError(f"{self.group} is the group role: members need names of their own")
+
+
+def _ident(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def _role(conn: Connection, name: str) -> sa.Row | None:
+    return conn.execute(sa.text("SELECT * FROM pg_roles WHERE rolname = :n"), {"n": name}).first()
+
+
+def _refuse_powerful(row: sa.Row) -> None:
+    powers = [a[3:] for a in _DANGEROUS if getattr(row, a)]
+    if powers:
+        raise AccessError(f"role {row.rolname} exists with {', '.join(powers).upper()}: "
+                          "refusing to use it as a read-only analyst role")
+
+
+def scram_hash(conn: Connection, user: str, password: str) -> str:
+    """SCRAM-SHA-256 verifier computed by libpq on this side, as ``psql``'s ``\\password`` does."""
+    pgconn = conn.connection.driver_connection.pgconn
+    return pgconn.encrypt_password(password.encode(), user.encode(), b"scram-sha-256").decode()
+
+
+def _set_login_password(conn: Connection, user: str, password: str, create: bool) -> None:
+    """CREATE/ALTER ROLE ... LOGIN PASSWORD with the SCRAM verifier, sent through the driver cursor so that no
+    error message can carry the statement (SQLAlchemy's would)."""
+    from psycopg import sql
+
+    verb = "CREATE" if create else "ALTER"
+    stmt = sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
+        sql.Identifier(user), sql.Literal(scram_hash(conn, user, password)))
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(stmt)
+
+
+def setup_analyst_access(wh: Warehouse, access: AnalystAccess, password: str | None = None) -> list[str]:
+    """Create or update the analyst roles and grants; returns what was done, one line each (no secrets)."""
+    if wh.dialect != "postgresql":
+        raise AccessError(DUCKDB_REFUSAL)
+    if access.login_user and not password:
+        raise AccessError(f"login user {access.login_user} needs a password (set {PASSWORD_ENV} or type it "
+                          "at the prompt)")
+    done: list[str] = []
+    with wh.engine.begin() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('ea_pipelines:analyst_access'))"))
+        q = lambda name: _ident(conn, name)  # noqa: E731
+        group, schema = q(access.group), q(ANALYST_SCHEMA)
+        owner = access.owner or conn.execute(sa.text("SELECT current_user")).scalar()
+        database = conn.execute(sa.text("SELECT current_database()")).scalar()
+
+        existing = _role(conn, access.group)
+        if existing is None:
+            conn.execute(sa.text(f"CREATE ROLE {group} NOLOGIN"))
+            done.append(f"created group role {access.group} (NOLOGIN)")
+        else:
+            _refuse_powerful(existing)
+            if existing.rolcanlogin:
+                raise AccessError(f"role {access.group} exists and can log in: the group role must be NOLOGIN "
+                                  "(give people their own login roles with --login-user or --grant-to)")
+            done.append(f"group role {access.group} exists (NOLOGIN)")
+        conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        conn.execute(sa.text(f"GRANT CONNECT ON DATABASE {q(database)} TO {group}"))
+        conn.execute(sa.text(f"GRANT USAGE ON SCHEMA {schema} TO {group}"))
+        conn.execute(sa.text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {group}"))
+        conn.execute(sa.text(f"ALTER DEFAULT PRIVILEGES FOR ROLE {q(owner)} IN SCHEMA {schema} "
+                             f"GRANT SELECT ON TABLES TO {group}"))
+        done.append(f"{access.group}: CONNECT on {database}, USAGE on {ANALYST_SCHEMA}, SELECT on its tables, "
+                    f"and on every table {owner} creates there later")
+
+        if access.login_user:
+            user = q(access.login_user)
+            created = _role(conn, access.login_user) is None
+            if not created:
+                _refuse_powerful(_role(conn, access.login_user))
+            _set_login_password(conn, access.login_user, password or "", create=created)
+            done.append(f"created login role {access.login_user}" if created
+                        else f"login role {access.login_user} exists: password replaced")
+            # a guard, not the security boundary (the grants are): sessions start read-only
+            conn.execute(sa.text(f"ALTER ROLE {user} SET default_transaction_read_only = on"))
+            conn.execute(sa.text(f"GRANT {group} TO {user}"))
+            done.append(f"{access.login_user} is a member of {access.group}")
+        for member in access.grant_to:
+            row = _role(conn, member)
+            if row is None:
+                raise AccessError(f"role {member} does not exist: create it first, or use --login-user")
+            _refuse_powerful(row)
+            conn.execute(sa.text(f"GRANT {group} TO {q(member)}"))
+            done.append(f"{member} is a member of {access.group}")
+    return done

@@ -1,0 +1,109 @@
+"""DuckDB 2.0 file locking, measured with two real processes, and the read-only copy that lets analysts read
+while the nightly load writes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ea_pipelines.warehouse.readonly_copy import publish_readonly_copy, readonly_copy_path
+
+LOCKED = "Could not set lock on file"
+
+
+class Reader:
+    """Another process that opens ``path`` (read-only unless told), counts ``marts.kern``, and holds the file
+    open until told to count again and quit (synchronised over stdin/stdout, no sleeps)."""
+
+    def __init__(self, path: Path, read_only: bool = True) -> None:
+        code = ("import duckdb, sys\n"
+                f"c = duckdb.connect({str(path)!r}, read_only={read_only})\n"
+                "q = 'SELECT count(*) FROM marts.kern'\n"
+                "print(c.execute(q).fetchone()[0], flush=True)\n"
+                "sys.stdin.readline()\n"
+                "print(c.execute(q).fetchone()[0], flush=True)\n")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line, self.proc.stderr.read()
+        self.first = int(line)
+
+    def count_again_and_close(self) -> int:
+        out, err = self.proc.communicate("\n", timeout=60)
+        assert self.proc.returncode == 0, err
+        return int(out.strip())
+
+
+def make_warehouse(path: Path, rows: int) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(f"CREATE OR REPLACE TABLE marts.kern AS SELECT range AS x FROM range({rows})")
+    con.execute("CREATE OR REPLACE TABLE marts.kern__previous AS SELECT 1 AS x")
+    con.execute("CREATE OR REPLACE TABLE staging.secret AS SELECT 1 AS x")
+    con.close()
+
+
+def write_one_row(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO marts.kern VALUES (-1)")
+    con.close()
+
+
+def test_a_reader_of_the_warehouse_itself_locks_the_writer_out(tmp_path: Path) -> None:
+    """The behaviour that makes the copy necessary: DuckDB's per-process file lock."""
+    wh = tmp_path / "ea.duckdb"
+    make_warehouse(wh, 3)
+    reader = Reader(wh)
+    with pytest.raises(duckdb.IOException, match=LOCKED):
+        write_one_row(wh)
+    second = Reader(wh)  # read-only readers do share the file
+    assert second.count_again_and_close() == 3
+    assert reader.count_again_and_close() == 3
+    write_one_row(wh)  # free again once the readers are gone
+
+
+def test_the_copy_holds_the_marts_only(tmp_path: Path) -> None:
+    wh, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
+    make_warehouse(wh, 7)
+    assert publish_readonly_copy(wh, copy) == {"kern": 7}
+    con = duckdb.connect(str(copy), read_only=True)
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall()
+    con.close()
+    assert tables == [("marts", "kern")]
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_readers_of_the_copy_never_block_the_load_or_the_next_publish(tmp_path: Path) -> None:
+    wh, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
+    make_warehouse(wh, 5)
+    publish_readonly_copy(wh, copy)
+    reader = Reader(copy)
+    assert reader.first == 5
+    write_one_row(wh)  # the nightly load writes while an analyst has the copy open
+    assert publish_readonly_copy(wh, copy) == {"kern": 6}  # and replaces the copy under the open reader
+    assert Reader(copy).count_again_and_close() == 6  # a new reader sees the new copy
+    assert reader.count_again_and_close() == 5  # the open reader keeps its consistent old snapshot
+
+
+def test_a_failed_publish_keeps_the_previous_copy(tmp_path: Path) -> None:
+    wh, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
+    make_warehouse(wh, 4)
+    publish_readonly_copy(wh, copy)
+    writer = Reader(wh, read_only=False)  # another process writing: the publish cannot open the warehouse
+    with pytest.raises(duckdb.IOException, match=LOCKED):
+        publish_readonly_copy(wh, copy)
+    writer.count_again_and_close()
+    assert Reader(copy).count_again_and_close() == 4
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_where_the_copy_goes() -> None:
+    assert readonly_copy_path("duckdb:///warehouse/ea.duckdb") == Path("warehouse/ea_readonly.duckdb")
+    assert readonly_copy_path("duckdb:///w/ea.duckdb", "/srv/share/ea.duckdb") == Path("/srv/share/ea.duckdb")
+    assert readonly_copy_path("duckdb:///w/ea.duckdb", "off") is None
+    assert readonly_copy_path("duckdb:///:memory:") is None
+    assert readonly_copy_path("postgresql+psycopg://u@h/db") is None
