@@ -184,13 +184,12 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
     try:
         return orjson.loads(stripped), None
     except orjson.JSONDecodeError:
-        try:  # orjson is fast; the standard library's parser names the problem as we always have
-            json.loads(stripped)
+        try:  # orjson is fast; the standard library names the problem, and accepts what orjson refuses (NaN)
+            return json.loads(stripped), None
         except json.JSONDecodeError as exc:
             return None, f"truncated or malformed JSON ({exc.msg}: byte {exc.pos} of {len(body)})"
         except (UnicodeDecodeError, RecursionError) as exc:
             return None, f"truncated or malformed JSON ({exc})"
-        return None, "malformed JSON (refused by orjson)"
 
 
 def _host(url: str) -> str:

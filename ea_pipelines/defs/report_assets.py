@@ -5,7 +5,6 @@ from pathlib import Path
 import dagster as dg
 
 from ea_pipelines.defs.resources import QualityResource, ReportingResource, WarehouseResource
-from ea_pipelines.report.build import write_report
 
 GROUP = "reporting"
 KEY = dg.AssetKey([GROUP, "council_report"])
@@ -21,6 +20,8 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
     )
     def council_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                        reporting: ReportingResource, quality: QualityResource) -> dg.MaterializeResult:
+        from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
+
         files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir))
         kern = files.content.kern
         without = [s.code for s in files.content.sections if s.code not in files.charts]

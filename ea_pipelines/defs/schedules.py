@@ -34,8 +34,6 @@ def build_nightly_job(executor: str = "in_process") -> dg.UnresolvedAssetJobDefi
     )
 
 
-nightly_refresh = build_nightly_job()
-
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_refresh_0200",
     job_name="nightly_refresh",

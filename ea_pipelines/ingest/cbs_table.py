@@ -3,6 +3,7 @@ upstream) or stream it in, validate it and publish it atomically (or block it)."
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -93,7 +94,6 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
 
         outcome = publish_stream(wh, fetch, plan, load_id=load_id, force=force, validate=validate,
                                  keep_rows=gate.gx_max_rows if gate else 0)
-        fetch.close()
         record(wh, outcome.checks, run_id=batch_id, load_id=load_id, asset=asset)
         if outcome.status == "blocked":
             kept = f"staging keeps load {previous.load_id}" if previous else "nothing was published before"
@@ -106,10 +106,11 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
                 load_log.finish(conn, load_id=load_id, status="unchanged", mode=fetch.mode, rows=outcome.rows,
                                 content_hash=outcome.content_hash, message=fetch.note, fetch=stats(fetch))
     except Exception as exc:
-        if fetch is not None:
-            fetch.close()
         load_log.fail(wh, load_id=load_id, message=f"{type(exc).__name__}: {exc}",
                       fetch=stats(fetch) if fetch is not None and fetch.properties_read else None)
+        if fetch is not None:
+            with contextlib.suppress(OSError):  # the landing manifest is a trace; a full disk must not hide exc
+                fetch.close()
         raise
     log.info("%s: %s %d rows in %.1f s (%s)", spec.table_id, outcome.status, outcome.rows, fetch.elapsed, fetch.note)
     return LoadReport(

@@ -82,6 +82,7 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
                     load_ids = pa.array([load_id] * chunk.num_rows, pa.string())
                     rows += bulk_insert(conn, OBSERVATIONS, chunk.append_column("load_id", load_ids))
             digest = content_hash(fetch.transport.consumed)
+            fetch.close()  # the landing manifest exists before anything commits, so every publish is replayable
             clock.lap("stream")
             frame = to_frame(kept) if keep else None
             checks = validate(conn, frame, schema_problems) if validate else []

@@ -40,13 +40,16 @@ def start(wh: Warehouse, *, load_id: str, batch_id: str, source: str, table_id: 
 
 
 def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = None, rows: int | None = None,
-           content_hash: str | None = None, message: str | None = None, fetch: FetchStats | None = None) -> None:
+           content_hash: str | None = None, message: str | None = None, fetch: FetchStats | None = None,
+           only_running: bool = False) -> None:
+    """Record how load ``load_id`` ended; ``only_running`` leaves a load that already ended untouched."""
     fetch = fetch or FetchStats()
     conn.execute(
         sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
                 "content_hash = :hash, finished_at = :now, message = :message, source_modified = :modified, "
                 "spec_fingerprint = :fingerprint, http_requests = :requests, http_bytes = :bytes, "
-                "elapsed_seconds = :elapsed WHERE load_id = :load_id"),
+                "elapsed_seconds = :elapsed WHERE load_id = :load_id"
+                + (" AND status = 'running'" if only_running else "")),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
          "message": (message or "")[:2000] or None, "load_id": load_id, "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
@@ -56,9 +59,10 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
 
 def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None, status: str = "failed",
          rows: int | None = None, content_hash: str | None = None, fetch: FetchStats | None = None) -> None:
+    """Mark a running load as ended without publishing; a load already published (or ended) keeps its row."""
     with wh.engine.begin() as conn:
         finish(conn, load_id=load_id, status=status, mode=mode, message=message, rows=rows, content_hash=content_hash,
-               fetch=fetch)
+               fetch=fetch, only_running=True)
 
 
 def last_published(conn: Connection, source: str, table_id: str) -> sa.Row | None:
