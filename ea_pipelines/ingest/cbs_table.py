@@ -133,7 +133,7 @@ def _skip(spec: CbsTable, fetch: TableFetch, wh: Warehouse, previous: sa.Row, *,
     """
     checks: list[CheckOutcome] = []
     if gate is not None:
-        checks = gate.carried_over(wh, previous.load_id)
+        checks = gate.carried_over(wh, previous.load_id, spec.table_id)
         if not checks:
             return None
         record(wh, checks, run_id=batch_id, load_id=load_id, asset=asset)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
-from ea_pipelines.quality.sql_checks import check_cbs_sql
+from ea_pipelines.quality.sql_checks import check_cbs_sql, check_fresh
 from ea_pipelines.quality.suites import CheckConfig, cbs_suite, delivery_suite, load_checks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 from ea_pipelines.warehouse.load_log import utcnow
@@ -51,19 +51,21 @@ class QualityGate:
                              expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
                              schema_problems=schema_problems)
 
-    def carried_over(self, wh: Warehouse, load_id: str) -> list[CheckOutcome]:
-        """The recorded results of ``load_id``, for a load that skipped unchanged data (not re-evaluated)."""
+    def carried_over(self, wh: Warehouse, load_id: str, table_id: str) -> list[CheckOutcome]:
+        """The recorded results of ``load_id``, for a load that skipped unchanged data; only ``fresh``, which
+        depends on today's date, is evaluated again (one aggregate over the published rows)."""
         with wh.engine.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT check_name, severity, passed, evaluated, failed_expectations, failed_count, details, docs "
                 "FROM meta.check_result WHERE load_id = :l ORDER BY checked_at"), {"l": load_id}).fetchall()
+            fresh = check_fresh(conn, table_id, self.checks["fresh"], self._today()) if rows else None
         latest = {r.check_name: r for r in rows}
         note = f"carried over from load {load_id}: the data are unchanged, so the checks were not run again"
         return [CheckOutcome(r.check_name, r.severity, bool(r.passed),
                              self.checks[r.check_name].description if r.check_name in self.checks else "",
                              int(r.evaluated), int(r.failed_expectations), int(r.failed_count),
                              [*(r.details.splitlines() if r.details else []), note], docs=r.docs)
-                for r in latest.values()]
+                if name != "fresh" or fresh is None else fresh for name, r in latest.items()]
 
     def check_delivery(self, dtype: DeliveryType, rows: pd.DataFrame) -> list[CheckOutcome]:
         suite = delivery_suite(dtype, rows, checks=self.checks, known_regions=self.known_regions,

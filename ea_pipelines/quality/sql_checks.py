@@ -117,3 +117,13 @@ def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckCo
     expect("fresh", latest is not None and latest >= today.year - max_age,
            f"latest period year {latest}, expected at least {today.year - max_age}")
     return list(out.values())
+
+
+def check_fresh(conn: Connection, table_id: str, config: CheckConfig, today: dt.date) -> CheckOutcome:
+    """``fresh`` alone, over the published rows: it depends on today's date, so it is never carried over."""
+    latest = conn.execute(sa.text(f"SELECT max(period_code) FROM {OBS} WHERE table_id = :t"), {"t": table_id}).scalar()
+    year = int(latest[:4]) if latest and latest[:4].isdigit() else None
+    least = today.year - int(config.params.get("max_age_years", 3))
+    ok = year is not None and year >= least
+    return CheckOutcome("fresh", config.severity, ok, config.description, 1, int(not ok), 0,
+                        [] if ok else [f"latest period year {year}, expected at least {least}"])

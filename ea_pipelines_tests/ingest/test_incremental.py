@@ -143,7 +143,7 @@ def test_second_replay_run_skips_and_carries_the_checks_over(tmp_path: Path) -> 
                                        "AND asset LIKE 'cbs/%' AND details LIKE '%carried over from load%'"),
                                {"r": second.run_id}).scalar()
     engine.dispose()
-    assert carried == 30
+    assert carried == 3 * 9  # every check but fresh, which depends on today's date and is evaluated again
 
 
 def test_run_config_forces_a_full_fetch(tmp_path: Path) -> None:
@@ -156,3 +156,27 @@ def test_run_config_forces_a_full_fetch(tmp_path: Path) -> None:
             "ops": {"cbs__bevolking": {"config": {"full_fetch": True}}}})
     meta = forced.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
     assert meta["fetch"].value == "full" and meta["status"].value == "unchanged"  # fetched, same content
+
+
+def test_a_skipped_table_is_still_judged_fresh_today(warehouse: Warehouse, cbs_server: FakeCbsServer,
+                                                     live_source: CbsSource, catalogue: CbsCatalogue) -> None:
+    """Checks are carried over from the published load, except ``fresh``: a table whose Modified never
+    changes is exactly the stale table that check exists for."""
+    import datetime as dt
+
+    from ea_pipelines.quality.gate import QualityGate
+    from ea_pipelines.reference.regions import RegionIndex
+
+    spec = catalogue.table("bevolking")
+    gate = QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path("/nonexistent"),
+                       gx_max_rows=0)  # validate in SQL: no Data Docs needed
+    first = load_cbs_table(spec, live_source, warehouse, batch_id="b1", gate=gate)
+    assert first.status == "published" and all(o.passed for o in first.checks)
+
+    years_later = dataclasses.replace(gate, today=dt.date(2040, 1, 1))
+    second = load_cbs_table(spec, live_source, warehouse, batch_id="b2", gate=years_later)
+
+    assert second.skipped
+    outcomes = {o.check: o for o in second.checks}
+    assert not outcomes["fresh"].passed and "expected at least 2037" in outcomes["fresh"].failures[0]
+    assert all(o.passed and "carried over" in o.failures[-1] for name, o in outcomes.items() if name != "fresh")
