@@ -89,7 +89,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     from ea_pipelines.defs.report_assets import KEY as REPORT_KEY
 
     if with_examples:
-        wh = Warehouse(settings.warehouse_url)
+        wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
         wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
         for path in seed_examples(settings, wh):
             print(f"example delivery placed in the inbox: {path}")
@@ -98,7 +98,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     job = defs.resolve_job_def("nightly_refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
-    wh = Warehouse(settings.warehouse_url)
+    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
     print()
     print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id}, "
           f"EA_SOURCE_MODE={settings.source_mode})")
@@ -131,7 +131,7 @@ def read_password(env: dict[str, str], user: str) -> str:
 def analyst_role(settings: Settings, args: argparse.Namespace, env: dict[str, str]) -> int:
     from ea_pipelines.warehouse.access import AccessError, AnalystAccess, setup_analyst_access
 
-    wh = Warehouse(settings.warehouse_url)
+    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
     try:
         access = AnalystAccess(group=args.role, owner=args.owner, grant_to=tuple(args.grant_to),
                                login_user=args.login_user)
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                                     max_mb=settings.delivery_max_bytes // 2**20):
             print(path)
         return 0
-    wh = Warehouse(settings.warehouse_url)
+    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
     wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
     print(summary(wh, settings, None))
     return 0

@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 SOURCE_MODES = ("live", "replay", "auto")
+#: CBS tables up to this many rows are validated with GX as one DataFrame; larger ones in SQL (EA_GX_MAX_ROWS)
+DEFAULT_GX_MAX_ROWS = 250_000
 #: executors of the nightly job; all but in_process run steps in other processes, pods or workers
 EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 
@@ -80,7 +82,7 @@ class Settings:
     executor: str = "in_process"
     report_dir: Path = Path("reports")
     cbs_full_fetch: bool = False
-    gx_max_rows: int = 250_000
+    gx_max_rows: int = DEFAULT_GX_MAX_ROWS
     duckdb_memory_limit: str | None = "512MB"
 
     @classmethod

@@ -14,7 +14,7 @@ from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
-from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, Settings
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_GX_MAX_ROWS, Settings
 from ea_pipelines.warehouse.db import Warehouse
 
 
@@ -100,7 +100,7 @@ class QualityResource(dg.ConfigurableResource):
 
     docs_dir: str
     #: CBS tables up to this many rows are validated with GX in memory; larger ones in SQL (EA_GX_MAX_ROWS)
-    gx_max_rows: int = 250_000
+    gx_max_rows: int = DEFAULT_GX_MAX_ROWS
 
     def gate(self) -> QualityGate:
         return QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path(self.docs_dir),

@@ -18,6 +18,7 @@ from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
 from ea_pipelines.quality.sql_checks import check_cbs_sql, check_fresh
 from ea_pipelines.quality.suites import CheckConfig, cbs_suite, delivery_suite, load_checks
+from ea_pipelines.settings import DEFAULT_GX_MAX_ROWS
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 from ea_pipelines.warehouse.load_log import utcnow
 
@@ -29,7 +30,7 @@ class QualityGate:
     checks: dict[str, CheckConfig] = field(default_factory=load_checks)
     today: dt.date | None = None
     #: CBS tables up to this many rows are validated with GX as one DataFrame; larger ones in SQL
-    gx_max_rows: int = 250_000
+    gx_max_rows: int = DEFAULT_GX_MAX_ROWS
 
     def _today(self) -> dt.date:
         return self.today or dt.date.today()
