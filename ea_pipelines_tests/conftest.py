@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue, load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
@@ -20,10 +22,26 @@ from ea_pipelines.sqlmodels.seeds import write_seeds
 from ea_pipelines.warehouse.db import Warehouse
 
 POPULATION = DEFAULT_SNAPSHOT_DIR / "03759ned"  # the real capture, bundled as-is
-POSTGRES_URL = os.environ.get("EA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+#: The PostgreSQL server to test against, and a database on it to connect to while creating the suite's own
+#: database. The suite never writes to this database: every test gets the database the suite created (below).
+ADMIN_URL = os.environ.get("EA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+#: Databases the suite creates are named with this prefix and dropped when the session ends.
+OWNED_PREFIX = "ea_pipelines_test_"
 
 #: tiny delays so that retry tests run fast; the logic is the same as in production
 FAST = RetryPolicy(timeout=3, max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.2)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without the shell's ``EA_*`` settings and with its own Dagster instance directory.
+
+    A developer's exported ``EA_WAREHOUSE_URL`` (production, say) can then never reach a test's run; a test that
+    needs a setting passes it explicitly.
+    """
+    for name in [n for n in os.environ if n.startswith("EA_") and n != "EA_TEST_POSTGRES_URL"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
 
 
 @pytest.fixture(scope="session")
@@ -50,19 +68,56 @@ def live_source(cbs_server: FakeCbsServer, tmp_path: Path) -> CbsSource:
     return CbsSource("live", cbs_server.v4_url, cbs_server.v3_url, DEFAULT_SNAPSHOT_DIR, tmp_path / "landing", FAST)
 
 
+class _OwnedDatabase:
+    """The suite's own PostgreSQL database: created on first use, dropped at the end of the session."""
+
+    url: str | None = None
+    unreachable: str | None = None
+
+    @classmethod
+    def get(cls) -> str:
+        if cls.url is None and cls.unreachable is None:
+            name = f"{OWNED_PREFIX}{os.getpid()}_{secrets.token_hex(3)}"
+            try:
+                admin = sa.create_engine(ADMIN_URL, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                admin.dispose()
+                cls.url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+            except Exception as exc:  # any failure to connect or create means: no usable server here
+                cls.unreachable = (f"PostgreSQL not usable at {make_url(ADMIN_URL).render_as_string()} "
+                                   f"(set EA_TEST_POSTGRES_URL): {type(exc).__name__}")
+        if cls.url is None:
+            if os.environ.get("CI", "").lower() == "true":  # in CI an untested PostgreSQL is a failure, not a skip
+                pytest.fail(f"{cls.unreachable}; CI=true, so PostgreSQL tests may not be skipped", pytrace=False)
+            pytest.skip(cls.unreachable)
+        return cls.url
+
+    @classmethod
+    def drop(cls) -> None:
+        if cls.url is None:
+            return
+        admin = sa.create_engine(ADMIN_URL, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(cls.url).database}" WITH (FORCE)'))
+        admin.dispose()
+        cls.url = None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _OwnedDatabase.drop()
+
+
 def _postgres_or_skip() -> str:
-    try:
-        engine = sa.create_engine(POSTGRES_URL, poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any failure to connect means: no server here
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (set EA_TEST_POSTGRES_URL): "
-                    f"{type(exc).__name__}")
-    return POSTGRES_URL
+    """The URL of the suite's own PostgreSQL database; skips (fails under CI=true) where no server answers."""
+    return _OwnedDatabase.get()
 
 
 def reset_postgres(url: str) -> None:
+    """Empties the warehouse schemas, only ever in the database this session created."""
+    if _OwnedDatabase.url is None or make_url(url).database != make_url(_OwnedDatabase.url).database:
+        raise RuntimeError(f"refusing to drop schemas in {make_url(url).render_as_string()}: "
+                           "not the database this test session created")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         for schema in ("raw", "staging", "marts", "meta"):

@@ -1,6 +1,5 @@
 """Dagster resources: the warehouse and the CBS source, configured from ``EA_*`` settings."""
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -14,12 +13,27 @@ from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
-from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_GX_MAX_ROWS, Settings
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_GX_MAX_ROWS, Settings, redact_url
 from ea_pipelines.warehouse.db import Warehouse
+
+#: Real warehouse URLs by their redacted form. The resource's config, which the Dagster UI shows, holds only the
+#: redacted URL (password masked); the real one stays in the process that built the definitions from its Settings.
+#: Every process that runs steps builds the definitions itself (code location), so it registers its own URL.
+_REAL_URLS: dict[str, str] = {}
+
+
+def _register_url(url: str) -> str:
+    shown = redact_url(url)
+    _REAL_URLS[shown] = url
+    return shown
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse behind a SQLAlchemy URL; its schema is created on first use in a run."""
+    """The warehouse behind a SQLAlchemy URL; its schema is created on first use in a run.
+
+    ``url`` is the URL as shown in the UI (password masked); the connection uses the URL the definitions were
+    built with (never read from the shell here, so a test's Settings always win over an exported variable).
+    """
 
     url: str
     delivery_catalogue: str = str(DEFAULT_DELIVERY_CATALOGUE)
@@ -27,7 +41,7 @@ class WarehouseResource(dg.ConfigurableResource):
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
     def _open(self) -> Warehouse:
-        wh = Warehouse(self.url, duckdb_memory_limit=self.duckdb_memory_limit)
+        wh = Warehouse(_REAL_URLS.get(self.url, self.url), duckdb_memory_limit=self.duckdb_memory_limit)
         wh.ensure_schema(load_delivery_catalogue(Path(self.delivery_catalogue)))
         return wh
 
@@ -118,8 +132,7 @@ class ReportingResource(dg.ConfigurableResource):
 
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    # A URL from the environment is passed as EnvVar so that Dagster never shows its value (a password).
-    url = dg.EnvVar("EA_WAREHOUSE_URL") if os.environ.get("EA_WAREHOUSE_URL") else settings.warehouse_url
+    url = _register_url(settings.warehouse_url)  # the UI shows the URL with its password masked
     programme = load_cbs_catalogue(settings.catalogue_path).programme
     return {
         "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path),

@@ -1,0 +1,47 @@
+"""The resources take the warehouse from the Settings they are given, never from the shell, and mask its password."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from ea_pipelines.definitions import build_definitions
+from ea_pipelines.defs.resources import WarehouseResource, resources_from_settings
+from ea_pipelines_tests.defs.test_definitions import settings_for
+
+
+def test_the_suite_starts_without_the_shells_settings() -> None:
+    # conftest's autouse fixture: a developer's exported EA_* settings never reach a test
+    assert [n for n in os.environ if n.startswith("EA_") and n != "EA_TEST_POSTGRES_URL"] == []
+    assert "dagster_home" in os.environ["DAGSTER_HOME"]
+
+
+def test_an_exported_warehouse_url_is_never_touched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sentinel = tmp_path / "sentinel" / "production.duckdb"
+    sentinel.parent.mkdir()
+    monkeypatch.setenv("EA_WAREHOUSE_URL", f"duckdb:///{sentinel}")
+    defs = build_definitions(settings_for(tmp_path))
+    result = defs.resolve_job_def("nightly_refresh").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=[dg.AssetKey(["cbs", "bevolking"])])
+    assert result.success
+    assert list(sentinel.parent.iterdir()) == []  # not even created
+    engine = sa.create_engine(f"duckdb:///{tmp_path}/ea.duckdb")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT count(*) FROM staging.cbs_observation WHERE table_id = '03759ned'"))
+        assert rows.scalar() == 13_568
+    engine.dispose()
+
+
+def test_the_ui_sees_the_url_with_its_password_masked(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://loader:s3cret-pw@db.example:5432/ea"
+    resource = resources_from_settings(settings_for(tmp_path, EA_WAREHOUSE_URL=url))["warehouse"]
+    assert isinstance(resource, WarehouseResource)
+    assert "s3cret-pw" not in resource.url and resource.url == "postgresql+psycopg://loader:***@db.example:5432/ea"
+    # the connection still uses the real URL (engine created lazily; nothing connects here)
+    from ea_pipelines.defs.resources import _REAL_URLS
+
+    assert _REAL_URLS[resource.url] == url
