@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from ea_pipelines import clock
+
 SOURCE_MODES = ("live", "replay", "auto")
 #: CBS tables up to this many rows are validated with GX as one DataFrame; larger ones in SQL (EA_GX_MAX_ROWS)
 DEFAULT_GX_MAX_ROWS = 250_000
@@ -106,6 +108,11 @@ class Settings:
         if executor != "in_process" and make_url(url).get_backend_name() != "postgresql":
             raise SettingsError(f"EA_EXECUTOR={executor} runs steps in separate processes or machines, which "
                                 "cannot share an embedded DuckDB file: set EA_WAREHOUSE_URL to PostgreSQL")
+        if (env.get("EA_TODAY") or "").strip():  # read by clock.today() wherever a date is judged; checked here
+            try:
+                clock.parse_today(env["EA_TODAY"])
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from exc
         return cls(
             warehouse_url=url,
             source_mode=mode,

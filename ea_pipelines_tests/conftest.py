@@ -28,19 +28,25 @@ ADMIN_URL = os.environ.get("EA_TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 #: Databases the suite creates are named with this prefix and dropped when the session ends.
 OWNED_PREFIX = "ea_pipelines_test_"
 
+#: The date every test runs at (EA_TODAY, see ea_pipelines/clock.py): the suite's synthetic data end in 2024 and
+#: must not start failing "fresh" as the calendar moves on. test_clock.py runs the date-sensitive tests years ahead.
+TEST_TODAY = "2026-11-30"
+
 #: tiny delays so that retry tests run fast; the logic is the same as in production
 FAST = RetryPolicy(timeout=3, max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.2)
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts without the shell's ``EA_*`` settings and with its own Dagster instance directory.
+    """Every test starts without the shell's ``EA_*`` settings, at a fixed date, with its own Dagster instance.
 
     A developer's exported ``EA_WAREHOUSE_URL`` (production, say) can then never reach a test's run; a test that
     needs a setting passes it explicitly.
     """
-    for name in [n for n in os.environ if n.startswith("EA_") and n != "EA_TEST_POSTGRES_URL"]:
+    for name in [n for n in os.environ if n.startswith("EA_") and not n.startswith("EA_TEST_")]:
         monkeypatch.delenv(name)
+    if os.environ.get("EA_TEST_REAL_CLOCK") != "1":  # only test_clock.py's control run lifts the pin
+        monkeypatch.setenv("EA_TODAY", TEST_TODAY)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
 
 

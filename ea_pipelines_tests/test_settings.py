@@ -27,6 +27,7 @@ def test_overrides() -> None:
     ({"EA_HTTP_TIMEOUT": "soon"}, "EA_HTTP_TIMEOUT='soon' is not a number"),
     ({"EA_HTTP_MAX_ATTEMPTS": "0"}, "must be a whole number >= 1"),
     ({"EA_WAREHOUSE_URL": "not a url"}, "EA_WAREHOUSE_URL is not a valid SQLAlchemy URL"),
+    ({"EA_TODAY": "30-11-2026"}, "EA_TODAY='30-11-2026': use a date as YYYY-MM-DD"),
 ])
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ea_pipelines import clock
 from ea_pipelines.catalogue.deliveries import Column, DeliveryType, normalise_header
 from ea_pipelines.deliveries import values as v
 from ea_pipelines.deliveries.problems import Problem, Rejected
@@ -151,7 +152,7 @@ def _row_checks(dtype: DeliveryType, rec: dict[str, Any], row_no: int, headers: 
 def parse_delivery(dtype: DeliveryType, name: str, data: bytes, regions: RegionIndex,
                    today: dt.date | None = None, limits: Limits | None = None) -> Parsed:
     """Typed rows of a delivered file; raises :class:`Rejected` listing every problem found."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     grids = read_grids(name, data, limits or Limits())
     layouts = [lay for lay in (_layout(dtype, g) for g in grids) if lay is not None]
     if not layouts:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from ea_pipelines import clock
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
@@ -33,7 +34,7 @@ class QualityGate:
     gx_max_rows: int = DEFAULT_GX_MAX_ROWS
 
     def _today(self) -> dt.date:
-        return self.today or dt.date.today()
+        return self.today or clock.today()
 
     def check_cbs(self, spec: CbsTable, observations: pd.DataFrame, *, expected_rows: int | None,
                   previous_rows: int | None) -> list[CheckOutcome]:

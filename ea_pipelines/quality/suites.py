@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ea_pipelines import clock
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.deliveries.values import period_start
@@ -135,7 +136,7 @@ def cbs_suite(spec: CbsTable, observations: pd.DataFrame, *, checks: dict[str, C
 def delivery_check_names(dtype: DeliveryType, checks: dict[str, CheckConfig]) -> list[str]:
     """The checks that apply to a delivery type (known before any data arrives, for Dagster's specs)."""
     empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in dtype.columns})
-    return list(delivery_suite(dtype, empty, checks=checks, known_regions=set(), today=dt.date.today()).checks)
+    return list(delivery_suite(dtype, empty, checks=checks, known_regions=set(), today=clock.today()).checks)
 
 
 def delivery_suite(dtype: DeliveryType, rows: pd.DataFrame, *, checks: dict[str, CheckConfig],

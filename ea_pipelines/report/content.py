@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
+from ea_pipelines import clock
 from ea_pipelines.report.formatting import fmt_date, fmt_value
 
 #: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
@@ -124,7 +125,7 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportCon
     series["start_date"] = pd.to_datetime(series["start_date"])
     series["region"] = series["region_name"].map(_region_label)
     kern_rows = {r["indicator_code"]: r for r in _records(kern)}
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     goals: dict[int, Goal] = {}
     for ind in _records(indicators):
         rows = series[series["indicator_code"] == ind["code"]]
