@@ -89,7 +89,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     from ea_pipelines.defs.report_assets import KEY as REPORT_KEY
 
     if with_examples:
-        wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
+        wh = Warehouse.from_settings(settings)
         wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
         for path in seed_examples(settings, wh):
             print(f"example delivery placed in the inbox: {path}")
@@ -98,7 +98,7 @@ def run(settings: Settings, with_examples: bool) -> int:
     job = defs.resolve_job_def("nightly_refresh")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
-    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
+    wh = Warehouse.from_settings(settings)
     print()
     print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id}, "
           f"EA_SOURCE_MODE={settings.source_mode})")
@@ -131,10 +131,10 @@ def read_password(env: dict[str, str], user: str) -> str:
 def analyst_role(settings: Settings, args: argparse.Namespace, env: dict[str, str]) -> int:
     from ea_pipelines.warehouse.access import AccessError, AnalystAccess, setup_analyst_access
 
-    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
+    wh = Warehouse.from_settings(settings)
     try:
         access = AnalystAccess(group=args.role, owner=args.owner, grant_to=tuple(args.grant_to),
-                               login_user=args.login_user)
+                               login_user=args.login_user, revoke_public_connect=tuple(args.revoke_public_connect))
         password = read_password(env, access.login_user) if access.login_user and wh.dialect == "postgresql" else None
         for line in setup_analyst_access(wh, access, password):
             print(line)
@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
                       "from EA_ANALYST_PASSWORD or is asked at the terminal")
     role.add_argument("--grant-to", action="append", default=[], metavar="ROLE",
                       help="make this existing role a member (repeatable)")
+    role.add_argument("--revoke-public-connect", action="append", default=[], metavar="DATABASE",
+                      help="close this other database of the cluster to PUBLIC, keeping CONNECT for every login "
+                      "role outside the analyst group (repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                                     max_mb=settings.delivery_max_bytes // 2**20):
             print(path)
         return 0
-    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
+    wh = Warehouse.from_settings(settings)
     wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
     print(summary(wh, settings, None))
     return 0

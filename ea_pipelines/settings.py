@@ -18,6 +18,9 @@ from ea_pipelines import clock
 SOURCE_MODES = ("live", "replay", "auto")
 #: CBS tables up to this many rows are validated with GX as one DataFrame; larger ones in SQL (EA_GX_MAX_ROWS)
 DEFAULT_GX_MAX_ROWS = 250_000
+#: PostgreSQL: how long the loader waits for a lock, and the longest statement it runs (seconds; 0: no limit)
+DEFAULT_PG_LOCK_TIMEOUT = 300.0
+DEFAULT_PG_STATEMENT_TIMEOUT = 3600.0
 #: executors of the nightly job; all but in_process run steps in other processes, pods or workers
 EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 
@@ -86,6 +89,8 @@ class Settings:
     cbs_full_fetch: bool = False
     gx_max_rows: int = DEFAULT_GX_MAX_ROWS
     duckdb_memory_limit: str | None = "512MB"
+    pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
+    pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -141,6 +146,8 @@ class Settings:
             cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
             gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
             duckdb_memory_limit=env.get("EA_DUCKDB_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
+            pg_lock_timeout=_float(env, "EA_PG_LOCK_TIMEOUT", defaults.pg_lock_timeout),
+            pg_statement_timeout=_float(env, "EA_PG_STATEMENT_TIMEOUT", defaults.pg_statement_timeout),
         )
 
 

@@ -13,7 +13,14 @@ from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
-from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_GX_MAX_ROWS, Settings, redact_url
+from ea_pipelines.settings import (
+    DEFAULT_DELIVERY_CATALOGUE,
+    DEFAULT_GX_MAX_ROWS,
+    DEFAULT_PG_LOCK_TIMEOUT,
+    DEFAULT_PG_STATEMENT_TIMEOUT,
+    Settings,
+    redact_url,
+)
 from ea_pipelines.warehouse.db import Warehouse
 
 #: Real warehouse URLs by their redacted form. The resource's config, which the Dagster UI shows, holds only the
@@ -38,10 +45,13 @@ class WarehouseResource(dg.ConfigurableResource):
     url: str
     delivery_catalogue: str = str(DEFAULT_DELIVERY_CATALOGUE)
     duckdb_memory_limit: str | None = None
+    pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
+    pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
     def _open(self) -> Warehouse:
-        wh = Warehouse(_REAL_URLS.get(self.url, self.url), duckdb_memory_limit=self.duckdb_memory_limit)
+        wh = Warehouse(_REAL_URLS.get(self.url, self.url), duckdb_memory_limit=self.duckdb_memory_limit,
+                       pg_lock_timeout=self.pg_lock_timeout, pg_statement_timeout=self.pg_statement_timeout)
         wh.ensure_schema(load_delivery_catalogue(Path(self.delivery_catalogue)))
         return wh
 
@@ -136,7 +146,9 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
     programme = load_cbs_catalogue(settings.catalogue_path).programme
     return {
         "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path),
-                                       duckdb_memory_limit=settings.duckdb_memory_limit),
+                                       duckdb_memory_limit=settings.duckdb_memory_limit,
+                                       pg_lock_timeout=settings.pg_lock_timeout,
+                                       pg_statement_timeout=settings.pg_statement_timeout),
         "deliveries": DeliveriesResource(
             catalogue=str(settings.delivery_catalogue_path), inbox_dir=str(settings.inbox_dir),
             archive_dir=str(settings.archive_dir), quarantine_dir=str(settings.quarantine_dir),

@@ -4,7 +4,7 @@ A table is built as ``<model>__new`` and swapped in within one transaction, so r
 the new table, never a half-built one; a failed build leaves the old table. ``append`` models insert
 their rows in one transaction. The same SQL runs on DuckDB and PostgreSQL.
 
-On PostgreSQL every model build first takes one advisory lock shared by all models, so builds from two
+On PostgreSQL every model build first takes one lock shared by all models (``warehouse.locks``), so builds from two
 runs queue model by model. A lock per model was not enough: one run's ``indicator_revision`` (reading
 ``fact_indicator_value`` and its ``__previous``) and another run's swap of ``fact_indicator_value``
 took the same two tables in opposite order and deadlocked.
@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ea_pipelines.sqlmodels.project import Model, render
+from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse
 
 SAMPLE_ROWS = 10
@@ -47,8 +48,7 @@ def build(wh: Warehouse, model: Model, rels: dict[str, str]) -> int:
     sql = render(model.sql, rels).strip().rstrip(";")
     rel, name = model.relation, model.name
     with wh.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # one model build at a time, whichever run it belongs to
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "ea_pipelines:sqlmodels"})
+        locks.hold(conn, "sqlmodels")  # one model build at a time, whichever run it belongs to
         conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {model.layer}"))
         if model.materialized == "view":
             conn.execute(sa.text(f"CREATE OR REPLACE VIEW {rel} AS {sql}"))

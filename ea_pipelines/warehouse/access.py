@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse
 
 ANALYST_SCHEMA = "marts"
@@ -54,11 +55,15 @@ class AnalystAccess:
     owner: str | None = None  # the loader role; None: the role this connection runs as
     grant_to: tuple[str, ...] = ()  # existing roles to make members
     login_user: str | None = None  # a login role to create (or update) as a member
+    #: other databases of the cluster to close to PUBLIC (CONNECT stays for every login role outside the group)
+    revoke_public_connect: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in (self.group, self.owner, self.login_user, *self.grant_to):
-            if name is not None and not _NAME.match(name):
-                raise AccessError(f"role name {name!r}: use lower-case letters, digits and _ (at most 63)")
+        for kind, names in (("role", (self.group, self.owner, self.login_user, *self.grant_to)),
+                            ("database", self.revoke_public_connect)):
+            for name in names:
+                if name is not None and not _NAME.match(name):
+                    raise AccessError(f"{kind} name {name!r}: use lower-case letters, digits and _ (at most 63)")
         if self.group in (self.login_user, *self.grant_to):
             raise AccessError(f"{self.group} is the group role: members need names of their own")
 
@@ -104,8 +109,9 @@ def setup_analyst_access(wh: Warehouse, access: AnalystAccess, password: str | N
         raise AccessError(f"login user {access.login_user} needs a password (set {PASSWORD_ENV} or type it "
                           "at the prompt)")
     done: list[str] = []
+    wh.ensure_schema()  # meta.lock, and the schemas the grants name
     with wh.engine.begin() as conn:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('ea_pipelines:analyst_access'))"))
+        locks.hold(conn, "analyst_access")
         q = lambda name: _ident(conn, name)  # noqa: E731
         group, schema = q(access.group), q(ANALYST_SCHEMA)
         owner = access.owner or conn.execute(sa.text("SELECT current_user")).scalar()
@@ -149,4 +155,47 @@ def setup_analyst_access(wh: Warehouse, access: AnalystAccess, password: str | N
             _refuse_powerful(row)
             conn.execute(sa.text(f"GRANT {group} TO {q(member)}"))
             done.append(f"{member} is a member of {access.group}")
+        done += _close_temporary(conn, database, owner)
+        done += _close_other_databases(conn, access, database)
+    return done
+
+
+def _close_temporary(conn: Connection, database: str, owner: str) -> list[str]:
+    """Only the loader may create temporary tables in the warehouse database (PUBLIC has TEMPORARY by default)."""
+    db, loader = _ident(conn, database), _ident(conn, owner)
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.text(f"REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC"))
+            conn.execute(sa.text(f"GRANT TEMPORARY ON DATABASE {db} TO {loader}"))
+    except sa.exc.ProgrammingError:  # not the database's owner: say what its owner must run
+        return [f"could not revoke TEMPORARY on {database} (needs its owner): run "
+                f"REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC; GRANT TEMPORARY ON DATABASE {db} TO {loader}"]
+    return [f"TEMPORARY on {database}: revoked from PUBLIC, granted to {owner} only"]
+
+
+def _close_other_databases(conn: Connection, access: AnalystAccess, database: str) -> list[str]:
+    """CONNECT is granted to PUBLIC on every new database, so analysts can connect to all of them (the Dagster
+    instance's too). PostgreSQL cannot deny one role what PUBLIC has: a named database is closed to PUBLIC and
+    opened again to every login role outside the analyst group; the rest are listed."""
+    done = []
+    if database in access.revoke_public_connect:
+        raise AccessError(f"{database} is the warehouse: the analysts must be able to connect to it")
+    for other in access.revoke_public_connect:
+        if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": other}).first() is None:
+            raise AccessError(f"database {other} does not exist")
+        others = conn.execute(sa.text(
+            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT pg_has_role(rolname, :g, 'MEMBER') "
+            "ORDER BY rolname"), {"g": access.group}).scalars().all()
+        conn.execute(sa.text(f"REVOKE CONNECT ON DATABASE {_ident(conn, other)} FROM PUBLIC"))
+        for role in others:
+            conn.execute(sa.text(f"GRANT CONNECT ON DATABASE {_ident(conn, other)} TO {_ident(conn, role)}"))
+        done.append(f"CONNECT on {other}: revoked from PUBLIC, granted to the {len(others)} login roles outside "
+                    f"{access.group} (roles created later need GRANT CONNECT)")
+    still_open = conn.execute(sa.text(
+        "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname <> :d "
+        "AND has_database_privilege('public', oid, 'CONNECT') ORDER BY datname"), {"d": database}).scalars().all()
+    if still_open:
+        done.append(f"members of {access.group} can still connect to {', '.join(still_open)} (CONNECT is "
+                    "granted to PUBLIC there; they read nothing without grants): close them with "
+                    "--revoke-public-connect, or in pg_hba.conf (docs/analyst-access.md)")
     return done

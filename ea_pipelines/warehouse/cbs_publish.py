@@ -26,7 +26,7 @@ from ea_pipelines.cbs.fetch import TablePlan, content_hash, to_frame
 from ea_pipelines.cbs.source import TableFetch
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.quality.sql_checks import chunk_schema_problems
-from ea_pipelines.warehouse import load_log
+from ea_pipelines.warehouse import load_log, locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
 SOURCE = "cbs"
@@ -49,8 +49,7 @@ class PublishOutcome:
 
 def _lock(conn: sa.Connection, table_id: str) -> None:
     """Serialise publishers of the same table on PostgreSQL (DuckDB allows one writer per file anyway)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"ea_pipelines:cbs:{table_id}"})
+    locks.hold(conn, f"cbs:{table_id}")
 
 
 def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id: str, force: bool = False,

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue
-from ea_pipelines.settings import redact_url
-from ea_pipelines.warehouse.ddl import statements
+from ea_pipelines.settings import DEFAULT_PG_LOCK_TIMEOUT, DEFAULT_PG_STATEMENT_TIMEOUT, Settings, redact_url
+from ea_pipelines.warehouse import locks
+from ea_pipelines.warehouse.ddl import SCHEMAS, statements
 
 _names = itertools.count()
 
@@ -30,7 +31,8 @@ class WarehouseError(RuntimeError):
 
 
 class WarehouseLocked(WarehouseError):
-    """Another process has the DuckDB file open: DuckDB allows one process per file."""
+    """Another process has the DuckDB file open (DuckDB allows one process per file), or on PostgreSQL
+    another session held a lock the loader needed for longer than ``EA_PG_LOCK_TIMEOUT``."""
 
 
 _DUCKDB_LOCK = re.compile(r"Could not set lock on file .*Conflicting lock is held in .* \(PID (\d+)\)", re.S)
@@ -46,13 +48,36 @@ def _explain_duckdb_lock(path: Path | None, ctx: sa.engine.ExceptionContext) -> 
             f"and start again") from ctx.original_exception
 
 
+def _explain_pg_lock_timeout(engine: Engine, timeout: float, ctx: sa.engine.ExceptionContext) -> None:
+    """Replace PostgreSQL's "canceling statement due to lock timeout" by who held the warehouse's locks."""
+    if getattr(ctx.original_exception, "sqlstate", None) != locks.LOCK_NOT_AVAILABLE:
+        return
+    try:
+        with engine.connect() as conn:
+            held = locks.holders(conn, (*SCHEMAS, "intermediate"))
+    except Exception as exc:  # the explanation must not hide the original error
+        held = [f"(could not list the sessions holding locks: {type(exc).__name__})"]
+    raise WarehouseLocked(
+        f"waited {timeout:g} s (EA_PG_LOCK_TIMEOUT) for a lock on the warehouse and gave up; nothing of this step "
+        f"was published. " + ("; ".join(held) if held else "No session holds a lock on its tables any more.")
+        + " End that session (pg_terminate_backend) or wait for it, then run again") from ctx.original_exception
+
+
 @dataclass
 class Warehouse:
     url: str
     #: DuckDB only: memory its buffer manager may use (e.g. "512MB"); beyond it, large joins, aggregates and
     #: uncommitted appends spill to disk. None: DuckDB's default (80% of RAM).
     duckdb_memory_limit: str | None = None
+    #: PostgreSQL only: seconds the loader waits for a lock, and the longest statement it runs (0: no limit)
+    pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
+    pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
     _engine: Engine | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Warehouse:
+        return cls(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit,
+                   pg_lock_timeout=settings.pg_lock_timeout, pg_statement_timeout=settings.pg_statement_timeout)
 
     @property
     def dialect(self) -> str:
@@ -77,11 +102,21 @@ class Warehouse:
             path = self.duckdb_path
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            connect_args = ({"config": {"memory_limit": self.duckdb_memory_limit}}
-                            if self.dialect == "duckdb" and self.duckdb_memory_limit else {})
-            self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool, connect_args=connect_args)
+            connect_args: dict[str, object] = {}
+            if self.dialect == "duckdb" and self.duckdb_memory_limit:
+                connect_args = {"config": {"memory_limit": self.duckdb_memory_limit}}
+            elif self.dialect == "postgresql":
+                connect_args = {"options": (f"-c lock_timeout={int(self.pg_lock_timeout * 1000)} "
+                                            f"-c statement_timeout={int(self.pg_statement_timeout * 1000)}")}
+                if "application_name" not in make_url(self.url).query:  # the URL's own name wins
+                    connect_args["application_name"] = locks.APPLICATION_NAME
+            engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool, connect_args=connect_args)
             if path is not None:
-                sa.event.listen(self._engine, "handle_error", lambda ctx: _explain_duckdb_lock(path, ctx))
+                sa.event.listen(engine, "handle_error", lambda ctx: _explain_duckdb_lock(path, ctx))
+            elif self.dialect == "postgresql":
+                sa.event.listen(engine, "handle_error",
+                                lambda ctx: _explain_pg_lock_timeout(engine, self.pg_lock_timeout, ctx))
+            self._engine = engine
         return self._engine
 
     def ensure_schema(self, deliveries: DeliveryCatalogue | None = None) -> None:

@@ -64,6 +64,9 @@ TABLES: dict[str, str] = {
         http_bytes BIGINT,
         elapsed_seconds FLOAT8
     """,
+    "meta.lock": """
+        name TEXT PRIMARY KEY
+    """,
     "meta.delivery_log": """
         load_id TEXT NOT NULL,
         delivery_type TEXT NOT NULL,

@@ -13,6 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.deliveries import DeliveryType
+from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
 
@@ -37,9 +38,7 @@ def publish_delivery(wh: Warehouse, dtype: DeliveryType, frame: pd.DataFrame, *,
                      sha256: str, size: int, received_at: datetime, stored_path: str) -> int:
     cols = [c.name for c in dtype.columns]
     with wh.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                         {"k": f"ea_pipelines:delivery:{dtype.name}"})
+        locks.hold(conn, f"delivery:{dtype.name}")
         bulk_insert(conn, f"raw.{dtype.name}",
                     frame[cols + ["source_row"]].assign(load_id=load_id, source_file=file_name, sha256=sha256))
         groups = frame[list(dtype.replace_by)].drop_duplicates().to_dict("records")

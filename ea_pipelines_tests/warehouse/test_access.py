@@ -261,3 +261,42 @@ def test_duckdb_is_refused_with_the_read_only_ways(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert "PostgreSQL" in err and "duckdb -readonly" in err and "(READ_ONLY)" in err
     assert "ea_readonly.duckdb" in err
+
+
+def test_analysts_create_no_temporary_tables(pg: Warehouse, roles, monkeypatch, capsys) -> None:
+    group, user = roles("analyst"), roles("dirk")
+    monkeypatch.setenv("EA_ANALYST_PASSWORD", SECRET)
+    assert run_cli("--role", group, "--login-user", user) == 0
+    assert f"TEMPORARY on {make_url(pg.url).database}: revoked from PUBLIC" in capsys.readouterr().out
+    analyst = connect_as(pg, user)
+    assert denied(analyst, "CREATE TEMPORARY TABLE scratch (x int)") == "42501"
+    analyst.dispose()
+
+
+def test_other_databases_can_be_closed_to_analysts_but_not_to_other_logins(pg: Warehouse, roles, monkeypatch,
+                                                                            capsys) -> None:
+    other = f"{make_url(pg.url).database}_other"
+    admin = sa.create_engine(pg.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{other}"'))
+    try:
+        app, group, user = roles("app"), roles("analyst"), roles("eva")
+        with pg.engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE ROLE "{app}" LOGIN'))  # another application's login, made before
+        monkeypatch.setenv("EA_ANALYST_PASSWORD", SECRET)
+        assert run_cli("--role", group, "--login-user", user) == 0
+        assert f"members of {group} can still connect to" in capsys.readouterr().out
+        assert run_cli("--role", group, "--login-user", user, "--revoke-public-connect", other) == 0
+        assert f"CONNECT on {other}: revoked from PUBLIC" in capsys.readouterr().out
+        other_url = make_url(pg.url).set(database=other)
+        with pytest.raises(sa.exc.OperationalError, match=f'permission denied for database "{other}"'):
+            sa.create_engine(other_url.set(username=user), poolclass=sa.pool.NullPool).connect()
+        with sa.create_engine(other_url.set(username=app), poolclass=sa.pool.NullPool).connect() as conn:
+            assert conn.execute(sa.text("SELECT current_user")).scalar() == app
+        with connect_as(pg, user).connect() as conn:  # the warehouse itself stays open to the analyst
+            assert conn.execute(sa.text("SELECT x FROM marts.before_role")).scalar() == 1
+        assert run_cli("--role", group, "--revoke-public-connect", make_url(pg.url).database) == 2
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)'))
+        admin.dispose()
