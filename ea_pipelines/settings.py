@@ -8,6 +8,7 @@ Every setting is documented in the README. Nothing here holds a secret: a passwo
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,3 +155,13 @@ class Settings:
 def redact_url(url: str) -> str:
     """The URL with any password masked, safe for logs and metadata."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+#: the user-info part of any URL in a text: scheme://user:password@
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/\s:@]*)(?::[^/\s@]*)?@")
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the password of every URL in it masked (``http://user:***@host``); for every message,
+    manifest and metadata value that may hold a configured URL such as ``EA_CBS_V4_URL``."""
+    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from ea_pipelines.settings import mask_credentials
+
 
 class CbsError(Exception):
-    """Base class: anything that went wrong talking to CBS or reading a snapshot of it."""
+    """Base class: anything that went wrong talking to CBS or reading a snapshot of it. Its message never
+    carries a password from a configured URL (``http://user:***@host``)."""
 
     #: whether trying the same request again later may succeed
     transient: bool = False
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(mask_credentials(str(message)), *args)
 
 
 class CbsHostUnreachable(CbsError):

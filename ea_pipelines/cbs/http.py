@@ -193,7 +193,9 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
 
 
 def _host(url: str) -> str:
-    return requests.utils.urlparse(url).netloc
+    """Host and port only: the URL's user-info (a password) never reaches a message."""
+    parts = requests.utils.urlparse(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 def _short(exc: BaseException) -> str:

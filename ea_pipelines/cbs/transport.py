@@ -26,6 +26,7 @@ import orjson
 
 from ea_pipelines.cbs.errors import CbsNotJsonError, SnapshotMissing
 from ea_pipelines.cbs.http import HttpClient
+from ea_pipelines.settings import mask_credentials
 
 MANIFEST = "manifest.json"
 
@@ -125,7 +126,7 @@ class LiveTransport:
             "api": self.api,
             "synthetic": False,
             "captured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": self.base_url,
+            "source": mask_credentials(self.base_url),
             "responses": responses,
         }
         write_atomic(target, json.dumps(manifest, indent=1, sort_keys=True).encode())

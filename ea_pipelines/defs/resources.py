@@ -19,20 +19,25 @@ from ea_pipelines.settings import (
     DEFAULT_PG_LOCK_TIMEOUT,
     DEFAULT_PG_STATEMENT_TIMEOUT,
     Settings,
-    redact_url,
+    mask_credentials,
 )
 from ea_pipelines.warehouse.db import Warehouse
 
-#: Real warehouse URLs by their redacted form. The resource's config, which the Dagster UI shows, holds only the
-#: redacted URL (password masked); the real one stays in the process that built the definitions from its Settings.
-#: Every process that runs steps builds the definitions itself (code location), so it registers its own URL.
+#: Real URLs (warehouse, CBS) by their masked form. A resource's config, which the Dagster UI shows, holds only
+#: the masked URL (password replaced by ***); the real one stays in the process that built the definitions from
+#: its Settings. Every process that runs steps builds the definitions itself (code location), so it registers its
+#: own URLs.
 _REAL_URLS: dict[str, str] = {}
 
 
 def _register_url(url: str) -> str:
-    shown = redact_url(url)
+    shown = mask_credentials(url)
     _REAL_URLS[shown] = url
     return shown
+
+
+def _real_url(shown: str) -> str:
+    return _REAL_URLS.get(shown, shown)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -49,8 +54,12 @@ class WarehouseResource(dg.ConfigurableResource):
     pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
+    def connection_url(self) -> str:
+        """The real URL (with its password), for connecting; never for display."""
+        return _real_url(self.url)
+
     def _open(self) -> Warehouse:
-        wh = Warehouse(_REAL_URLS.get(self.url, self.url), duckdb_memory_limit=self.duckdb_memory_limit,
+        wh = Warehouse(self.connection_url(), duckdb_memory_limit=self.duckdb_memory_limit,
                        pg_lock_timeout=self.pg_lock_timeout, pg_statement_timeout=self.pg_statement_timeout)
         wh.ensure_schema(load_delivery_catalogue(Path(self.delivery_catalogue)))
         return wh
@@ -86,7 +95,7 @@ class CbsSourceResource(dg.ConfigurableResource):
 
     def source(self) -> CbsSource:
         return CbsSource(
-            mode=self.mode, v4_url=self.v4_url, v3_url=self.v3_url,
+            mode=self.mode, v4_url=_real_url(self.v4_url), v3_url=_real_url(self.v3_url),
             snapshot_dir=Path(self.snapshot_dir), landing_dir=Path(self.landing_dir),
             policy=RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts,
                                backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap),
@@ -158,7 +167,8 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
         "quality": QualityResource(docs_dir=str(settings.data_docs_dir), gx_max_rows=settings.gx_max_rows),
         "reporting": ReportingResource(reports_dir=str(settings.report_dir)),
         "cbs": CbsSourceResource(
-            mode=settings.source_mode, v4_url=settings.cbs_v4_url, v3_url=settings.cbs_v3_url,
+            mode=settings.source_mode, v4_url=_register_url(settings.cbs_v4_url),
+            v3_url=_register_url(settings.cbs_v3_url),
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),
             timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
             backoff_cap=settings.http_backoff_cap, retry_after_cap=settings.retry_after_cap,

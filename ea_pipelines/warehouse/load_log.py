@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ea_pipelines.settings import mask_credentials
 from ea_pipelines.warehouse.db import Warehouse
 
 
@@ -51,7 +52,8 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
                 "elapsed_seconds = :elapsed WHERE load_id = :load_id"
                 + (" AND status = 'running'" if only_running else "")),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
-         "message": (message or "")[:2000] or None, "load_id": load_id, "modified": fetch.source_modified,
+         "message": mask_credentials(message or "")[:2000] or None, "load_id": load_id,
+         "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
          "elapsed": fetch.elapsed_seconds},
     )

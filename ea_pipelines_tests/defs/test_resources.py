@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -41,7 +42,15 @@ def test_the_ui_sees_the_url_with_its_password_masked(tmp_path: Path) -> None:
     resource = resources_from_settings(settings_for(tmp_path, EA_WAREHOUSE_URL=url))["warehouse"]
     assert isinstance(resource, WarehouseResource)
     assert "s3cret-pw" not in resource.url and resource.url == "postgresql+psycopg://loader:***@db.example:5432/ea"
-    # the connection still uses the real URL (engine created lazily; nothing connects here)
-    from ea_pipelines.defs.resources import _REAL_URLS
+    assert resource.connection_url() == url  # the connection still uses the real URL
 
-    assert _REAL_URLS[resource.url] == url
+
+def test_the_ui_sees_cbs_urls_with_their_passwords_masked(tmp_path: Path) -> None:
+    url = "https://ea:s3cret-pw@proxy.example/odata/v1/CBS"
+    resources = resources_from_settings(settings_for(tmp_path, EA_CBS_V4_URL=url, EA_WAREHOUSE_URL=(
+        "postgresql+psycopg://loader:s3cret-pw@db.example:5432/ea")))
+    shown = {name: r.model_dump() for name, r in resources.items()}
+    assert "s3cret-pw" not in json.dumps(shown, default=str)
+    assert shown["cbs"]["v4_url"] == "https://ea:***@proxy.example/odata/v1/CBS"
+    assert resources["cbs"].source().v4_url == url  # the client gets the real one
+    assert resources["warehouse"].connection_url().endswith("s3cret-pw@db.example:5432/ea")
