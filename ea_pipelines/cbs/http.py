@@ -28,6 +28,7 @@ from ea_pipelines.cbs.errors import (
     CbsTableNotFound,
     CbsTransientError,
 )
+from ea_pipelines.settings import mask_credentials
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ class HttpClient:
                 break
             wait = delay if delay is not None else self.policy.backoff(attempt, self.rng)
             log.warning("GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
-                        url, last_problem, attempt, self.policy.max_attempts, wait)
+                        mask_credentials(url), last_problem, attempt, self.policy.max_attempts, wait)
             self.sleep(wait)
         raise CbsTransientError(
             f"GET {url} failed {self.policy.max_attempts} times; last problem: {last_problem}"

@@ -8,6 +8,7 @@ from ea_pipelines.defs.checks import check_results, check_specs
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
 from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
+from ea_pipelines.settings import mask_credentials
 
 GROUP = "cbs"
 
@@ -29,7 +30,7 @@ def _metadata(report: LoadReport) -> dict[str, object]:
         "status": report.status,
         "source_mode": report.mode,
         "synthetic_snapshot": report.synthetic,
-        "note": report.note,
+        "note": mask_credentials(report.note),  # may name the configured URL
         "content_hash": report.content_hash,
         "manifest": dg.MetadataValue.path(str(report.manifest)),
         "fetch": "metadata only (nothing changed upstream)" if report.skipped else "full",
