@@ -22,6 +22,10 @@ DEFAULT_GX_MAX_ROWS = 250_000
 #: PostgreSQL: how long the loader waits for a lock, and the longest statement it runs (seconds; 0: no limit)
 DEFAULT_PG_LOCK_TIMEOUT = 300.0
 DEFAULT_PG_STATEMENT_TIMEOUT = 3600.0
+#: bounds of one HTTP request (connect to last byte; decompressed size) and of one CBS table's paging
+DEFAULT_HTTP_DEADLINE = 600.0
+DEFAULT_HTTP_MAX_RESPONSE_BYTES = 256 * 2**20
+DEFAULT_CBS_MAX_PAGES = 5_000
 #: executors of the nightly job; all but in_process run steps in other processes, pods or workers
 EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 
@@ -72,6 +76,9 @@ class Settings:
     snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR
     landing_dir: Path = Path("data/landing")
     http_timeout: float = 60.0
+    http_deadline: float = DEFAULT_HTTP_DEADLINE
+    http_max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
+    cbs_max_pages: int = DEFAULT_CBS_MAX_PAGES
     http_max_attempts: int = 5
     http_backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
@@ -128,6 +135,10 @@ class Settings:
             snapshot_dir=Path(env.get("EA_SNAPSHOT_DIR") or defaults.snapshot_dir),
             landing_dir=Path(env.get("EA_LANDING_DIR") or defaults.landing_dir),
             http_timeout=_float(env, "EA_HTTP_TIMEOUT", defaults.http_timeout),
+            http_deadline=_float(env, "EA_HTTP_DEADLINE", defaults.http_deadline),
+            http_max_response_bytes=int(
+                _float(env, "EA_HTTP_MAX_RESPONSE_MB", defaults.http_max_response_bytes / 2**20) * 2**20),
+            cbs_max_pages=int(_float(env, "EA_CBS_MAX_PAGES", defaults.cbs_max_pages)),
             http_max_attempts=int(attempts_raw),
             http_backoff_cap=_float(env, "EA_HTTP_BACKOFF_CAP", defaults.http_backoff_cap),
             retry_after_cap=_float(env, "EA_HTTP_RETRY_AFTER_CAP", defaults.retry_after_cap),

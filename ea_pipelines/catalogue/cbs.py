@@ -14,6 +14,11 @@ import yaml
 REGION_CODE = re.compile(r"^(NL\d{2}|LD\d{2}|PV\d{2}|CR\d{2}|GM\d{4})$")
 PERIOD_CODE = re.compile(r"^\d{4}(JJ00|KW0[1-4]|MM(0[1-9]|1[0-2]))$")
 ASSET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: identifiers that reach URLs, OData filters, landing paths and derived column names: checked, never evaluated
+TABLE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
+MEASURE_CODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+DIMENSION = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+DIMENSION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 APIS = ("v4", "v3")
 
 
@@ -103,6 +108,14 @@ def _require(entry: dict[str, Any], key: str, where: str) -> Any:
     return entry[key]
 
 
+def _identifier(value: Any, pattern: re.Pattern[str], what: str, where: str) -> str:
+    text = str(value).strip()
+    if not pattern.match(text):
+        raise CatalogueError(f"{where}: {what} {str(value)[:80]!r} may only hold letters, digits"
+                             f"{' and _' if '_' in pattern.pattern else ''} (pattern {pattern.pattern})")
+    return text
+
+
 def _region(code: Any, where: str) -> str:
     code = str(code).strip()
     if not REGION_CODE.match(code):
@@ -170,12 +183,18 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
     filters = entry.get("filters") or {}
     if not isinstance(filters, dict) or not all(isinstance(v, list) and v for v in filters.values()):
         raise CatalogueError(f"{where}: filters must map a dimension to a non-empty list of codes")
+    for code in measures:
+        _identifier(code, MEASURE_CODE, "measure code", where)
+    for dim, codes in filters.items():
+        _identifier(dim, DIMENSION, "filter dimension", where)
+        for code in codes:
+            _identifier(code, DIMENSION_CODE, f"filter code of {dim}", where)
     period_from = (entry.get("periods") or {}).get("from")
     if period_from is not None and not PERIOD_CODE.match(str(period_from)):
         raise CatalogueError(f"{where}: periods.from {period_from!r} is not a CBS period code like 2019JJ00")
     return CbsTable(
         name=name,
-        table_id=str(_require(entry, "table_id", where)),
+        table_id=_identifier(_require(entry, "table_id", where), TABLE_ID, "table_id", where),
         api=api,
         title=str(_require(entry, "title", where)),
         description=" ".join(str(entry.get("description", "")).split()),

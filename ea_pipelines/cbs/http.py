@@ -1,17 +1,25 @@
-"""HTTP GET with timeouts, capped exponential backoff with jitter, and honest JSON checks.
+"""HTTP GET with timeouts, capped exponential backoff with jitter, bounds, and honest JSON checks.
 
 `requests` has no default timeout and urllib3's `Retry` honours `Retry-After` for hours, so the retry
 loop is ours: every request has a timeout, 429/5xx/resets/truncated bodies are retried up to
 ``max_attempts``, and a `Retry-After` longer than ``retry_after_cap`` is cut to the cap.
+
+`requests`' timeout applies between bytes, so a server sending a byte every few seconds keeps a request
+alive for ever, and a small gzip body can expand to gigabytes. So each request also has a total
+``deadline`` (connect to last byte, enforced from outside the reading thread) and a ``max_response_bytes``
+bound on the decompressed body (counted while reading: memory stays at the bound plus one read). Both end
+the load with :class:`CbsBadResponse` naming the limit; neither is retried.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,17 +30,24 @@ import requests
 import urllib3.exceptions
 
 from ea_pipelines.cbs.errors import (
+    CbsBadResponse,
     CbsHostUnreachable,
     CbsHttpError,
     CbsNotJsonError,
     CbsTableNotFound,
     CbsTransientError,
 )
-from ea_pipelines.settings import mask_credentials
+from ea_pipelines.settings import (
+    DEFAULT_CBS_MAX_PAGES,
+    DEFAULT_HTTP_DEADLINE,
+    DEFAULT_HTTP_MAX_RESPONSE_BYTES,
+    mask_credentials,
+)
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_READ_SIZE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -46,13 +61,19 @@ class HttpResponse:
 
 @dataclass
 class RetryPolicy:
-    """How hard to try. Defaults suit the nightly run; tests pass tiny delays."""
+    """How hard to try, and how much to take. Defaults suit the nightly run; tests pass tiny delays."""
 
     timeout: float = 60.0
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
+    #: seconds from connecting to the last byte of one request
+    deadline: float = DEFAULT_HTTP_DEADLINE
+    #: the largest body accepted, after decompression
+    max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
+    #: the most observation pages one table may have (a nextLink that never ends)
+    max_pages: int = DEFAULT_CBS_MAX_PAGES
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Delay before retry number ``attempt`` (1-based): capped exponential with equal jitter."""
@@ -120,17 +141,7 @@ class HttpClient:
         for attempt in range(1, self.policy.max_attempts + 1):
             delay: float | None = None
             try:
-                resp = self.session.get(
-                    url,
-                    params=params,
-                    timeout=(min(10.0, self.policy.timeout), self.policy.timeout),
-                    headers={"Accept": "application/json" if expect == "json" else "text/plain"},
-                    stream=True,
-                )
-                self.requests_made += 1
-                # reads the whole body, in large reads (pages are megabytes): a short read raises here
-                body = b"".join(resp.iter_content(chunk_size=1 << 20))
-                self.bytes_received += len(body)
+                resp, body = self._bounded_get(url, params, expect)
             except requests.ConnectionError as exc:
                 reason = unreachable_reason(exc)
                 if reason:
@@ -165,6 +176,59 @@ class HttpClient:
         raise CbsTransientError(
             f"GET {url} failed {self.policy.max_attempts} times; last problem: {last_problem}"
         )
+
+
+    def _bounded_get(self, url: str, params: dict[str, str] | None, expect: str) -> tuple[requests.Response, bytes]:
+        """One GET, read whole within the deadline and the size bound; runs in a worker thread so that the
+        deadline holds even while a read is blocked on a trickling server."""
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                resp = self.session.get(
+                    url, params=params, timeout=(min(10.0, self.policy.timeout), self.policy.timeout),
+                    headers={"Accept": "application/json" if expect == "json" else "text/plain"}, stream=True)
+                outcome["resp"] = resp
+                self.requests_made += 1
+                outcome["body"] = self._read_bounded(resp)
+            except BaseException as exc:  # handed to the caller
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work, name="cbs-http", daemon=True)
+        worker.start()
+        if not done.wait(self.policy.deadline):
+            _abort(outcome.get("resp"))  # unblocks the worker's read; a worker still in the headers ends with
+            raise CbsBadResponse(       # its own read timeout
+                f"GET {url}: no complete answer within {self.policy.deadline:g} s (EA_HTTP_DEADLINE); "
+                "refusing the load")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["resp"], outcome["body"]
+
+    def _read_bounded(self, resp: requests.Response) -> bytes:
+        """The decompressed body, in large reads (pages are megabytes), refused beyond the size bound."""
+        limit, parts, size = self.policy.max_response_bytes, [], 0
+        for part in resp.iter_content(chunk_size=_READ_SIZE):  # a short read raises here
+            size += len(part)
+            self.bytes_received += len(part)
+            if size > limit:
+                resp.close()
+                raise CbsBadResponse(
+                    f"GET {resp.url}: the answer is larger than {limit / 2**20:g} MB after decompression "
+                    f"(EA_HTTP_MAX_RESPONSE_MB); refusing the load")
+            parts.append(part)
+        return b"".join(parts)
+
+
+def _abort(resp: requests.Response | None) -> None:
+    """Shut the response's socket down, so that a read blocked on it returns at once."""
+    sock = getattr(getattr(getattr(resp, "raw", None), "_connection", None), "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any, str | None]:

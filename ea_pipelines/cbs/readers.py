@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ea_pipelines.cbs.errors import CbsTableNotFound
+from ea_pipelines.catalogue.cbs import DIMENSION
+from ea_pipelines.cbs.errors import CbsBadResponse, CbsTableNotFound
 from ea_pipelines.cbs.transport import Transport, split_link
 
 GEO, TIME, OTHER = "geo", "time", "other"
@@ -109,8 +110,10 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
     overlaps with the caller's parsing and loading. Errors surface in the caller, in page order.
 
     ``t.page_key`` (when the transport allows attributes) names the page being worked on, so an error
-    names the response it came from even though later pages may already have arrived.
+    names the response it came from even though later pages may already have arrived. ``t.max_pages`` (a live
+    transport's bound) ends a ``nextLink`` that never stops, even one that brings no rows.
     """
+    max_pages = getattr(t, "max_pages", None)
     pages: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
 
@@ -127,12 +130,16 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
         nonlocal path, params
         key = None
         try:
+            number = 0
             while not stop.is_set():
                 fetched = t.get(path, params)
-                key = fetched.key
+                key, number = fetched.key, number + 1
                 link = fetched.payload.get(link_key)
                 if not put((key, fetched.payload)) or not link:
                     break
+                if max_pages is not None and number >= max_pages:
+                    raise CbsBadResponse(f"{getattr(t, 'table_id', '')}: still a {link_key} after {number} pages, "
+                                         "the most one table may have (EA_CBS_MAX_PAGES); refusing the load")
                 path, params = split_link(t.base_url, link)
         except BaseException as exc:  # handed to the consumer, raised there
             put((key, exc))
@@ -161,6 +168,16 @@ def _note_page(t: Transport, key: str) -> None:
         t.page_key = key
 
 
+def _dimension_id(raw: Any, table_id: str) -> str:
+    """A dimension's identifier as CBS sent it; it becomes part of URLs and OData filters, so it must be a plain
+    identifier."""
+    ident = str(raw).strip()
+    if not DIMENSION.match(ident):
+        raise CbsBadResponse(f"{table_id}: dimension identifier {str(raw)[:80]!r} is not a plain identifier "
+                             f"(pattern {DIMENSION.pattern}); refusing the load")
+    return ident
+
+
 class V4Reader:
     """OData v4 (``datasets.cbs.nl``): long-format ``Observations``."""
 
@@ -184,7 +201,7 @@ class V4Reader:
 
     def dimensions(self) -> list[Dimension]:
         kinds = {"GeoDimension": GEO, "TimeDimension": TIME}
-        return [Dimension(d["Identifier"], kinds.get(d.get("Kind", ""), OTHER))
+        return [Dimension(_dimension_id(d["Identifier"], self.table_id), kinds.get(d.get("Kind", ""), OTHER))
                 for d in self.t.get("Dimensions").payload["value"]]
 
     def codes(self, dim: Dimension) -> list[Code]:
@@ -250,7 +267,7 @@ class V3Reader:
 
     def dimensions(self) -> list[Dimension]:
         kinds = {"GeoDimension": GEO, "TimeDimension": TIME, "Dimension": OTHER}
-        return [Dimension(p["Key"].strip(), kinds[p["Type"]]) for p in self._data_properties()
+        return [Dimension(_dimension_id(p["Key"], self.table_id), kinds[p["Type"]]) for p in self._data_properties()
                 if p.get("Type") in kinds]
 
     def codes(self, dim: Dimension) -> list[Code]:

@@ -69,6 +69,15 @@ class Transport(Protocol):
     def get(self, path: str, params: dict[str, str] | None = None, *, expect: str = "json") -> Fetched: ...
 
 
+def under(root: Path, *parts: str) -> Path:
+    """``root / parts``, refused unless it stays under ``root`` (a ``../`` in an id never writes elsewhere)."""
+    target = root.joinpath(*parts)
+    if any(p in ("", ".", "..") or "/" in p or "\\" in p for p in parts) or \
+            not target.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"refusing a landing path outside {root}: {'/'.join(parts)!r}")
+    return target
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -102,6 +111,11 @@ class LiveTransport:
     consumed: list[Fetched] = field(default_factory=list)
     page_key: str | None = None  # the observation page being worked on (see readers.follow_pages)
 
+    @property
+    def max_pages(self) -> int:
+        """The most observation pages one table may have over HTTP (readers.follow_pages)."""
+        return self.http.policy.max_pages
+
     def get(self, path: str, params: dict[str, str] | None = None, *, expect: str = "json") -> Fetched:
         merged = {**self.extra_params, **(params or {})}
         resp = self.http.get(f"{self.base_url.rstrip('/')}/{path.lstrip('/')}", merged or None, expect=expect)
@@ -115,7 +129,7 @@ class LiveTransport:
 
     def write_manifest(self, batch_id: str) -> Path:
         """Record which object answered which request, as a replayable manifest for this batch."""
-        target = self.landing_dir / "batches" / batch_id / self.table_id / MANIFEST
+        target = under(self.landing_dir, "batches", batch_id, self.table_id, MANIFEST)
         responses = {
             f.key: {"file": os.path.relpath(self.landing_dir / "objects" / f.sha256[:2] / f"{f.sha256}.json",
                                             target.parent), "sha256": f.sha256}

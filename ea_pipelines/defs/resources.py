@@ -14,8 +14,11 @@ from ea_pipelines.deliveries.reading import Limits
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
 from ea_pipelines.settings import (
+    DEFAULT_CBS_MAX_PAGES,
     DEFAULT_DELIVERY_CATALOGUE,
     DEFAULT_GX_MAX_ROWS,
+    DEFAULT_HTTP_DEADLINE,
+    DEFAULT_HTTP_MAX_RESPONSE_BYTES,
     DEFAULT_PG_LOCK_TIMEOUT,
     DEFAULT_PG_STATEMENT_TIMEOUT,
     Settings,
@@ -90,6 +93,9 @@ class CbsSourceResource(dg.ConfigurableResource):
     max_attempts: int = 5
     backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
+    deadline: float = DEFAULT_HTTP_DEADLINE
+    max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
+    max_pages: int = DEFAULT_CBS_MAX_PAGES
     #: fetch every table in full even when CBS's Modified is unchanged (EA_CBS_FULL_FETCH)
     full_fetch: bool = False
 
@@ -97,7 +103,8 @@ class CbsSourceResource(dg.ConfigurableResource):
         return CbsSource(
             mode=self.mode, v4_url=_real_url(self.v4_url), v3_url=_real_url(self.v3_url),
             snapshot_dir=Path(self.snapshot_dir), landing_dir=Path(self.landing_dir),
-            policy=RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts,
+            policy=RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, deadline=self.deadline,
+                               max_response_bytes=self.max_response_bytes, max_pages=self.max_pages,
                                backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap),
         )
 
@@ -171,6 +178,8 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
             v3_url=_register_url(settings.cbs_v3_url),
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),
             timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
+            deadline=settings.http_deadline, max_response_bytes=settings.http_max_response_bytes,
+            max_pages=settings.cbs_max_pages,
             backoff_cap=settings.http_backoff_cap, retry_after_cap=settings.retry_after_cap,
             full_fetch=settings.cbs_full_fetch,
         ),

@@ -16,6 +16,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,13 +51,16 @@ class Fault:
     truncate_json (complete response holding half a JSON document), html, text, atom (a v3 Atom XML feed,
     what CBS sends without ``$format=json``), content_type (the right body under ``content_type``), slow
     (answer after ``seconds``), hold (answer nothing until :meth:`FakeCbsServer.release` or shutdown, then
-    close the connection), pass (answer normally: aims a later fault at a later request)."""
+    close the connection), pass (answer normally: aims a later fault at a later request), gzip_bomb (a gzip
+    body that expands to ``size`` bytes of valid JSON), trickle (the answer one byte every ``seconds``; a
+    client that hangs up is counted in :attr:`FakeCbsServer.cut_off`)."""
 
     kind: str
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
     content_type: str = "text/html"
+    size: int = 0
 
 
 #: (path, params, body) -> body, applied to every answer whose path matches
@@ -95,6 +99,8 @@ class FakeCbsServer:
         self._filter_cache: dict[tuple[str, str, str | None], tuple[FakeTable, list[dict[str, Any]]]] = {}
         self._released = threading.Event()
         self.requests: list[str] = []
+        #: trickled answers the client hung up on before their last byte
+        self.cut_off = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -257,6 +263,12 @@ class FakeCbsServer:
                 if fault and fault.kind == "truncate_json":  # a complete HTTP message holding half a JSON body
                     self._send(status, ctype, body[: max(1, len(body) // 2)])
                     return
+                if fault and fault.kind == "gzip_bomb":
+                    self._send(200, ctype, gzip_bomb(fault.size), {"Content-Encoding": "gzip"})
+                    return
+                if fault and fault.kind == "trickle":
+                    self._trickle(status, ctype, body, fault.seconds)
+                    return
                 if fault and fault.kind == "truncate":
                     self.send_response(status)
                     self.send_header("Content-Type", ctype)
@@ -268,6 +280,22 @@ class FakeCbsServer:
                     return
                 self._send(status, ctype, body)
 
+            def _trickle(self, status: int, ctype: str, body: bytes, seconds: float) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.close_connection = True
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                        if server._released.wait(seconds):
+                            return
+                except OSError:  # the client gave up
+                    with server._lock:
+                        server.cut_off += 1
+
             def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
@@ -278,6 +306,17 @@ class FakeCbsServer:
                 self.wfile.write(body)
 
         return Handler
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A gzip stream of a JSON document of ``size`` bytes (mostly spaces): about 1/1000 of that on the wire."""
+    out = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip framing
+    parts = [out.compress(b'{"value": [')]
+    block = b" " * (1 << 20)
+    for _ in range(max(0, size - 13) // len(block)):
+        parts.append(out.compress(block))
+    parts += [out.compress(b"]}"), out.flush()]
+    return b"".join(parts)
 
 
 def _json(payload: Any) -> tuple[int, str, bytes]:

@@ -174,6 +174,17 @@ CBS_CASES: list[CbsCase] = [
             "03759ned: the response to Dimensions is not shaped as CBS documents it (TypeError: 'NoneType' object "
             "is not iterable); nothing was loaded",
             tamper=(("/03759ned/Dimensions$", as_json(lambda p, _: {**p, "value": None})),)),
+    CbsCase("dimension identifier that would inject into the filter", "bevolking", CbsBadResponse,
+            "03759ned: dimension identifier \"RegioS eq 'x') or (1 eq 1\" is not a plain identifier "
+            "(pattern ^[A-Za-z][A-Za-z0-9_]{{0,63}}$); refusing the load",
+            tamper=(("/03759ned/Dimensions$", as_json(lambda p, _: {**p, "value": [
+                {**d, "Identifier": "RegioS eq 'x') or (1 eq 1"} if d["Identifier"] == "RegioS" else d
+                for d in p["value"]]})),)),
+    CbsCase("v3 dimension key that would reach a path", "arbeidsdeelname_regionaal", CbsBadResponse,
+            "85969NED: dimension identifier '../../etc' is not a plain identifier "
+            "(pattern ^[A-Za-z][A-Za-z0-9_]{{0,63}}$); refusing the load",
+            tamper=(("/85969NED/DataProperties$", as_json(lambda p, _: {**p, "value": [
+                {**d, "Key": "../../etc"} if d.get("Type") == "GeoDimension" else d for d in p["value"]]})),)),
     # -- counting and paging -----------------------------------------------------------------------------------------
     CbsCase("fewer rows than announced", "bevolking", CbsIncompleteLoad,
             "03759ned: the API announced 13568 rows for the filter but 13565 arrived; refusing a partial load",

@@ -1,0 +1,108 @@
+"""Hostile CBS servers end in a clear error within the configured bounds, with the previous version kept:
+a compression bomb, an oversized page, a server that trickles, and a nextLink that never ends."""
+
+from __future__ import annotations
+
+import json
+import re
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import sqlalchemy as sa
+
+from ea_pipelines.catalogue.cbs import CbsCatalogue
+from ea_pipelines.cbs.errors import CbsBadResponse
+from ea_pipelines.cbs.http import RetryPolicy
+from ea_pipelines.cbs.source import CbsSource
+from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable, Fault
+from ea_pipelines.ingest.cbs_table import load_cbs_table
+from ea_pipelines.settings import DEFAULT_SNAPSHOT_DIR
+from ea_pipelines.warehouse.db import Warehouse
+from ea_pipelines_tests.conftest import FAST
+from ea_pipelines_tests.faults.harness import population, published, wait_until
+
+MB = 2**20
+#: generous per-read timeout (a trickle never trips it), a 3 s deadline per request, 8 MB per answer, 5 pages
+POLICY = RetryPolicy(timeout=30, max_attempts=3, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.2,
+                     deadline=3, max_response_bytes=8 * MB, max_pages=5)
+TABLE = "regionale_kerncijfers"  # 70072ned: 884 rows, five pages of 200
+PAGE = "/70072ned/Observations$"
+
+
+@pytest.fixture
+def server(fake_tables: list[FakeTable]) -> Iterator[FakeCbsServer]:
+    with FakeCbsServer([t for t in fake_tables if t.table_id == "70072ned"], page_size=200) as s:
+        yield s
+
+
+@pytest.fixture
+def wh(warehouse: Warehouse, catalogue: CbsCatalogue, tmp_path: Path) -> Warehouse:
+    replay = CbsSource("replay", "", "", DEFAULT_SNAPSHOT_DIR, tmp_path / "replay-landing", FAST)
+    for name in ("bevolking", TABLE):
+        load_cbs_table(catalogue.table(name), replay, warehouse, batch_id="before")
+    return warehouse
+
+
+def refused(server: FakeCbsServer, wh: Warehouse, catalogue: CbsCatalogue, tmp_path: Path) -> str:
+    """Run a live load that must be refused; check that nothing changed and the load is logged failed."""
+    before = published(wh)
+    source = CbsSource("live", server.v4_url, server.v3_url, DEFAULT_SNAPSHOT_DIR, tmp_path / "landing", POLICY)
+    with pytest.raises(CbsBadResponse) as err:
+        load_cbs_table(catalogue.table(TABLE), source, wh, batch_id="hostile", force=True)
+    assert published(wh) == before and population(wh) == [74_317.0]
+    with wh.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status, message FROM meta.load_log WHERE batch_id = 'hostile'")).one() \
+            == ("failed", f"CbsBadResponse: {err.value}")
+    return str(err.value)
+
+
+def page_url(server: FakeCbsServer) -> str:
+    return "GET " + re.escape(f"{server.v4_url}/70072ned/Observations") + r"\?\S+"
+
+
+def test_a_compression_bomb_is_refused_with_memory_bounded(server: FakeCbsServer, wh: Warehouse,
+                                                           catalogue: CbsCatalogue, tmp_path: Path) -> None:
+    server.inject(PAGE, Fault("pass"), Fault("gzip_bomb", size=96 * MB))  # ~100 KB on the wire
+    tracemalloc.start()
+    try:
+        message = refused(server, wh, catalogue, tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert re.fullmatch(page_url(server) + r": the answer is larger than 8 MB after decompression "
+                        r"\(EA_HTTP_MAX_RESPONSE_MB\); refusing the load", message), message
+    assert peak < 40 * MB, f"peak {peak / MB:.0f} MB while reading a 96 MB bomb with an 8 MB bound"
+
+
+def test_an_oversized_page_is_refused(server: FakeCbsServer, wh: Warehouse, catalogue: CbsCatalogue,
+                                      tmp_path: Path) -> None:
+    server.tamper(PAGE, lambda path, params, body: body[:-1] + b" " * (12 * MB) + body[-1:])  # valid JSON, 12 MB
+    message = refused(server, wh, catalogue, tmp_path)
+    assert re.fullmatch(page_url(server) + r": the answer is larger than 8 MB after decompression "
+                        r"\(EA_HTTP_MAX_RESPONSE_MB\); refusing the load", message), message
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(server: FakeCbsServer, wh: Warehouse,
+                                                       catalogue: CbsCatalogue, tmp_path: Path) -> None:
+    server.inject("/70072ned/Properties$", Fault("trickle", seconds=0.1))  # ~1 KB: over a minute at this pace
+    message = refused(server, wh, catalogue, tmp_path)
+    assert message == (f"GET {server.v4_url}/70072ned/Properties: no complete answer within 3 s "
+                       "(EA_HTTP_DEADLINE); refusing the load")
+    wait_until(lambda: server.cut_off == 1, "the server to notice the client hung up", lambda: True)
+
+
+def test_a_nextlink_that_never_ends_stops_at_the_page_bound(server: FakeCbsServer, wh: Warehouse,
+                                                            catalogue: CbsCatalogue, tmp_path: Path) -> None:
+    def empty_page_linking_to_itself(path: str, params: dict[str, str], body: bytes) -> bytes:
+        query = urlencode({**params, "$skip": str(int(params.get("$skip", "0")) + 1)})
+        link = f"{server.v4_url}/70072ned/Observations?{query}"
+        return json.dumps({"@odata.context": "70072ned/Observations", "value": [], "@odata.nextLink": link}).encode()
+
+    server.tamper(PAGE, empty_page_linking_to_itself)
+    message = refused(server, wh, catalogue, tmp_path)
+    assert message == ("70072ned: still a @odata.nextLink after 5 pages, the most one table may have "
+                       "(EA_CBS_MAX_PAGES); refusing the load")
+    assert sum(1 for r in server.requests if re.search(r"/70072ned/Observations\?", r)) == 5
