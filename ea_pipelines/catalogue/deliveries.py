@@ -14,6 +14,8 @@ from ea_pipelines.catalogue.cbs import CatalogueError
 COLUMN_TYPES = ("integer", "decimal", "score", "text", "period", "date", "municipality", "region")
 PERIOD_KINDS = ("year", "quarter", "month")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+#: codes that select value rules (indicator codes): compared with cell values, shown in Data Docs
+RULE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 #: warehouse SQL type per column type (accepted by DuckDB and PostgreSQL)
 SQL_TYPES = {"integer": "BIGINT", "decimal": "FLOAT8", "score": "FLOAT8", "text": "TEXT", "period": "TEXT",
@@ -162,6 +164,10 @@ def _delivery(name: str, raw: dict[str, Any], where: str) -> DeliveryType:
         for k in ("by", "value"):
             if vr.get(k) not in names:
                 raise CatalogueError(f"{where}: value_rules.{k} must name a column")
+        for code in vr.get("rules") or {}:
+            if not RULE_CODE.match(str(code)):
+                raise CatalogueError(f"{where}: value_rules code {str(code)[:80]!r} may only hold letters, digits, "
+                                     f"_, . and - (pattern {RULE_CODE.pattern})")
         rules = ValueRules(
             by=vr["by"], value=vr["value"], unit=vr.get("unit"),
             rules={str(code): ValueRule(r.get("unit"), _num(r.get("min"), where), _num(r.get("max"), where))

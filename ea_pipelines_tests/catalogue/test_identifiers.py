@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -60,21 +62,30 @@ def test_landing_paths_stay_under_their_root(tmp_path: Path, parts: tuple[str, .
     assert under(tmp_path, "batches", "run-1", "03759ned") == tmp_path / "batches" / "run-1" / "03759ned"
 
 
-def test_a_value_rule_code_is_compared_never_evaluated(tmp_path: Path) -> None:
-    """A crafted rule key used to become a pandas query; now it is only a value to compare with."""
-    marker = tmp_path / "pwned"
+def test_a_crafted_value_rule_code_is_refused_by_the_catalogue(tmp_path: Path) -> None:
     raw = yaml.safe_load(DEFAULT_DELIVERY_CATALOGUE.read_text())
     name, dtype = next((n, t) for n, t in raw["deliveries"].items() if t.get("value_rules"))
-    crafted = f"x\" or __import__('os').system('touch {marker}') or \"x"
-    dtype["value_rules"]["rules"] = {crafted: {"unit": "cijfer", "min": 1, "max": 10}}
+    dtype["value_rules"]["rules"] = {"x\" or __import__('os').system('id') or \"x": {"min": 1}}
     path = tmp_path / "deliveries.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    parsed = load_delivery_catalogue(path).get(name)
+    with pytest.raises(CatalogueError, match=r"value_rules code .* may only hold letters, digits, _, \. and -"):
+        load_delivery_catalogue(path)
+
+
+def test_a_value_rule_code_is_compared_never_evaluated(tmp_path: Path) -> None:
+    """Even a code that slipped past the catalogue is only a value to compare with (it used to become a pandas
+    query): the suite is built around the catalogue's checks, with the rule swapped for a crafted one."""
+    marker = tmp_path / "pwned"
+    parsed = next(t for t in load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE).types if t.value_rules)
+    crafted = f"x\" or __import__('os').system('touch {marker}') or \"x"
+    rule = next(iter(parsed.value_rules.rules.values()))
+    parsed = dataclasses.replace(parsed, value_rules=dataclasses.replace(
+        parsed.value_rules, rules={crafted: dataclasses.replace(rule, min=1, max=10)}))
     rows = pd.DataFrame({c.name: [c.example if c.example is not None else "x"] * 2 for c in parsed.columns})
     rows[parsed.value_rules.by] = [crafted, "anders"]
     rows[parsed.value_rules.value] = [11.0, 11.0]  # out of range only for the crafted code's row
-    suite = delivery_suite(parsed, rows, checks=load_checks(), known_regions={"GM0141"}, today=pd.Timestamp(
-        "2026-11-30").date())
+    suite = delivery_suite(parsed, rows, checks=load_checks(), known_regions={"GM0141"},
+                           today=dt.date(2026, 11, 30))
     outcomes = {o.check: o for o in run_suite(suite, tmp_path / "docs")}
     assert not marker.exists()
     ranges = [f for f in outcomes["value_ranges"].failures if f.startswith("expect_column_values_to_be_between")]
