@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev lint snapshots templates docs analyst-role bench clean
+.PHONY: run test test-deploy dev lint snapshots templates docs analyst-role bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -22,6 +22,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The server path for real (ea_pipelines_tests/deploy): daemon, webserver, Celery workers on Redis, nginx;
+# the three nightly timings go to data/bench/deploy.json (docs/benchmarks.md).
+test-deploy: $(STAMP)
+	EA_TEST_TIMINGS_FILE=$(CURDIR)/data/bench/deploy.json $(PY) -m pytest -q -m deploy ea_pipelines_tests/deploy
 
 dev: $(STAMP)
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

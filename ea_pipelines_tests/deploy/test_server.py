@@ -1,0 +1,304 @@
+"""The server path, run for real on this machine (``make test-deploy``; ``.ci/run`` runs it).
+
+The test starts what ``docs/deployment.md`` describes: ``dagster-daemon`` and ``dagster-webserver`` with the Dagster
+instance in PostgreSQL (``deploy/dagster.yaml``, a database of its own), a warehouse database, and launches
+``nightly_refresh`` through the daemon's run queue as the schedule would. Then the same with
+``EA_EXECUTOR=celery``: a Redis broker and two ``dagster-celery`` workers started here, every step in a worker,
+and a worker killed in the middle of a step. Last, nginx with basic authentication in front of the webserver.
+Everything is stopped by PID afterwards. The three nightly timings go to ``EA_TEST_TIMINGS_FILE`` when set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from ea_pipelines.warehouse.db import Warehouse
+from ea_pipelines_tests.conftest import ADMIN_URL, TEST_TODAY, _postgres_or_skip
+from ea_pipelines_tests.deploy.services import BIN, ROOT, Service, free_port, graphql, wait_until
+from ea_pipelines_tests.faults.harness import published
+
+pytestmark = pytest.mark.deploy
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+REDIS = shutil.which("redis-server")
+CELERY_CONFIG = ROOT / "deploy" / "run_config" / "celery_executor.yaml"
+RUN = """query ($id: ID!) { runOrError(runId: $id) { ... on Run { status startTime endTime } } }"""
+TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def databases() -> Iterator[dict[str, str]]:
+    """The Dagster instance's database and the warehouse's, both created here and dropped afterwards."""
+    owned = make_url(_postgres_or_skip())
+    urls = {kind: owned.set(database=f"{owned.database}_{kind}").render_as_string(hide_password=False)
+            for kind in ("dagster", "warehouse")}
+    admin = sa.create_engine(ADMIN_URL, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for url in urls.values():
+            conn.execute(sa.text(f'CREATE DATABASE "{make_url(url).database}"'))
+    yield urls
+    with admin.connect() as conn:
+        for url in urls.values():
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+    if os.environ.get("EA_TEST_TIMINGS_FILE"):
+        Path(os.environ["EA_TEST_TIMINGS_FILE"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(os.environ["EA_TEST_TIMINGS_FILE"]).write_text(json.dumps(TIMINGS, indent=1))
+
+
+@pytest.fixture(scope="module")
+def env(databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of every service: the deployment's dagster.yaml, its PG_* variables, EA_* settings."""
+    tmp = tmp_path_factory.mktemp("server")
+    home = tmp / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    instance = make_url(databases["dagster"])
+    return {
+        "PATH": f"{BIN}:{os.environ['PATH']}", "HOME": str(tmp), "LANG": "C.UTF-8", "DAGSTER_HOME": str(home),
+        "DAGSTER_PG_HOST": instance.host or "127.0.0.1", "DAGSTER_PG_PORT": str(instance.port or 5432),
+        "DAGSTER_PG_DB": instance.database, "DAGSTER_PG_USER": instance.username or "postgres",
+        "DAGSTER_PG_PASSWORD": instance.password or "",
+        "EA_WAREHOUSE_URL": databases["warehouse"], "EA_SOURCE_MODE": "replay", "EA_TODAY": TEST_TODAY,
+        "EA_CBS_FULL_FETCH": "true",  # every run does the same work, so that the timings compare
+        **{f"EA_{name}_DIR": str(tmp / "data" / name.lower())
+           for name in ("LANDING", "INBOX", "ARCHIVE", "QUARANTINE", "REPORT", "DATA_DOCS")},
+    }
+
+
+@pytest.fixture(scope="module")
+def webserver(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str]]:
+    port = free_port()
+    web = Service("webserver", [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
+                                "-w", "workspace.yaml"], env, tmp_path_factory.mktemp("logs")).start()
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{url}/server_info", timeout=5).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_until(up, "the webserver to answer", [web], timeout=300)
+        yield web, url
+    finally:
+        web.stop()
+
+
+def daemon(env: dict[str, str], logs: Path) -> Service:
+    return Service("daemon", [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, logs).start()
+
+
+def launch(env: dict[str, str], *config: Path) -> str:
+    """``dagster job launch``: the run goes to the instance's queue, where the daemon picks it up."""
+    run_id = str(uuid.uuid4())
+    args = [str(BIN / "dagster"), "job", "launch", "-j", "nightly_refresh", "-w", "workspace.yaml",
+            "--run-id", run_id, *[a for c in config for a in ("-c", str(c))]]
+    out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    return run_id
+
+
+def finished(url: str, run_id: str, services: list[Service], observe: Callable[[], None] = lambda: None) -> dict:
+    """The run once it ended, read through the webserver's GraphQL; ``observe`` is called at every poll."""
+    def status() -> dict | None:
+        observe()
+        run = graphql(f"{url}/graphql", RUN, {"id": run_id})["runOrError"]
+        return run if run.get("status") in ("SUCCESS", "FAILURE", "CANCELED") else None
+
+    return wait_until(status, f"run {run_id} to end", services, timeout=1200)
+
+
+def events(databases: dict[str, str], run_id: str, kind: str | None = None) -> list[dict]:
+    """The run's events as stored in the PostgreSQL instance."""
+    engine = sa.create_engine(databases["dagster"], poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT event FROM event_logs WHERE run_id = :r AND (CAST(:k AS TEXT) IS NULL OR "
+                                    "dagster_event_type = :k) ORDER BY id"), {"r": run_id, "k": kind}).scalars()
+        out = [json.loads(r) for r in rows]
+    engine.dispose()
+    return out
+
+
+def warehouse_state(databases: dict[str, str]) -> tuple[int, float]:
+    engine = sa.create_engine(databases["warehouse"], poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        kern = conn.execute(sa.text("SELECT count(*) FROM marts.kernindicatoren")).scalar()
+        almelo = conn.execute(sa.text(
+            "SELECT value FROM staging.cbs_observation WHERE table_id = '03759ned' AND measure_code = 'M000352' "
+            "AND region_code = 'GM0141' AND period_code = '2024JJ00'")).scalar()
+    engine.dispose()
+    return kern, almelo
+
+
+def test_the_daemon_runs_the_nightly_job_from_its_queue(env, webserver, databases, tmp_path) -> None:
+    web, url = webserver
+    worker = daemon(env, tmp_path)
+    try:
+        run_id = launch(env)
+        run = finished(url, run_id, [web, worker])
+    finally:
+        worker.stop()
+    assert run["status"] == "SUCCESS", worker.tail(60)
+    kinds = [e["dagster_event"]["event_type_value"] for e in events(databases, run_id) if e.get("dagster_event")]
+    # through the queue: enqueued by the launch, dequeued by the daemon, then started by the run worker
+    assert kinds.index("RUN_ENQUEUED") < kinds.index("RUN_DEQUEUED") < kinds.index("RUN_START")
+    assert kinds[-1] == "RUN_SUCCESS"
+    assert kinds.count("STEP_SUCCESS") >= 20
+    assert warehouse_state(databases) == (11, 74_317.0)
+    TIMINGS["daemon_seconds"] = round(run["endTime"] - run["startTime"], 1)
+
+
+def test_the_same_run_in_process_for_comparison(env, databases) -> None:
+    started = time.monotonic()
+    out = subprocess.run([str(BIN / "dagster"), "job", "execute", "-j", "nightly_refresh", "-w", "workspace.yaml"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, out.stderr[-3000:]
+    TIMINGS["in_process_seconds"] = round(time.monotonic() - started, 1)
+    assert warehouse_state(databases) == (11, 74_317.0)
+
+
+@pytest.fixture
+def celery(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[dict[str, str], list[Service]]]:
+    """A Redis broker and two dagster-celery workers, started here; the daemon's and workers' EA_EXECUTOR=celery."""
+    if REDIS is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    port = free_port()
+    broker = Service("redis", [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(tmp_path)], env, tmp_path).start()
+    cenv = {**env, "EA_EXECUTOR": "celery", "DAGSTER_CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
+            "DAGSTER_CELERY_BACKEND_URL": f"redis://127.0.0.1:{port}/1"}
+    workers = [Service(f"worker{i}", [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
+                                      "-y", str(CELERY_CONFIG), "-n", f"ea{i}"], cenv, tmp_path).start()
+               for i in (1, 2)]
+    try:
+        yield cenv, [broker, *workers]
+    finally:
+        for service in reversed([broker, *workers]):
+            service.stop()
+
+
+def test_celery_workers_run_every_step(celery, webserver, databases, tmp_path) -> None:
+    cenv, (broker, *workers) = celery
+    web, url = webserver
+    worker_pids: set[int] = set()
+    runner = daemon(cenv, tmp_path)
+    try:
+        run_id = launch(cenv, CELERY_CONFIG)
+        run = finished(url, run_id, [web, runner, broker, *workers],  # the prefork children that run the steps:
+                       lambda: worker_pids.update(*(w.pids() for w in workers)))
+    finally:
+        runner.stop()
+    assert run["status"] == "SUCCESS", "\n".join(s.tail(60) for s in (runner, *workers))
+    starts = events(databases, run_id, "STEP_START")
+    assert len(starts) >= 20
+    step_pids = {e["dagster_event"]["pid"] for e in starts}
+    assert step_pids <= worker_pids, f"steps ran outside the Celery workers: {step_pids - worker_pids}"
+    by_worker = [step_pids & w.pids() for w in workers]
+    assert all(by_worker), f"a worker ran no step: {by_worker}"
+    assert warehouse_state(databases) == (11, 74_317.0)
+    TIMINGS["celery_seconds"] = round(run["endTime"] - run["startTime"], 1)
+
+
+def test_killing_a_worker_in_the_middle_of_a_step(celery, webserver, databases, tmp_path) -> None:
+    """A CBS step is held at its first write (the warehouse's load log is locked), its worker process is killed
+    with SIGKILL, then the lock is let go."""
+    cenv, (broker, *workers) = celery
+    web, url = webserver
+    wh = Warehouse(databases["warehouse"])
+    before = published(wh, ("staging", "marts"))
+    hold = sa.create_engine(databases["warehouse"], poolclass=sa.pool.NullPool)
+    runner = daemon(cenv, tmp_path)
+    try:
+        with hold.connect() as conn:
+            conn.execute(sa.text("LOCK TABLE meta.load_log IN SHARE MODE"))  # every load's first write waits
+            run_id = launch(cenv, CELERY_CONFIG)
+
+            def held_step() -> int | None:
+                waiting = conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'INSERT INTO meta.load_log%'")).scalar()
+                starts = [e for e in events(databases, run_id, "STEP_START") if e["step_key"].startswith("cbs__")]
+                return starts[0]["dagster_event"]["pid"] if waiting and starts else None
+
+            victim = wait_until(held_step, "a CBS step to wait at its first write", [runner, broker, *workers])
+            os.kill(victim, signal.SIGKILL)
+            conn.rollback()  # lets the other steps go
+        run = finished(url, run_id, [web, runner, broker, *workers])
+    finally:
+        runner.stop()
+        hold.dispose()
+    kinds = [e["dagster_event"]["event_type_value"] for e in events(databases, run_id) if e.get("dagster_event")]
+    if run["status"] == "SUCCESS":  # the step was retried (its retry policy) and everything published
+        assert "STEP_UP_FOR_RETRY" in kinds or "STEP_RESTARTED" in kinds
+        assert warehouse_state(databases) == (11, 74_317.0)
+    else:  # failed: nothing of the killed step was published, and the rest is as it was or newly complete
+        assert run["status"] == "FAILURE"
+        assert published(wh, ("staging",)) == {k: v for k, v in before.items() if k.startswith("staging")}
+    TIMINGS["killed_worker_outcome"] = run["status"]
+    wh.dispose()
+
+
+NGINX_CONF = """
+user root;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp}/nginx-access.log;
+    client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+{auth}
+    }}
+}}
+"""
+
+
+def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> None:
+    """deploy/nginx-basic-auth.conf's location block, in front of the real webserver."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (Debian package nginx; .ci/run installs it)")
+    web, url = webserver
+    password = uuid.uuid4().hex
+    hashed = subprocess.run(["openssl", "passwd", "-apr1", password], capture_output=True, text=True, check=True)
+    (tmp_path / "htpasswd").write_text(f"analist:{hashed.stdout.strip()}\n")
+    block = (ROOT / "deploy" / "nginx-basic-auth.conf").read_text()
+    block = (block.replace("/etc/nginx/ea-pipelines.htpasswd", str(tmp_path / "htpasswd"))
+             .replace("http://127.0.0.1:3000", url))
+    port = free_port()
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp_path, port=port, auth=block))
+    proxy = Service("nginx", [NGINX, "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"], {}, tmp_path).start()
+    base = f"http://127.0.0.1:{port}"
+    query = {"query": "{ version }"}
+    try:
+        def up() -> bool:
+            try:
+                return requests.get(base, timeout=5).status_code == 401
+            except requests.ConnectionError:
+                return False
+
+        wait_until(up, "nginx to answer", [proxy, web], timeout=60)
+        assert requests.get(f"{base}/", timeout=10).status_code == 401
+        assert requests.post(f"{base}/graphql", json=query, timeout=10).status_code == 401
+        assert requests.post(f"{base}/graphql", json=query, auth=("analist", "wrong"), timeout=10).status_code == 401
+        ok = requests.post(f"{base}/graphql", json=query, auth=("analist", password), timeout=30)
+        assert ok.status_code == 200 and ok.json()["data"]["version"]
+        assert requests.get(f"{base}/", auth=("analist", password), timeout=30).status_code == 200
+    finally:
+        proxy.stop()
