@@ -6,7 +6,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from ea_pipelines.report.content import PROVISIONAL, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
-from ea_pipelines.report.marks import NOT_JUDGED, banner, mark, short, source_note
+from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
 _env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=select_autoescape(),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -37,4 +37,4 @@ def render_html(content: ReportContent, charts: dict[str, str]) -> str:
     return _env.get_template("rapport.html.j2").render(
         c=content, charts=charts, summary=summary_sentence(content), footnote=FOOTNOTE, status_label=STATUS_LABEL,
         provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value, banner=banner(content), mark=mark,
-        source_note=source_note, short=short)
+        source_note=source_note, short=short, mark_word=MARK)

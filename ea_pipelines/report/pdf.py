@@ -23,7 +23,7 @@ from reportlab.platypus import (
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
 from ea_pipelines.report.html import FOOTNOTE, summary_sentence
-from ea_pipelines.report.marks import NOT_JUDGED, banner, mark, short, source_note
+from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
 STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada"),
                  NOT_JUDGED: colors.HexColor("#fff4e5")}
@@ -47,12 +47,12 @@ def _summary(content: ReportContent) -> list:
     style = [*GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))]
     for i, s in enumerate(content.kern, start=1):
         star = "*" if s.value_status in PROVISIONAL else ""
-        flag = f" {mark(s.weakest_provenance)}" if s.invented else ""
         source = ((s.source_table or s.source) + (f" ({short(s.weakest_provenance)})" if s.invented else "")
                   + (f", {fmt_date(s.fetched_at)}" if s.fetched_at else ""))
         if s.invented:
             style.append(("BACKGROUND", (0, i), (-1, i), INVENTED_ROW))
-        rows.append([_p(str(s.nr)), _p(str(s.goal_nr)), _p(s.name), _p(fmt_value(s.latest_value, s.unit) + star + flag),
+        rows.append([_p(str(s.nr)), _p(str(s.goal_nr)), _p(s.name),
+                     _value_cell(fmt_value(s.latest_value, s.unit) + star, s.invented),
                      _p(s.latest_period or "–"), _p(s.target_rule or "–"), _p(STATUS_LABEL[s.status]), _p(source)])
         if s.status in STATUS_COLOUR:
             style.append(("BACKGROUND", (6, i), (6, i), STATUS_COLOUR[s.status]))
@@ -69,6 +69,12 @@ def _summary(content: ReportContent) -> list:
         Spacer(1, 0.3 * cm), table, Spacer(1, 0.2 * cm),
         _p(FOOTNOTE),
     ]
+
+
+def _value_cell(text: str, invented: bool) -> Paragraph:
+    """A summary value, with the mark "voorbeeldcijfer" on its own line when it rests on invented figures."""
+    flag = f'<br/><font size="6.5" color="#b00020">{MARK}</font>' if invented else ""
+    return Paragraph(escape(text) + flag, SMALL)
 
 
 def _banner(content: ReportContent) -> list:
