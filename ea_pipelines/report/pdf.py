@@ -56,7 +56,8 @@ def _summary(content: ReportContent) -> list:
                      _p(s.latest_period or "–"), _p(s.target_rule or "–"), _p(STATUS_LABEL[s.status]), _p(source)])
         if s.status in STATUS_COLOUR:
             style.append(("BACKGROUND", (6, i), (6, i), STATUS_COLOUR[s.status]))
-    table = Table(rows, colWidths=[0.8 * cm, 1.2 * cm, 5.4 * cm, 2.0 * cm, 1.6 * cm, 2.2 * cm, 1.9 * cm, 3.0 * cm],
+    # the status column fits "(voorbeeldcijfer)" of "niet beoordeeld (voorbeeldcijfer)" on one line
+    table = Table(rows, colWidths=[0.8 * cm, 1.2 * cm, 4.8 * cm, 2.0 * cm, 1.6 * cm, 2.2 * cm, 2.5 * cm, 3.0 * cm],
                   repeatRows=1)
     table.setStyle(TableStyle(style))
     return [
