@@ -112,3 +112,40 @@ def test_a_value_of_unknown_origin_fails_the_model_tests(wh: Warehouse) -> None:
     failed = failed_tests(build_all(wh, MODELS))
     assert "not_null_provenance" in failed["stg_cbs_value"]
     assert "not_null_provenance" in failed["fact_indicator_value"]
+
+
+def revise(value: float, load_id: str) -> list[dict]:
+    """BASE with bijstand's numerator for Almelo 2024 set to ``value``, all published by ``load_id``."""
+    out = [dict(o, load_id=load_id) for o in BASE]
+    for o in out:
+        if (o["table_id"], o["measure_code"], o["region_code"], o["period_code"]) == (
+                "70072ned", "90210_3", "GM0141", "2024JJ00"):
+            o["value"] = value
+    return out
+
+
+def test_revisions_record_both_classes_also_in_a_warehouse_built_before_provenance(wh: Warehouse) -> None:
+    """A warehouse whose fact table and revision log predate the provenance columns: the next builds add them
+    (empty for what came before) instead of failing."""
+    load(wh, revise(300, "L1"), "L1", provenance="synthetic")
+    build_all(wh, MODELS)
+    load(wh, revise(306, "L2"), "L2", provenance="synthetic")
+    assert failed_tests(build_all(wh, MODELS)) == {}
+    with wh.engine.begin() as conn:  # as an older release left them
+        for table, col in (("indicator_revision", "old_provenance"), ("indicator_revision", "new_provenance"),
+                           ("fact_indicator_value", "provenance")):
+            conn.execute(sa.text(f"ALTER TABLE marts.{table} DROP COLUMN {col}"))
+    load(wh, revise(312, "L3"), "L3", provenance="cbs_live")
+    assert failed_tests(build_all(wh, MODELS)) == {}
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT old_value, new_value, old_provenance, new_provenance FROM marts.indicator_revision "
+            "WHERE indicator_code = 'bijstand_per_10000' AND region_code = 'GM0141' ORDER BY new_value")).all()
+    assert [(round(r[0], 6), round(r[1], 6), r[2], r[3]) for r in rows] == [(50.0, 51.0, None, None),
+                                                                            (51.0, 52.0, None, "cbs_live")]
+    load(wh, revise(318, "L4"), "L4", provenance="cbs_live")
+    assert failed_tests(build_all(wh, MODELS)) == {}
+    with wh.engine.connect() as conn:
+        last = conn.execute(sa.text(
+            "SELECT old_provenance, new_provenance FROM marts.indicator_revision WHERE new_value > 52.5")).one()
+    assert tuple(last) == ("cbs_live", "cbs_live")
