@@ -1,5 +1,5 @@
 -- Indicators computed from CBS tables. Ratios keep their numerator and denominator; a ratio is
--- provisional when either part is.
+-- provisional when either part is, and takes the weakest provenance class of its parts.
 with v as (select * from {{ ref('stg_cbs_value') }}),
 pop as (select * from {{ ref('int_population') }}),
 ratio_parts as (
@@ -19,7 +19,8 @@ ratios as (
              when r.status = 'definitief' then p.status else r.status end as status,
         'CBS' as source,
         r.table_id || ' / 03759ned' as source_table,
-        r.load_id, r.fetched_at
+        r.load_id, r.fetched_at,
+        {{ weakest('r.provenance', 'p.provenance') }} as provenance
     from ratio_parts r
     join pop p on p.region_code = r.region_code and p.period_code = r.period_code
     where p.population > 0
@@ -35,7 +36,7 @@ direct as (
         end as indicator_code,
         v.region_code, v.period_code, v.value,
         cast(null as double precision) as numerator, cast(null as double precision) as denominator,
-        v.status, 'CBS' as source, v.table_id as source_table, v.load_id, v.fetched_at
+        v.status, 'CBS' as source, v.table_id as source_table, v.load_id, v.fetched_at, v.provenance
     from v
 ),
 participation as (
@@ -43,7 +44,8 @@ participation as (
         'netto_arbeidsparticipatie' as indicator_code, w.region_code, w.period_code,
         w.value / t.value * 100 as value, w.value as numerator, t.value as denominator,
         case when w.status = 'definitief' then t.status else w.status end as status,
-        'CBS' as source, '85969NED' as source_table, w.load_id, w.fetched_at
+        'CBS' as source, '85969NED' as source_table, w.load_id, w.fetched_at,
+        {{ weakest('w.provenance', 't.provenance') }} as provenance
     from v w
     join v t on t.table_id = w.table_id and t.region_code = w.region_code and t.period_code = w.period_code
         and t.measure_code = 'BeroepsEnNietBeroepsbevolking_1'

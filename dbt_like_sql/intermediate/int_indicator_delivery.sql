@@ -37,6 +37,6 @@ rows_ as (
 select
     x.indicator_code, x.region_code, x.period_code, x.value,
     cast(null as double precision) as numerator, cast(null as double precision) as denominator,
-    'definitief' as status, x.source, x.source_table, x.load_id, d.fetched_at
+    'definitief' as status, x.source, x.source_table, x.load_id, d.fetched_at, d.provenance
 from rows_ x
 left join {{ ref('stg_delivery_load') }} d on d.load_id = x.load_id

@@ -8,7 +8,7 @@ names as (
     select region_code, max(name) as name from {{ source('staging', 'cbs_region') }} group by region_code
 ),
 latest_population as (
-    select p.region_code, p.population
+    select p.region_code, p.population, p.provenance
     from {{ ref('int_population') }} p
     join (select region_code, max(period_code) as period_code from {{ ref('int_population') }} group by region_code) m
       on m.region_code = p.region_code and m.period_code = p.period_code
@@ -27,7 +27,8 @@ select
          when lp.population < 20000 then '< 20.000'
          when lp.population < 50000 then '20.000 - 50.000'
          when lp.population < 100000 then '50.000 - 100.000'
-         else '>= 100.000' end as population_class
+         else '>= 100.000' end as population_class,
+    lp.provenance as population_provenance
 from codes c
 left join names n on n.region_code = c.region_code
 left join programme pr on pr.region_code = c.region_code

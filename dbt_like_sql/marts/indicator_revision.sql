@@ -11,7 +11,9 @@ select
     p.load_id as old_load_id,
     n.load_id as new_load_id,
     p.fetched_at as old_fetched_at,
-    n.fetched_at as changed_at
+    n.fetched_at as changed_at,
+    p.provenance as old_provenance,
+    n.provenance as new_provenance
 from {{ ref('fact_indicator_value') }} n
 join {{ previous('fact_indicator_value') }} p
   on p.indicator_code = n.indicator_code and p.region_code = n.region_code and p.period_code = n.period_code

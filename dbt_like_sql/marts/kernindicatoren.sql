@@ -1,5 +1,6 @@
 -- One row per kernindicator: the headline region's latest value, its previous value and the change,
--- the peer group, province and country for the same period, the target and whether it is met.
+-- the peer group, province and country for the same period, the target and whether it is met, and the
+-- provenance class of each of these figures (a judgement takes the weakest class of the figures it rests on).
 with ind as (
     select * from {{ ref('dim_indicator') }} where is_kernindicator
 ),
@@ -22,17 +23,18 @@ previous as (
     group by l.indicator_code
 ),
 cur as (
-    select l.indicator_code, f.region_code, f.period_code, f.value, f.status, f.source_table, f.fetched_at
+    select l.indicator_code, f.region_code, f.period_code, f.value, f.status, f.source_table, f.fetched_at,
+           f.provenance
     from latest l join f on f.indicator_code = l.indicator_code and f.region_code = l.region_code
         and f.period_code = l.period_code
 ),
 prev as (
-    select p.indicator_code, f.period_code, f.value
+    select p.indicator_code, f.period_code, f.value, f.provenance
     from previous p join latest l on l.indicator_code = p.indicator_code
     join f on f.indicator_code = p.indicator_code and f.region_code = l.region_code and f.period_code = p.period_code
 ),
 compare as (
-    select l.indicator_code, r.role, f.value
+    select l.indicator_code, r.role, f.value, f.provenance
     from latest l
     join f on f.indicator_code = l.indicator_code and f.period_code = l.period_code
     join roles r on r.region_code = f.region_code and r.role in ('peer_corop', 'province', 'country')
@@ -79,7 +81,19 @@ select
     c.source_table,
     c.fetched_at,
     current_date - cast(c.fetched_at as date) as days_since_fetch,
-    cast(extract(year from current_date) as integer) - cast(substr(c.period_code, 1, 4) as integer) as years_since_period
+    cast(extract(year from current_date) as integer) - cast(substr(c.period_code, 1, 4) as integer) as years_since_period,
+    c.provenance,
+    p.provenance as previous_provenance,
+    case when h.region_code = (select region_code from roles where role = 'peer_corop') then null
+         else (select max(provenance) from compare x where x.indicator_code = i.code and x.role = 'peer_corop')
+    end as peer_group_provenance,
+    (select max(provenance) from compare x where x.indicator_code = i.code and x.role = 'province') as province_provenance,
+    (select max(provenance) from compare x where x.indicator_code = i.code and x.role = 'country') as country_provenance,
+    case
+        when c.value is null then null
+        when i.target_kind in ('at_most', 'at_least') then c.provenance
+        when i.target_kind in ('rising', 'falling') then {{ weakest('c.provenance', 'p.provenance') }}
+    end as status_provenance
 from ind i
 left join headline h on h.indicator_code = i.code
 left join cur c on c.indicator_code = i.code

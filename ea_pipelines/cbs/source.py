@@ -32,6 +32,7 @@ from ea_pipelines.cbs.fetch import TableData, TablePlan, fetch_table, observatio
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
 from ea_pipelines.cbs.readers import Reader, TableProperties, V3Reader, V4Reader
 from ea_pipelines.cbs.transport import MANIFEST, LiveTransport, ReplayTransport, Transport
+from ea_pipelines.provenance import cbs_provenance
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,11 @@ class TableFetch:
     @property
     def transport(self) -> Transport:
         return self.reader.t
+
+    @property
+    def provenance(self) -> str:
+        """Provenance class of the data (ea_pipelines.provenance): cbs_live, cbs_capture or synthetic."""
+        return cbs_provenance(self.mode, self.synthetic)
 
     def properties(self) -> TableProperties:
         """The table's Properties (v4) or TableInfos (v3): one metadata request, made once."""

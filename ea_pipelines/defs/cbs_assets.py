@@ -7,6 +7,7 @@ from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.checks import check_results, check_specs
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
 from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
+from ea_pipelines.provenance import cbs_provenance
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
 from ea_pipelines.settings import mask_credentials
 
@@ -30,6 +31,7 @@ def _metadata(report: LoadReport) -> dict[str, object]:
         "status": report.status,
         "source_mode": report.mode,
         "synthetic_snapshot": report.synthetic,
+        "provenance": cbs_provenance(report.mode, report.synthetic),
         "note": mask_credentials(report.note),  # may name the configured URL
         "content_hash": report.content_hash,
         "manifest": dg.MetadataValue.path(str(report.manifest)),
@@ -49,7 +51,9 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
     @dg.asset(
         key=key,
         group_name=GROUP,
-        description=f"CBS {spec.table_id} — {spec.title}\n\n{spec.description}",
+        description=f"CBS {spec.table_id} — {spec.title}\n\n{spec.description}\n\nEach materialisation's "
+                    f"`provenance` says where the figures come from: cbs_live, cbs_capture (a real capture "
+                    f"replayed) or synthetic (a synthetic snapshot: invented values, not CBS figures).",
         kinds=set(spec.kinds) or None,
         owners=list(spec.owners) or None,
         metadata={"cbs_table_id": spec.table_id, "odata_api": spec.api, "frequency": spec.frequency,

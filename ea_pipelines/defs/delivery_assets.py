@@ -9,6 +9,7 @@ from ea_pipelines.defs.resources import DeliveriesResource, QualityResource, War
 from ea_pipelines.deliveries.inbox import pending, sha256_file
 from ea_pipelines.deliveries.reading import is_bare_name
 from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file, staged_after
+from ea_pipelines.provenance import delivery_provenance
 from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import combine
 from ea_pipelines.quality.suites import CheckConfig, delivery_check_names
@@ -28,12 +29,15 @@ def asset_key(dtype: DeliveryType) -> dg.AssetKey:
 
 def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, object]:
     table = pd.DataFrame([{"file": o.file_name, "status": o.status, "rows": o.rows,
+                           "provenance": delivery_provenance(o.sha256) if o.sha256 else "-",
                            "stored at": str(o.stored_path or "-")} for o in outcomes])
     meta: dict[str, object] = {
         "dagster/row_count": staged_rows,
         "files_accepted": sum(o.status == "accepted" for o in outcomes),
         "files_rejected": sum(o.status == "rejected" for o in outcomes),
         "files_duplicate": sum(o.status == "duplicate" for o in outcomes),
+        "files_illustrative": sum(o.status == "accepted" and bool(o.sha256)
+                                  and delivery_provenance(o.sha256) == "illustrative" for o in outcomes),
         "files": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no files waiting"),
     }
     previews = [o.preview for o in outcomes if o.preview is not None]
@@ -51,7 +55,10 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
     @dg.asset(
         key=key,
         group_name=GROUP,
-        description=f"{dtype.title} — delivered by {dtype.supplier}.\n\n{dtype.description}",
+        description=f"{dtype.title} — delivered by {dtype.supplier}.\n\n{dtype.description}\n\nA file whose bytes "
+                    f"equal one of the project's bundled example files is recorded as illustrative (invented "
+                    f"values; files_illustrative, and the provenance column of the files table), any other as "
+                    f"partner.",
         kinds={"csv", "xlsx"},
         owners=list(dtype.owners),
         metadata={"staging_table": f"staging.{dtype.name}", "raw_table": f"raw.{dtype.name}",

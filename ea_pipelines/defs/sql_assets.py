@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import Programme
 from ea_pipelines.defs.resources import WarehouseResource
+from ea_pipelines.provenance import CLASSES, is_invented
 from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.sqlmodels.project import Model, ModelError
@@ -15,6 +16,10 @@ from ea_pipelines.sqlmodels.seeds import write_seeds
 SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
 #: UI groups: intermediate models exist only to build the marts, so they are shown with them.
 GROUPS = {"staging": "staging", "intermediate": "marts", "marts": "marts"}
+#: Appended to the description of every model with a provenance column.
+PROVENANCE_NOTE = ("\n\nEvery row carries its provenance class (illustrative < synthetic < cbs_capture < partner < "
+                   "cbs_live; a derived value takes the weakest of its parts). Synthetic and illustrative rows are "
+                   "invented, not real figures: the metadata counts them (provenance/<class>, invented_rows).")
 
 
 def model_key(model: Model) -> dg.AssetKey:
@@ -44,6 +49,20 @@ def _plot_metadata(conn: sa.Connection, model: Model) -> dict[str, float]:
     return {f"{value}/{k}": float(v) for k, v in rows if v is not None}
 
 
+def _provenance_metadata(conn: sa.Connection, model: Model) -> dict[str, object]:
+    """Rows per provenance class (``provenance/<class>``), and a warning when any are invented."""
+    rows = conn.execute(sa.text(f"SELECT provenance, count(*) FROM {model.relation} WHERE provenance IS NOT NULL "
+                                f"GROUP BY provenance")).fetchall()
+    counts = {str(k): int(n) for k, n in rows}
+    invented = sum(n for k, n in counts.items() if is_invented(k))
+    meta: dict[str, object] = {f"provenance/{c}": counts.get(c, 0) for c in CLASSES}
+    meta["invented_rows"] = invented
+    meta["provenance_note"] = dg.MetadataValue.text(
+        f"{invented} rows are invented (synthetic or illustrative), not real figures" if invented
+        else "every row is real (CBS or partner)")
+    return meta
+
+
 def build_model_asset(model: Model, models: list[Model],
                       sources: dict[tuple[str, str], list[dg.AssetKey]]) -> dg.AssetsDefinition:
     deps = [model_key(m) for m in models if m.name in model.refs]
@@ -56,7 +75,8 @@ def build_model_asset(model: Model, models: list[Model],
 
     @dg.asset(
         key=key, group_name=GROUPS[model.layer], deps=list(dict.fromkeys(deps)), kinds={"sql", model.materialized},
-        owners=["team:data-engineering"], description=model.description or None,
+        owners=["team:data-engineering"], description=(model.description + (PROVENANCE_NOTE if "provenance" in
+                                                                              model.columns else "")) or None,
         metadata={"sql_file": str(model.path), "materialized": model.materialized, "relation": model.relation,
                   "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, description=d)
                                                                    for c, d in model.columns.items()])},
@@ -75,10 +95,12 @@ def build_model_asset(model: Model, models: list[Model],
         with wh.engine.connect() as conn:
             preview = pd.read_sql_query(f"SELECT * FROM {model.relation} LIMIT 10", conn) if rows else pd.DataFrame()
             plotted = _plot_metadata(conn, model) if model.plot else {}
+            provenance = _provenance_metadata(conn, model) if "provenance" in model.columns else {}
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": rows,
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
             **plotted,
+            **provenance,
         })
 
     return _model

@@ -9,9 +9,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ea_pipelines.cbs.transport import write_atomic
+from ea_pipelines.provenance import is_invented
 from ea_pipelines.report.charts import draw, svg_title, to_png, to_svg
 from ea_pipelines.report.content import ReportContent, read_content
 from ea_pipelines.report.html import render_html
+from ea_pipelines.report.marks import watermark
 from ea_pipelines.report.pdf import render_pdf
 
 BASENAME = "kernindicatoren"
@@ -35,6 +37,8 @@ def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None =
         if not s.has_data:
             continue
         fig = draw(s)
+        if is_invented(s.chart_provenance):
+            watermark(fig)
         svgs[s.code] = svg_title(to_svg(fig, salt=s.code), f"Grafiek: {s.name}")
         pngs[s.code] = to_png(fig)
     directory = reports_dir / f"{content.generated_at:%Y-%m-%d}"

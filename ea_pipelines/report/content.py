@@ -17,7 +17,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ea_pipelines import clock
+from ea_pipelines.provenance import is_invented, weakest
 from ea_pipelines.report.formatting import fmt_date, fmt_value
+from ea_pipelines.report.marks import NOT_JUDGED
 
 #: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
 CHART_ROLES = ("municipality", "peer_corop", "country")
@@ -56,10 +58,33 @@ class IndicatorSection:
     indexed: bool = False
     target_kind: str = "none"
     target_value: float | None = None
+    # Provenance classes (ea_pipelines.provenance) of the figures shown; the series has a provenance column.
+    provenance: str | None = None  # of latest_value
+    previous_provenance: str | None = None
+    comparison_provenance: dict[str, str | None] = field(default_factory=dict)  # region label -> class
+    status_provenance: str | None = None  # weakest class of the figures the target status rests on
 
     @property
     def has_data(self) -> bool:
         return self.latest_value is not None and not self.series.empty
+
+    @property
+    def chart_provenance(self) -> str | None:
+        """The weakest class of the points in the chart."""
+        if self.series.empty or "provenance" not in self.series:
+            return None
+        return weakest(*self.series["provenance"].dropna().unique())
+
+    @property
+    def weakest_provenance(self) -> str | None:
+        """The weakest class of every figure the section shows (values, comparisons, chart)."""
+        return weakest(self.provenance, self.previous_provenance, *self.comparison_provenance.values(),
+                       self.chart_provenance)
+
+    @property
+    def invented(self) -> bool:
+        """True when any figure in the section is synthetic or illustrative: the report marks it."""
+        return is_invented(self.weakest_provenance)
 
 
 @dataclass
@@ -111,7 +136,8 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportCon
         kern = _read(conn, "SELECT * FROM marts.kernindicatoren")
         series = _read(conn, """
             SELECT f.indicator_code, f.region_code, r.name AS region_name, r.programme_role, f.period_code,
-                   p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at
+                   p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at,
+                   f.provenance
             FROM marts.fact_indicator_value f
             JOIN marts.dim_region r ON r.code = f.region_code
             JOIN marts.dim_period p ON p.code = f.period_code
@@ -143,7 +169,8 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportCon
 def _chart_series(rows: pd.DataFrame) -> pd.DataFrame:
     chart = rows[rows["programme_role"].isin(CHART_ROLES)].copy()
     chart["order"] = chart["programme_role"].map(CHART_ROLES.index)
-    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "start_date", "value", "status"]]
+    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "start_date", "value", "status",
+                                                        "provenance"]]
     return chart.reset_index(drop=True)
 
 
@@ -158,16 +185,21 @@ def _base(ind: dict, rows: pd.DataFrame) -> dict:
 
 
 def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]) -> IndicatorSection:
-    comparisons = {}
+    comparisons, comparison_provenance = {}, {}
     for role, column in (("peer_corop", "peer_group_value"), ("province", "province_value"),
                          ("country", "country_value")):
         value = _num(k[column])
         names = rows.loc[rows["programme_role"] == role, "region"]
         if value is not None and len(names):
             comparisons[names.iloc[0]] = value
+            comparison_provenance[names.iloc[0]] = k[column.replace("_value", "_provenance")]
     region = rows.loc[rows["region_code"] == k["region_code"], "region"]
+    status = k["status"]
+    if status in ("behaald", "niet behaald") and is_invented(k["status_provenance"]):
+        status = NOT_JUDGED  # a comparison of an invented figure with the target is no judgement of the programme
     return IndicatorSection(
-        **_base(ind, rows), status=k["status"],
+        **_base(ind, rows), status=status, provenance=k["provenance"], previous_provenance=k["previous_provenance"],
+        comparison_provenance=comparison_provenance, status_provenance=k["status_provenance"],
         region_name=region.iloc[0] if len(region) else k["region_code"],
         latest_period=labels.get(k["latest_period"]), latest_value=_num(k["latest_value"]),
         value_status=k["value_status"], previous_period=labels.get(k["previous_period"]),
@@ -185,7 +217,10 @@ def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
     prev = own.iloc[-2] if len(own) > 1 else None
     same = rows[(rows["period_code"] == last["period_code"]) & (rows["programme_role"] != "municipality")]
     return IndicatorSection(
-        **_base(ind, rows), status="context", region_name=last["region"], latest_period=last["period_label"],
+        **_base(ind, rows), status="context", provenance=last["provenance"],
+        previous_provenance=None if prev is None else prev["provenance"],
+        comparison_provenance={r["region"]: r["provenance"] for r in same.to_dict("records")},
+        region_name=last["region"], latest_period=last["period_label"],
         latest_value=_num(last["value"]), value_status=last["status"],
         previous_period=None if prev is None else prev["period_label"],
         previous_value=None if prev is None else _num(prev["value"]),

@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 
+from ea_pipelines.report.marks import NOT_JUDGED, NOT_JUDGED_LABEL
+
 #: Decimals shown per unit of dim_indicator; units not listed get one decimal.
 DECIMALS = {"aantal": 0, "positie": 0, "ratio": 2, "procent": 1, "cijfer": 1, "hectare": 1, "x 1 000": 1,
             "per 10 000 inwoners": 1, "per 1 000 inwoners": 1}
@@ -14,7 +16,7 @@ SUFFIX = {"procent": "%", "hectare": " ha"}
 
 STATUS_LABEL = {"behaald": "behaald", "niet behaald": "niet behaald", "geen data": "geen data",
                 "geen streefwaarde": "geen streefwaarde", "geen vergelijking": "nog geen vergelijking",
-                "context": "context"}
+                "context": "context", NOT_JUDGED: NOT_JUDGED_LABEL}
 
 
 def fmt_number(value: float | None, decimals: int = 1) -> str:

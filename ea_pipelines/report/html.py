@@ -6,13 +6,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from ea_pipelines.report.content import PROVISIONAL, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
+from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
 _env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=select_autoescape(),
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def status_counts(content: ReportContent) -> dict[str, int]:
-    counts = {"behaald": 0, "niet behaald": 0, "geen data": 0, "other": 0}
+    counts = {"behaald": 0, "niet behaald": 0, "geen data": 0, NOT_JUDGED: 0, "other": 0}
     for s in content.kern:
         counts[s.status if s.status in counts else "other"] += 1
     return counts
@@ -20,8 +21,10 @@ def status_counts(content: ReportContent) -> dict[str, int]:
 
 def summary_sentence(content: ReportContent) -> str:
     counts = status_counts(content)
+    invented = (f"; bij {counts[NOT_JUDGED]} rust de vergelijking met de streefwaarde op voorbeeldcijfers en wordt "
+                f"die niet beoordeeld" if counts[NOT_JUDGED] else "")
     return (f"Van de {len(content.kern)} kernindicatoren is de streefwaarde bij {counts['behaald']} behaald en bij "
-            f"{counts['niet behaald']} niet behaald; {counts['geen data']} hebben nog geen cijfers en "
+            f"{counts['niet behaald']} niet behaald{invented}; {counts['geen data']} hebben nog geen cijfers en "
             f"{counts['other']} hebben geen streefwaarde of nog geen eerdere meting om mee te vergelijken.")
 
 
@@ -33,4 +36,5 @@ def render_html(content: ReportContent, charts: dict[str, str]) -> str:
     """``charts`` maps indicator code to its inline ``<svg>``; indicators without data have none."""
     return _env.get_template("rapport.html.j2").render(
         c=content, charts=charts, summary=summary_sentence(content), footnote=FOOTNOTE, status_label=STATUS_LABEL,
-        provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value)
+        provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value, banner=banner(content), mark=mark,
+        source_note=source_note, short=short, mark_word=MARK)

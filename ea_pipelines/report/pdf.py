@@ -23,9 +23,14 @@ from reportlab.platypus import (
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
 from ea_pipelines.report.html import FOOTNOTE, summary_sentence
+from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
-STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada")}
+STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada"),
+                 NOT_JUDGED: colors.HexColor("#fff4e5")}
+INVENTED_ROW = colors.HexColor("#fffaf2")
 _styles = getSampleStyleSheet()
+BANNER = ParagraphStyle("banner", parent=_styles["BodyText"], fontSize=9.5, leading=12, fontName="Helvetica-Bold",
+                        textColor=colors.HexColor("#5f0010"))
 SMALL = ParagraphStyle("small", parent=_styles["BodyText"], fontSize=8, leading=10)
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12)
 H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
@@ -42,12 +47,17 @@ def _summary(content: ReportContent) -> list:
     style = [*GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))]
     for i, s in enumerate(content.kern, start=1):
         star = "*" if s.value_status in PROVISIONAL else ""
-        source = (s.source_table or s.source) + (f", {fmt_date(s.fetched_at)}" if s.fetched_at else "")
-        rows.append([_p(str(s.nr)), _p(str(s.goal_nr)), _p(s.name), _p(fmt_value(s.latest_value, s.unit) + star),
+        source = ((s.source_table or s.source) + (f" ({short(s.weakest_provenance)})" if s.invented else "")
+                  + (f", {fmt_date(s.fetched_at)}" if s.fetched_at else ""))
+        if s.invented:
+            style.append(("BACKGROUND", (0, i), (-1, i), INVENTED_ROW))
+        rows.append([_p(str(s.nr)), _p(str(s.goal_nr)), _p(s.name),
+                     _value_cell(fmt_value(s.latest_value, s.unit) + star, s.invented),
                      _p(s.latest_period or "–"), _p(s.target_rule or "–"), _p(STATUS_LABEL[s.status]), _p(source)])
         if s.status in STATUS_COLOUR:
             style.append(("BACKGROUND", (6, i), (6, i), STATUS_COLOUR[s.status]))
-    table = Table(rows, colWidths=[0.8 * cm, 1.2 * cm, 5.4 * cm, 2.0 * cm, 1.6 * cm, 2.2 * cm, 1.9 * cm, 3.0 * cm],
+    # the status column fits "(voorbeeldcijfer)" of "niet beoordeeld (voorbeeldcijfer)" on one line
+    table = Table(rows, colWidths=[0.8 * cm, 1.2 * cm, 4.8 * cm, 2.0 * cm, 1.6 * cm, 2.2 * cm, 2.5 * cm, 3.0 * cm],
                   repeatRows=1)
     table.setStyle(TableStyle(style))
     return [
@@ -55,25 +65,52 @@ def _summary(content: ReportContent) -> list:
         _p(f"Gemeente {content.municipality} · rapportage van {fmt_date(content.generated_at)} · "
            "gegevens uit het datawarehouse (schema marts)", BODY),
         Spacer(1, 0.3 * cm),
+        *_banner(content),
         _p(summary_sentence(content), BODY),
         Spacer(1, 0.3 * cm), table, Spacer(1, 0.2 * cm),
         _p(FOOTNOTE),
     ]
 
 
+def _value_cell(text: str, invented: bool) -> Paragraph:
+    """A summary value, with the mark "voorbeeldcijfer" on its own line when it rests on invented figures."""
+    flag = f'<br/><font size="6.5" color="#b00020">{MARK}</font>' if invented else ""
+    return Paragraph(escape(text) + flag, SMALL)
+
+
+def _banner(content: ReportContent) -> list:
+    """The warning that the report contains invented figures, boxed, on page one; nothing for real data only."""
+    text = banner(content)
+    if text is None:
+        return []
+    box = Table([[Paragraph(escape(text), BANNER)]], colWidths=[18 * cm])
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.5, colors.HexColor("#b00020")),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff4e5")),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6)]))
+    return [box, Spacer(1, 0.3 * cm)]
+
+
+def _flag(provenance: str | None) -> str:
+    return f" – {mark(provenance)}" if mark(provenance) else ""
+
+
 def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
     facts = [["Laatste waarde", fmt_value(s.latest_value, s.unit) + (
-        f" ({s.region_name}, {s.latest_period}, {s.value_status})" if s.latest_period else "")]]
+        f" ({s.region_name}, {s.latest_period}, {s.value_status})" if s.latest_period else "") + _flag(s.provenance)]]
     if s.previous_value is not None:
-        facts.append(["Vorige meting", f"{fmt_value(s.previous_value, s.unit)} ({s.previous_period})"])
-    facts += [[region, f"{fmt_value(v, s.unit)} ({s.latest_period})"] for region, v in s.comparisons.items()]
+        facts.append(["Vorige meting", f"{fmt_value(s.previous_value, s.unit)} ({s.previous_period})"
+                      + _flag(s.previous_provenance)])
+    facts += [[region, f"{fmt_value(v, s.unit)} ({s.latest_period})" + _flag(s.comparison_provenance.get(region))]
+              for region, v in s.comparisons.items()]
     if s.kern:
         facts += [["Streefwaarde", s.target_rule or "–"], ["Status", STATUS_LABEL[s.status]]]
-    facts += [["Bron", s.source + (f" ({s.source_table})" if s.source_table else "")],
+    facts += [["Bron", s.source + (f" ({s.source_table})" if s.source_table else "")
+               + (f" – {source_note(s.weakest_provenance)}" if s.invented else "")],
               ["Datum gegevens", f"opgehaald of ontvangen op {fmt_date(s.fetched_at)}" if s.fetched_at else "–"]]
     table = Table([[_p(k), _p(v)] for k, v in facts], colWidths=[3.5 * cm, 14.5 * cm])
     table.setStyle(TableStyle(GRID))
-    title = f"{s.nr}. {s.name}" if s.kern else f"Context: {s.name}"
+    title = (f"{s.nr}. {s.name}" if s.kern else f"Context: {s.name}") + (
+        f" [{mark(s.weakest_provenance)}]" if s.invented else "")
     head = [Paragraph(escape(title), H3)]
     if s.operational_goal:
         head.append(_p(f"Operationeel doel: {s.operational_goal}"))

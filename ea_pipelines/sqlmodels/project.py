@@ -14,6 +14,10 @@ model is built in) with an optional ``<model>.yml`` beside it:
       relationships: [{column: c, to: model, field: f}]
       sql: {name: "select ... returning failing rows"}
     plot: {label: col, value: col}   # one number per row as UI metadata, which Dagster plots over runs
+
+Besides ``ref``, ``source`` and ``previous``, a model may use ``{{ weakest('a.provenance', 'b.provenance') }}``:
+the weakest provenance class of its arguments (SQL expressions), in the order of
+:mod:`ea_pipelines.provenance`, for values derived from several parts.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from typing import Any
 
 import yaml
 
+from ea_pipelines.provenance import weakest_sql
+
 LAYERS = ("staging", "intermediate", "marts")
 REF = re.compile(r"\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 SOURCE = re.compile(r"\{\{\s*source\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 PREVIOUS = re.compile(r"\{\{\s*previous\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
+WEAKEST = re.compile(r"\{\{\s*weakest\(\s*('[^']+'(?:\s*,\s*'[^']+')*)\s*\)\s*\}\}")
 ANY_TAG = re.compile(r"\{\{.*?\}\}", re.S)
 MATERIALIZATIONS = ("table", "view", "append")
 
@@ -93,10 +100,10 @@ def _tests(model: str, raw: dict[str, Any], where: Path) -> list[ModelTest]:
 
 def _load(path: Path, layer: str) -> Model:
     sql = path.read_text(encoding="utf-8")
-    known = (REF, SOURCE, PREVIOUS)
+    known = (REF, SOURCE, PREVIOUS, WEAKEST)
     leftover = [t for t in ANY_TAG.findall(sql) if not any(p.fullmatch(t) for p in known)]
     if leftover:
-        raise ModelError(f"{path}: unsupported template tag {leftover[0]!r} (use ref, source or previous)")
+        raise ModelError(f"{path}: unsupported template tag {leftover[0]!r} (use ref, source, previous or weakest)")
     model = Model(name=path.stem, layer=layer, path=path, sql=sql, refs=list(dict.fromkeys(REF.findall(sql))),
                   sources=list(dict.fromkeys(SOURCE.findall(sql))), previous=PREVIOUS.findall(sql))
     docs = path.with_suffix(".yml")
@@ -172,7 +179,8 @@ def load_project(root: Path) -> list[Model]:
 
 
 def render(sql: str, relations: dict[str, str]) -> str:
-    """Replace ref/source/previous tags by relation names."""
+    """Replace ref/source/previous tags by relation names, and weakest tags by their SQL expression."""
+    sql = WEAKEST.sub(lambda m: weakest_sql(*re.findall(r"'([^']+)'", m.group(1))), sql)
     sql = REF.sub(lambda m: relations[m.group(1)], sql)
     sql = PREVIOUS.sub(lambda m: relations[m.group(1)] + "__previous", sql)
     return SOURCE.sub(lambda m: f"{m.group(1)}.{m.group(2)}", sql)

@@ -43,6 +43,21 @@ def _exists(conn: sa.Connection, schema: str, name: str) -> bool:
     return sa.inspect(conn).has_table(name, schema=schema)
 
 
+def _column_types(conn: sa.Connection, schema: str, name: str) -> dict[str, str]:
+    """Columns of a table, in order, with their SQL types as this dialect spells them."""
+    return {c["name"]: c["type"].compile(dialect=conn.dialect)
+            for c in sa.inspect(conn).get_columns(name, schema=schema)}
+
+
+def _add_missing_columns(conn: sa.Connection, schema: str, target: str, like: str) -> None:
+    """Give ``target`` the columns of ``like`` (same schema) it lacks, empty: a column added to a model
+    reaches the rows an append model kept and the ``__previous`` copy built before the column existed."""
+    have = _column_types(conn, schema, target)
+    for col, typ in _column_types(conn, schema, like).items():
+        if col not in have:
+            conn.execute(sa.text(f"ALTER TABLE {schema}.{target} ADD COLUMN {col} {typ}"))
+
+
 def build(wh: Warehouse, model: Model, rels: dict[str, str]) -> int:
     """Materialise ``model``; returns its row count."""
     sql = render(model.sql, rels).strip().rstrip(";")
@@ -53,9 +68,15 @@ def build(wh: Warehouse, model: Model, rels: dict[str, str]) -> int:
         if model.materialized == "view":
             conn.execute(sa.text(f"CREATE OR REPLACE VIEW {rel} AS {sql}"))
         elif model.materialized == "append":
-            if not _exists(conn, model.layer, name):
-                conn.execute(sa.text(f"CREATE TABLE {rel} AS SELECT * FROM ({sql}) AS q WHERE 1 = 0"))
-            conn.execute(sa.text(f"INSERT INTO {rel} SELECT * FROM ({sql}) AS q"))
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {rel}__shape"))
+            conn.execute(sa.text(f"CREATE TABLE {rel}__shape AS SELECT * FROM ({sql}) AS q WHERE 1 = 0"))
+            if _exists(conn, model.layer, name):
+                _add_missing_columns(conn, model.layer, name, f"{name}__shape")
+            else:
+                conn.execute(sa.text(f"CREATE TABLE {rel} AS SELECT * FROM {rel}__shape"))
+            cols = ", ".join(_column_types(conn, model.layer, f"{name}__shape"))
+            conn.execute(sa.text(f"DROP TABLE {rel}__shape"))
+            conn.execute(sa.text(f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM ({sql}) AS q"))
         else:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {rel}__new"))
             conn.execute(sa.text(f"CREATE TABLE {rel}__new AS {sql}"))
@@ -63,6 +84,7 @@ def build(wh: Warehouse, model: Model, rels: dict[str, str]) -> int:
                 conn.execute(sa.text(f"DROP TABLE IF EXISTS {rel}__previous"))
                 if _exists(conn, model.layer, name):
                     conn.execute(sa.text(f"ALTER TABLE {rel} RENAME TO {name}__previous"))
+                    _add_missing_columns(conn, model.layer, f"{name}__previous", f"{name}__new")
                 else:
                     conn.execute(sa.text(f"CREATE TABLE {rel}__previous AS SELECT * FROM {rel}__new WHERE 1 = 0"))
             else:

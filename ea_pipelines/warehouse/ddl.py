@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ea_pipelines.catalogue.deliveries import SQL_TYPES, DeliveryCatalogue, DeliveryType
+from ea_pipelines.provenance import example_hashes
 
 SCHEMAS = ("raw", "staging", "marts", "meta")
 
@@ -62,7 +63,8 @@ TABLES: dict[str, str] = {
         spec_fingerprint TEXT,
         http_requests BIGINT,
         http_bytes BIGINT,
-        elapsed_seconds FLOAT8
+        elapsed_seconds FLOAT8,
+        provenance TEXT
     """,
     "meta.lock": """
         name TEXT PRIMARY KEY
@@ -77,7 +79,8 @@ TABLES: dict[str, str] = {
         status TEXT NOT NULL,
         rows BIGINT,
         reason TEXT,
-        stored_path TEXT
+        stored_path TEXT,
+        provenance TEXT
     """,
     "meta.check_result": """
         run_id TEXT NOT NULL,
@@ -97,7 +100,9 @@ TABLES: dict[str, str] = {
 
 #: load_log columns added after the first release (incremental refresh): added to older warehouses too
 LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_requests": "BIGINT",
-                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8"}
+                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "provenance": "TEXT"}
+#: delivery_log columns added after the first release
+DELIVERY_LOG_ADDED = {"provenance": "TEXT"}
 
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",
@@ -117,9 +122,28 @@ def statements(deliveries: DeliveryCatalogue | None = None) -> list[str]:
     out = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in SCHEMAS]
     out += [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
     out += [f"ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in LOAD_LOG_ADDED.items()]
+    out += [f"ALTER TABLE meta.delivery_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in DELIVERY_LOG_ADDED.items()]
+    out += provenance_backfill()
     for dtype in deliveries.types if deliveries else ():
         for table, cols in delivery_tables(dtype).items():
             out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})")
             out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {c} {t.replace(' NOT NULL', '')}"
                     for c, t in cols.items()]
     return out
+
+
+def provenance_backfill() -> list[str]:
+    """Give loads recorded before provenance was recorded their class (idempotent: only empty rows).
+
+    CBS loads: from the mode and the note the load logged (a synthetic snapshot's note says SYNTHETIC).
+    Deliveries: by the SHA-256 of the file against the bundled example files (see ea_pipelines.provenance).
+    Loads that ended without publishing anything keep an empty class: none of their values is in the marts.
+    """
+    examples = ", ".join(f"'{h}'" for h in sorted(example_hashes())) or "''"
+    return [
+        "UPDATE meta.load_log SET provenance = CASE WHEN message LIKE '%SYNTHETIC%' THEN 'synthetic' "
+        "WHEN mode = 'live' THEN 'cbs_live' ELSE 'cbs_capture' END "
+        "WHERE provenance IS NULL AND mode IS NOT NULL AND status IN ('published', 'unchanged')",
+        f"UPDATE meta.delivery_log SET provenance = CASE WHEN sha256 IN ({examples}) THEN 'illustrative' "
+        "ELSE 'partner' END WHERE provenance IS NULL AND status = 'accepted'",
+    ]

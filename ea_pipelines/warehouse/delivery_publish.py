@@ -13,6 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.deliveries import DeliveryType
+from ea_pipelines.provenance import delivery_provenance
 from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
@@ -27,11 +28,13 @@ def accepted_before(conn: sa.Connection, delivery_type: str, sha256: str) -> str
 def log_delivery(conn: sa.Connection, *, load_id: str, delivery_type: str, file_name: str, sha256: str,
                  size: int, received_at: datetime, status: str, rows: int | None, reason: str | None,
                  stored_path: str | None) -> None:
+    """Log a delivery, with its provenance class: ``illustrative`` for the exact bytes of a bundled example
+    file, else ``partner`` (recognised by content, never by name; see ea_pipelines.provenance)."""
     conn.execute(sa.text(
         "INSERT INTO meta.delivery_log (load_id, delivery_type, file_name, sha256, bytes, received_at, status, "
-        "rows, reason, stored_path) VALUES (:load_id, :t, :f, :h, :b, :r, :s, :n, :reason, :p)"),
+        "rows, reason, stored_path, provenance) VALUES (:load_id, :t, :f, :h, :b, :r, :s, :n, :reason, :p, :prov)"),
         {"load_id": load_id, "t": delivery_type, "f": file_name, "h": sha256, "b": size, "r": received_at,
-         "s": status, "n": rows, "reason": reason, "p": stored_path})
+         "s": status, "n": rows, "reason": reason, "p": stored_path, "prov": delivery_provenance(sha256)})
 
 
 def publish_delivery(wh: Warehouse, dtype: DeliveryType, frame: pd.DataFrame, *, load_id: str, file_name: str,

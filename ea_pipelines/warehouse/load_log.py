@@ -25,6 +25,7 @@ class FetchStats:
     requests: int | None = None
     bytes: int | None = None
     elapsed_seconds: float | None = None
+    provenance: str | None = None  # class of the data read (ea_pipelines.provenance): cbs_live, cbs_capture, ...
 
 
 def utcnow() -> datetime:
@@ -49,13 +50,13 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
         sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
                 "content_hash = :hash, finished_at = :now, message = :message, source_modified = :modified, "
                 "spec_fingerprint = :fingerprint, http_requests = :requests, http_bytes = :bytes, "
-                "elapsed_seconds = :elapsed WHERE load_id = :load_id"
+                "elapsed_seconds = :elapsed, provenance = :provenance WHERE load_id = :load_id"
                 + (" AND status = 'running'" if only_running else "")),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
          "message": mask_credentials(message or "")[:2000] or None, "load_id": load_id,
          "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
-         "elapsed": fetch.elapsed_seconds},
+         "elapsed": fetch.elapsed_seconds, "provenance": fetch.provenance},
     )
 
 

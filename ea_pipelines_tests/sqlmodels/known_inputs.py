@@ -33,16 +33,22 @@ BASE = [
 ]
 
 
-def load(wh: Warehouse, observations: list[dict], load_id: str = "L1") -> None:
+def load(wh: Warehouse, observations: list[dict], load_id: str = "L1", provenance: str = "cbs_capture",
+         provenance_by_load: dict[str, str] | None = None) -> None:
+    """Publish ``observations`` as CBS data; every load id gets ``provenance`` unless ``provenance_by_load`` names
+    it (the observations' own ``load_id`` is kept, so one call can publish several loads)."""
+    by_load = {o["load_id"]: provenance for o in observations} | {load_id: provenance} | (provenance_by_load or {})
     with wh.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM staging.cbs_observation"))
         bulk_insert(conn, "staging.cbs_observation", pd.DataFrame(observations))
-        conn.execute(sa.text("INSERT INTO meta.load_log (load_id, batch_id, source, table_id, started_at, "
-                             "finished_at, status) VALUES (:l, 'b', 'cbs', 'x', :t, :t, 'published')"),
-                     {"l": load_id, "t": T0})
+        for lid, prov in by_load.items():
+            conn.execute(sa.text("INSERT INTO meta.load_log (load_id, batch_id, source, table_id, started_at, "
+                                 "finished_at, status, provenance) VALUES (:l, 'b', 'cbs', 'x', :t, :t, 'published', "
+                                 ":p)"), {"l": lid, "t": T0, "p": prov})
 
 
-def deliver(wh: Warehouse) -> None:
+def deliver(wh: Warehouse, provenance: str = "partner") -> None:
+    """Two accepted partner deliveries (MKB ranking D1, UWV D2), both of class ``provenance``."""
     with wh.engine.begin() as conn:
         bulk_insert(conn, "staging.mkb_ranking", pd.DataFrame([
             {"edition_year": "2022JJ00", "municipality_code": "GM0141", "overall_rank": 12,
@@ -59,6 +65,7 @@ def deliver(wh: Warehouse) -> None:
             {"quarter": "2024KW03", "area": "Twente", "indicator_value": 1.35, "vacancies": None,
              "short_ww_benefits": None, "load_id": "D2", "source_file": "u.csv", "source_row": 2}]).astype(
             {"vacancies": "Int64", "short_ww_benefits": "Int64"}))
-        conn.execute(sa.text("INSERT INTO meta.delivery_log (load_id, delivery_type, file_name, sha256, bytes, "
-                             "received_at, status) VALUES ('D1', 'mkb_ranking', 'm.csv', 'h', 1, :t, 'accepted')"),
-                     {"t": T0})
+        for lid, dtype, name in (("D1", "mkb_ranking", "m.csv"), ("D2", "uwv_spanningsindicator", "u.csv")):
+            conn.execute(sa.text("INSERT INTO meta.delivery_log (load_id, delivery_type, file_name, sha256, bytes, "
+                                 "received_at, status, provenance) VALUES (:l, :d, :f, 'h', 1, :t, 'accepted', :p)"),
+                         {"l": lid, "d": dtype, "f": name, "t": T0, "p": provenance})
