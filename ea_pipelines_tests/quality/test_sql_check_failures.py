@@ -160,3 +160,13 @@ def test_a_broken_edition_is_blocked_in_sql_and_the_previous_load_stays(
         almelo = conn.execute(sa.text("SELECT value FROM staging.cbs_observation WHERE region_code = 'GM0141' "
                                       "AND period_code = '2024JJ00' AND measure_code = 'M000352'")).scalar()
     assert tuple(stored) == (13_568, 1) and almelo == 74_317
+
+
+def test_a_stale_table_fails_fresh_as_a_warning(warehouse: Warehouse, sql_gate: QualityGate,
+                                                catalogue: CbsCatalogue) -> None:
+    """Latest period 2020 on 30 November 2026: older than 3 years (2023 at least), which warns and blocks nothing."""
+    old = [(m, r, p.replace("2023", "2019").replace("2024", "2020"), v) for m, r, p, v in BASE]
+    result = outcomes(warehouse, sql_gate, catalogue, Case("stale", "fresh", "", old))
+    assert {name for name, o in result.items() if not o.passed} == {"fresh"}
+    assert result["fresh"].failures == ["latest period year 2020, expected at least 2023"]
+    assert result["fresh"].severity == "WARN" and not result["fresh"].blocking
