@@ -103,3 +103,37 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         assert table_line(f"staging.{dtype}", f"{rows:,}") in lines
     assert not any(line.startswith("This run") for line in lines)  # summary alone reports no run
 
+
+
+def test_examples_are_placed_once_per_warehouse(tmp_path: Path) -> None:
+    """The same check without a whole run: placed into an empty inbox, not again once that warehouse accepted
+    them (or while they still wait in the inbox), and again for another warehouse."""
+    from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
+    from ea_pipelines.cli import seed_examples
+    from ea_pipelines.deliveries.inbox import Folders
+    from ea_pipelines.ingest.delivery_file import process_file
+    from ea_pipelines.reference.regions import RegionIndex
+    from ea_pipelines.settings import Settings
+    from ea_pipelines.warehouse.db import Warehouse
+
+    settings = Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/a.duckdb",
+                                  "EA_INBOX_DIR": str(tmp_path / "inbox"), "EA_ARCHIVE_DIR": str(tmp_path / "archive"),
+                                  "EA_QUARANTINE_DIR": str(tmp_path / "quarantine")})
+    catalogue = load_delivery_catalogue(settings.delivery_catalogue_path)
+    first = Warehouse(settings.warehouse_url)
+    first.ensure_schema(catalogue)
+    placed = seed_examples(settings, first)
+    assert placed == [tmp_path / "inbox" / e for e in EXAMPLES]
+    assert seed_examples(settings, first) == []  # still waiting in the inbox: not copied over
+    folders = Folders(settings.inbox_dir, settings.archive_dir, settings.quarantine_dir)
+    regions = RegionIndex.from_code_list()
+    for path in placed:
+        outcome = process_file(catalogue.get(path.parent.name), path.name, folders, first, regions)
+        assert outcome.status == "accepted", outcome.reason
+    assert seed_examples(settings, first) == []  # accepted by this warehouse: never again
+    first.dispose()
+
+    other = Warehouse(f"duckdb:///{tmp_path}/b.duckdb")
+    other.ensure_schema(catalogue)
+    assert seed_examples(settings, other) == placed  # another warehouse has not seen them
+    other.dispose()
