@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 
@@ -85,11 +86,25 @@ def test_a_body_that_is_not_json_is_a_clear_error(cbs_server: FakeCbsServer, kin
         http.get(props_url(cbs_server))
 
 
-def test_a_slow_answer_times_out_and_is_retried(cbs_server: FakeCbsServer) -> None:
-    cbs_server.inject("/Properties$", Fault("slow", seconds=1.0))
-    http, rec = client(RetryPolicy(timeout=0.3, max_attempts=3, backoff_base=0.01, backoff_cap=0.02))
-    assert http.get(props_url(cbs_server)).payload["Identifier"] == "03759ned"
-    assert len(rec.sleeps) == 1
+def test_an_answer_that_never_comes_times_out_and_is_retried(cbs_server: FakeCbsServer,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """The server holds the first request until the test ends, so the client's read timeout is certain to
+    fire; the timeout is FAST's generous 3 s, so the normal answer that follows cannot race it."""
+    cbs_server.inject("/Properties$", Fault("hold"))
+    http, rec = client()
+    with caplog.at_level(logging.WARNING, logger="ea_pipelines.cbs.http"):
+        assert http.get(props_url(cbs_server)).payload["Identifier"] == "03759ned"
+    assert len(rec.sleeps) == 1 and http.requests_made == 1  # the held request never got a response
+    assert [r.getMessage().split(" failed ")[1].split(";")[0] for r in caplog.records] == [
+        f"(no answer within {FAST.timeout:g} s)"]
+    assert FAST.timeout == 3
+
+
+def test_no_answer_on_any_attempt_is_a_transient_error(cbs_server: FakeCbsServer) -> None:
+    cbs_server.inject("/Properties$", Fault("hold"), Fault("hold"))
+    http, _ = client(RetryPolicy(timeout=FAST.timeout, max_attempts=2, backoff_base=0.01, backoff_cap=0.02))
+    with pytest.raises(CbsTransientError, match=r"failed 2 times; last problem: no answer within 3 s$"):
+        http.get(props_url(cbs_server))
 
 
 def test_connection_refused_is_unreachable_not_retried() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue
-from ea_pipelines.cbs.source import CbsSource, FetchResult
+from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.settings import DEFAULT_SNAPSHOT_DIR
 from ea_pipelines.warehouse import cbs_publish
@@ -161,14 +162,51 @@ def test_postgres_bulk_path_is_copy_and_duckdb_is_native(warehouse: Warehouse, r
     assert len(inserts) <= 6
 
 
-def test_fetch_result_is_what_gets_published(warehouse: Warehouse, replay: CbsSource,
-                                             catalogue: CbsCatalogue) -> None:
-    result: FetchResult = replay.fetch(catalogue.table("arbeidsdeelname_regionaal"), batch_id="b")
-    load_cbs_table(catalogue.table("arbeidsdeelname_regionaal"), replay, warehouse, batch_id="b")
+#: Read by hand from the real capture (/work/shared/data/cbs_v4/03759ned/observations-page-1.json: rows Id 5263,
+#: 5264, 5265, 5266, 18467, 65, 66, 633 and 70) and from the bundled synthetic 85969NED snapshot (TypedDataSet.json,
+#: ID 11, whose keys CBS pads: 'GM0141    ', 'T001038 '). (measure, region, period) -> (value, value_attribute)
+POPULATION = {
+    ("M000352", "GM0141", "2023JJ00"): (73_949.0, "None"),
+    ("M000365", "GM0141", "2023JJ00"): (74_133.0, "None"),
+    ("M000352", "GM0141", "2024JJ00"): (74_317.0, "None"),
+    ("M000365", "GM0141", "2024JJ00"): (74_546.5, "None"),
+    ("M000352", "GM0153", "2024JJ00"): (161_738.0, "None"),
+    ("M000352", "NL01", "2024JJ00"): (17_942_942.0, "None"),
+    ("M000365", "NL01", "2024JJ00"): (17_993_484.5, "None"),
+    ("M000352", "PV23", "2024JJ00"): (1_189_033.0, "None"),
+    ("M000365", "NL01", "2026JJ00"): (None, "Impossible"),  # no average yet for the current year
+}
+LABOUR_ALMELO_2024 = {"BeroepsEnNietBeroepsbevolking_1": 53.5, "WerkzameBeroepsbevolking_2": 37.1,
+                      "WerklozeBeroepsbevolking_3": 2.1, "NietBeroepsbevolking_4": 16.3}  # SYNTHETIC values
+
+
+def test_published_values_are_the_sources_values(warehouse: Warehouse, replay: CbsSource,
+                                                 catalogue: CbsCatalogue) -> None:
+    for name in ("bevolking", "arbeidsdeelname_regionaal"):
+        load_cbs_table(catalogue.table(name), replay, warehouse, batch_id="b")
     with warehouse.engine.connect() as conn:
-        stored = conn.execute(sa.text(
-            "SELECT measure_code, region_code, period_code, value FROM staging.cbs_observation "
-            "WHERE table_id = '85969NED' ORDER BY 1, 2, 3")).fetchall()
-    expected = result.data.observations.sort_values(["measure_code", "region_code", "period_code"])
-    assert [tuple(r) for r in stored] == list(expected[["measure_code", "region_code", "period_code",
-                                                        "value"]].itertuples(index=False, name=None))
+        rows = conn.execute(sa.text(
+            "SELECT measure_code, region_code, period_code, value, value_attribute, other_dimensions, period_status "
+            "FROM staging.cbs_observation WHERE table_id = '03759ned'")).fetchall()
+        v3 = conn.execute(sa.text(
+            "SELECT measure_code, value, value_attribute, other_dimensions, period_status FROM staging.cbs_observation "
+            "WHERE table_id = '85969NED' AND region_code = 'GM0141' AND period_code = '2024JJ00'")).fetchall()
+        shape = conn.execute(sa.text(
+            "SELECT count(*), count(DISTINCT region_code), min(period_code), max(period_code) "
+            "FROM staging.cbs_observation WHERE table_id = '03759ned'")).one()
+        measures = conn.execute(sa.text("SELECT measure_code, title, unit, decimals FROM staging.cbs_measure "
+                                        "WHERE table_id = '03759ned' ORDER BY 1")).fetchall()
+        regions = dict(conn.execute(sa.text("SELECT region_code, name FROM staging.cbs_region WHERE table_id = "
+                                            "'03759ned' AND region_code IN ('GM0141', 'GM0153', 'NL01')")).fetchall())
+    by_key = {(r.measure_code, r.region_code, r.period_code): r for r in rows}
+    assert {k: (by_key[k].value, by_key[k].value_attribute) for k in POPULATION} == POPULATION
+    assert {(json.loads(r.other_dimensions)["Leeftijd"], r.period_status) for r in rows} == {("10000", "definitief")}
+    assert json.loads(by_key[("M000352", "GM0141", "2024JJ00")].other_dimensions) == {
+        "BurgerlijkeStaat": "T001019", "Geslacht": "T001038", "Leeftijd": "10000"}
+    assert tuple(shape) == (13_568, 848, "2019JJ00", "2026JJ00")  # the capture: 848 regions, 2019-2026
+    assert [tuple(m) for m in measures] == [("M000352", "Bevolking op 1 januari", "aantal", 0),
+                                            ("M000365", "Gemiddelde bevolking", "aantal", 1)]
+    assert regions == {"GM0141": "Almelo", "GM0153": "Enschede", "NL01": "Nederland"}
+    # v3: one wide row becomes one row per measure, codes trimmed, no value attribute in the v3 feed
+    assert {r.measure_code: r.value for r in v3} == LABOUR_ALMELO_2024
+    assert {(r.value_attribute, r.other_dimensions) for r in v3} == {(None, '{"Geslacht": "T001038"}')}

@@ -1,0 +1,139 @@
+"""`ea-pipelines run --with-examples` and `ea-pipelines summary`: what `make run` does, run as `make run` runs
+it (``python -m ea_pipelines.cli``, a fresh process), with every setting pointing into the test's own folder.
+
+The expected lines are written out by hand: the table sizes are the rows of the bundled snapshots (13,568 in
+the real 03759ned capture, 884 and 816 in the synthetic 70072ned and 85969NED) and of the example files (counted
+in the files: 6 ikbindr rows, 15 Kennispunt, 3 MKB, 25 Twents Fonds, 52 UWV: 2019-K1 … 2025-K2 for Twente and
+Nederland).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ["ikbindr_labels/voorbeeld_ikbindr.xlsx", "kennispunt_twente/voorbeeld_kennispunt.csv",
+            "mkb_ranking/voorbeeld_mkb_ranking.csv", "twents_fonds_vouchers/voorbeeld_scholingscheques.csv",
+            "uwv_spanningsindicator/voorbeeld_spanningsindicator.xlsx"]
+EXAMPLE_ROWS = {"ikbindr_labels": 6, "kennispunt_twente": 15, "mkb_ranking": 3, "twents_fonds_vouchers": 25,
+                "uwv_spanningsindicator": 52}
+CBS_ROWS = {"03759ned": "13,568", "70072ned": "884", "85969NED": "816"}
+SYNTHETIC = {"70072ned", "85969NED"}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Only what the command needs: no EA_* from the shell, every path inside ``tmp_path``."""
+    return {
+        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
+        "PYTHONPATH": str(ROOT), "EA_TODAY": os.environ["EA_TODAY"],
+        "EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/warehouse/ea.duckdb", "EA_SOURCE_MODE": "replay",
+        "EA_LANDING_DIR": str(tmp_path / "landing"), "EA_INBOX_DIR": str(tmp_path / "inbox"),
+        "EA_ARCHIVE_DIR": str(tmp_path / "archive"), "EA_QUARANTINE_DIR": str(tmp_path / "quarantine"),
+        "EA_DATA_DOCS_DIR": str(tmp_path / "docs"), "EA_REPORT_DIR": str(tmp_path / "reports"),
+    }
+
+
+def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (cwd / "warehouse").mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "ea_pipelines.cli", *args], env=env, cwd=cwd, text=True,
+                          capture_output=True, timeout=900, check=False)
+
+
+def table_line(table: str, rows: str) -> str:
+    return f"  {table:<36} {rows:>9} rows"
+
+
+def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str], tmp_path: Path) -> None:
+    first = cli(env, tmp_path, "run", "--with-examples")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    out = first.stdout.splitlines()
+    assert [line for line in out if line.startswith("example delivery placed")] == [
+        f"example delivery placed in the inbox: {tmp_path / 'inbox' / e}" for e in EXAMPLES]
+    assert re.fullmatch(r"nightly_refresh succeeded \(run [0-9a-f-]{36}, EA_SOURCE_MODE=replay\)",
+                        out[out.index("") + 1])
+    assert f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}" in out
+    assert table_line("staging.cbs_observation", "15,268") in out  # 13,568 + 884 + 816
+    for dtype, rows in EXAMPLE_ROWS.items():
+        assert table_line(f"staging.{dtype}", f"{rows:,}") in out
+    for table_id, rows in CBS_ROWS.items():
+        flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
+        assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7} rows{flag}" in out
+    for example in EXAMPLES:
+        dtype = example.split("/")[0]
+        assert f"  delivery {example}: accepted, {EXAMPLE_ROWS[dtype]} rows" in out
+    assert any(re.fullmatch(r"Quality checks: \d+ passed, 0 failed \(Data Docs: .*\)", line) for line in out)
+    report = next(line for line in out if line.startswith("Council report: "))
+    assert re.fullmatch(rf"Council report: file://{re.escape(str(tmp_path))}/reports/\d{{4}}-\d\d-\d\d/"
+                        r"kernindicatoren\.html \(\d+ charts\)", report)
+    # the examples went through the inbox into the archive; nothing is left waiting and nothing refused
+    assert sorted(p.name for p in (tmp_path / "archive").rglob("voorbeeld_*")) == sorted(
+        e.split("/")[1] for e in EXAMPLES)
+    assert list((tmp_path / "inbox").rglob("voorbeeld_*")) == []
+    assert not (tmp_path / "quarantine").exists() or list((tmp_path / "quarantine").rglob("*.*")) == []
+    # nothing was written into the project's own folders
+    assert not (tmp_path / "data").exists()
+
+    second = cli(env, tmp_path, "run", "--with-examples")
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    out2 = second.stdout.splitlines()
+    assert [line for line in out2 if line.startswith("example delivery placed")] == []  # once per warehouse
+    for table_id, rows in CBS_ROWS.items():
+        flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
+        assert (f"  cbs {table_id:<10} unchanged  source mode replay   {rows:>7} rows{flag} "
+                "(data fetch skipped: Modified unchanged)") in out2
+    assert f"  no partner files were waiting in {tmp_path / 'inbox'}" in out2
+    assert not any(line.startswith("  delivery ") for line in out2)
+    for dtype, rows in EXAMPLE_ROWS.items():  # loaded once: the same rows, not twice as many
+        assert table_line(f"staging.{dtype}", f"{rows:,}") in out2
+
+    summary = cli(env, tmp_path, "summary")
+    assert summary.returncode == 0, summary.stderr[-3000:]
+    lines = summary.stdout.splitlines()
+    assert lines[:2] == [f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}", "Tables:"]
+    assert table_line("staging.cbs_observation", "15,268") in lines
+    assert table_line("marts.kernindicatoren", "11") in lines
+    for dtype, rows in EXAMPLE_ROWS.items():
+        assert table_line(f"staging.{dtype}", f"{rows:,}") in lines
+    assert not any(line.startswith("This run") for line in lines)  # summary alone reports no run
+
+
+
+def test_examples_are_placed_once_per_warehouse(tmp_path: Path) -> None:
+    """The same check without a whole run: placed into an empty inbox, not again once that warehouse accepted
+    them (or while they still wait in the inbox), and again for another warehouse."""
+    from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
+    from ea_pipelines.cli import seed_examples
+    from ea_pipelines.deliveries.inbox import Folders
+    from ea_pipelines.ingest.delivery_file import process_file
+    from ea_pipelines.reference.regions import RegionIndex
+    from ea_pipelines.settings import Settings
+    from ea_pipelines.warehouse.db import Warehouse
+
+    settings = Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/a.duckdb",
+                                  "EA_INBOX_DIR": str(tmp_path / "inbox"), "EA_ARCHIVE_DIR": str(tmp_path / "archive"),
+                                  "EA_QUARANTINE_DIR": str(tmp_path / "quarantine")})
+    catalogue = load_delivery_catalogue(settings.delivery_catalogue_path)
+    first = Warehouse(settings.warehouse_url)
+    first.ensure_schema(catalogue)
+    placed = seed_examples(settings, first)
+    assert placed == [tmp_path / "inbox" / e for e in EXAMPLES]
+    assert seed_examples(settings, first) == []  # still waiting in the inbox: not copied over
+    folders = Folders(settings.inbox_dir, settings.archive_dir, settings.quarantine_dir)
+    regions = RegionIndex.from_code_list()
+    for path in placed:
+        outcome = process_file(catalogue.get(path.parent.name), path.name, folders, first, regions)
+        assert outcome.status == "accepted", outcome.reason
+    assert seed_examples(settings, first) == []  # accepted by this warehouse: never again
+    first.dispose()
+
+    other = Warehouse(f"duckdb:///{tmp_path}/b.duckdb")
+    other.ensure_schema(catalogue)
+    assert seed_examples(settings, other) == placed  # another warehouse has not seen them
+    other.dispose()
