@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ea_pipelines.report.content import PROVISIONAL, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
 
-_env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=select_autoescape(),
+#: Autoescape is on for every template, whatever its name: ``select_autoescape()`` only escapes names ending in
+#: ``.html``, and ``rapport.html.j2`` is not one. Every text in the report (file names, region names, partner
+#: text, CBS titles) comes from outside; only the charts' SVG, drawn by matplotlib, is marked ``|safe``.
+_env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=True,
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
