@@ -22,7 +22,7 @@ from ea_pipelines.report.formatting import fmt_date, fmt_value
 CHART_ROLES = ("municipality", "peer_corop", "country")
 #: Units counted in absolute numbers: a municipality and the country differ by orders of magnitude, so their
 #: charts show an index (first common period = 100) instead of the values.
-ABSOLUTE_UNITS = {"aantal", "x 1 000"}
+ABSOLUTE_UNITS = {"aantal", "x 1.000"}
 COMPARISON_ROLES = ("municipality", "peer_corop", "province", "country")
 PROVISIONAL = {"voorlopig", "nader voorlopig"}
 STALE_AFTER_YEARS = 2
@@ -51,7 +51,8 @@ class IndicatorSection:
     source_table: str | None = None
     fetched_at: dt.datetime | None = None
     notes: list[str] = field(default_factory=list)
-    series: pd.DataFrame = field(default_factory=pd.DataFrame)  # region, start_date, value, status
+    #: region, programme_role, period_code, period_label, start_date, value, status
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
     indexed: bool = False
     target_kind: str = "none"
     target_value: float | None = None
@@ -142,7 +143,8 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportCon
 def _chart_series(rows: pd.DataFrame) -> pd.DataFrame:
     chart = rows[rows["programme_role"].isin(CHART_ROLES)].copy()
     chart["order"] = chart["programme_role"].map(CHART_ROLES.index)
-    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "start_date", "value", "status"]]
+    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "period_code", "period_label",
+                                                        "start_date", "value", "status"]]
     return chart.reset_index(drop=True)
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -21,34 +24,72 @@ from reportlab.platypus import (
 )
 
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection, ReportContent
-from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
+from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value, source_text
 from ea_pipelines.report.html import FOOTNOTE, summary_sentence
 
 STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada")}
 _styles = getSampleStyleSheet()
-SMALL = ParagraphStyle("small", parent=_styles["BodyText"], fontSize=8, leading=10)
-BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12)
+#: Words are never split inside: a line breaks only at spaces (and, for a word too long for its cell, after
+#: the '_', '/' or '-' in it, see _breakable).
+SMALL = ParagraphStyle("small", parent=_styles["BodyText"], fontSize=8, leading=10, splitLongWords=0)
+NUM = ParagraphStyle("num", parent=SMALL, alignment=TA_RIGHT)
+BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12, splitLongWords=0)
 H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
-GRID = [("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+PAD = 3  # cell padding, points
+GRID = [("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD)]
+#: The summary table: (header, width in cm, numeric); 18 cm, the A4 text width.
+SUMMARY_COLUMNS = (("Nr", 0.8, True), ("Doel", 1.0, True), ("Kernindicator", 4.6, False),
+                   ("Laatste waarde", 1.9, True), ("Periode", 1.7, False), ("Streefwaarde", 2.2, False),
+                   ("Status", 2.0, False), ("Bron en datum", 3.8, False))
 
 
-def _p(text: str, style: ParagraphStyle = SMALL) -> Paragraph:
-    return Paragraph(escape(text), style)
+def _breakable(text: str, width: float, style: ParagraphStyle) -> str:
+    """Escaped text in which a word wider than ``width`` points is wrapped after its '_', '/' or '-'.
+
+    reportlab wraps only at spaces; with ``splitLongWords`` off a long word would run over the cell edge,
+    with it on it breaks anywhere ("kennispu nt.csv"). A file name breaks at its own separators instead:
+    its parts are packed into lines that fit, joined by line breaks (no spaces are added to the name).
+    """
+
+    def fits(t: str) -> bool:
+        return stringWidth(t, style.fontName, style.fontSize) <= width
+
+    words = []
+    for word in text.split(" "):
+        if fits(word):
+            words.append(escape(word))
+            continue
+        lines = [""]
+        for part in re.split(r"(?<=[_/-])", word):
+            if lines[-1] and not fits(lines[-1] + part):
+                lines.append("")
+            lines[-1] += part
+        words.append("<br/>".join(escape(line) for line in lines))
+    return " ".join(words)
+
+
+def _p(text: str, style: ParagraphStyle = SMALL, width: float | None = None) -> Paragraph:
+    return Paragraph(_breakable(text, width - 2 * PAD, style) if width else escape(text), style)
 
 
 def _summary(content: ReportContent) -> list:
-    rows = [[_p(h) for h in ("Nr", "Doel", "Kernindicator", "Laatste waarde", "Periode", "Streefwaarde", "Status",
-                             "Bron en datum")]]
+    widths = [w * cm for _, w, _ in SUMMARY_COLUMNS]
+
+    def row(cells: list[str]) -> list[Paragraph]:
+        return [_p(text, NUM if numeric else SMALL, width)
+                for text, width, (_, _, numeric) in zip(cells, widths, SUMMARY_COLUMNS, strict=True)]
+
+    rows = [[_p(h, SMALL, w) for (h, _, _), w in zip(SUMMARY_COLUMNS, widths, strict=True)]]
     style = [*GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))]
     for i, s in enumerate(content.kern, start=1):
         star = "*" if s.value_status in PROVISIONAL else ""
         source = (s.source_table or s.source) + (f", {fmt_date(s.fetched_at)}" if s.fetched_at else "")
-        rows.append([_p(str(s.nr)), _p(str(s.goal_nr)), _p(s.name), _p(fmt_value(s.latest_value, s.unit) + star),
-                     _p(s.latest_period or "–"), _p(s.target_rule or "–"), _p(STATUS_LABEL[s.status]), _p(source)])
+        rows.append(row([str(s.nr), str(s.goal_nr), s.name, fmt_value(s.latest_value, s.unit) + star,
+                         s.latest_period or "–", s.target_rule or "–", STATUS_LABEL[s.status], source]))
         if s.status in STATUS_COLOUR:
             style.append(("BACKGROUND", (6, i), (6, i), STATUS_COLOUR[s.status]))
-    table = Table(rows, colWidths=[0.8 * cm, 1.2 * cm, 5.4 * cm, 2.0 * cm, 1.6 * cm, 2.2 * cm, 1.9 * cm, 3.0 * cm],
-                  repeatRows=1)
+    table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(style))
     return [
         Paragraph("Kernindicatoren Economie en Arbeidsmarkt", H1),
@@ -69,9 +110,10 @@ def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
     facts += [[region, f"{fmt_value(v, s.unit)} ({s.latest_period})"] for region, v in s.comparisons.items()]
     if s.kern:
         facts += [["Streefwaarde", s.target_rule or "–"], ["Status", STATUS_LABEL[s.status]]]
-    facts += [["Bron", s.source + (f" ({s.source_table})" if s.source_table else "")],
+    facts += [["Bron", source_text(s.source, s.source_table)],
               ["Datum gegevens", f"opgehaald of ontvangen op {fmt_date(s.fetched_at)}" if s.fetched_at else "–"]]
-    table = Table([[_p(k), _p(v)] for k, v in facts], colWidths=[3.5 * cm, 14.5 * cm])
+    table = Table([[_p(k, SMALL, 3.5 * cm), _p(v, SMALL, 14.5 * cm)] for k, v in facts],
+                  colWidths=[3.5 * cm, 14.5 * cm])
     table.setStyle(TableStyle(GRID))
     title = f"{s.nr}. {s.name}" if s.kern else f"Context: {s.name}"
     head = [Paragraph(escape(title), H3)]
@@ -96,8 +138,7 @@ def render_pdf(content: ReportContent, charts: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=1.5 * cm, rightMargin=1.5 * cm, topMargin=1.5 * cm,
                             bottomMargin=1.5 * cm, title="Kernindicatoren Economie en Arbeidsmarkt",
-                            author=f"Gemeente {content.municipality}", creator="ea-pipelines",
-                            invariant=1)
+                            author=f"Gemeente {content.municipality}", creator="ea-pipelines")
     doc.build(story, onLaterPages=_page_number, onFirstPage=_page_number)
     return buf.getvalue()
 
