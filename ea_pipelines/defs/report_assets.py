@@ -1,5 +1,6 @@
 """The council report as an asset downstream of the marts, with links to both files and the Data Docs."""
 
+import datetime as dt
 from pathlib import Path
 
 import dagster as dg
@@ -10,19 +11,40 @@ GROUP = "reporting"
 KEY = dg.AssetKey([GROUP, "council_report"])
 
 
+class ReportConfig(dg.Config):
+    """Run config of the report: which report moment (see ea_pipelines/report/moments.py).
+
+    ``moment``: voorjaarsrapportage, najaarsrapportage or jaarverantwoording; empty: the latest moment whose
+    period has ended today. ``year``: the moment's year; empty: its latest ended instance.
+    """
+
+    moment: str | None = None
+    year: int | None = None
+
+
 def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=KEY, group_name=GROUP, deps=marts, kinds={"html", "pdf"},
         owners=["team:data-engineering", "team:programma-economie-en-arbeidsmarkt"],
         description="Raadsrapportage kernindicatoren Economie en Arbeidsmarkt: HTML and PDF in Dutch, built from "
                     "the marts only, organised by the plan's five strategic goals, with a trend chart per "
-                    "indicator and a summary table on page one. Written to <EA_REPORT_DIR>/<date>/.",
+                    "indicator and a summary table on page one; per report moment (voorjaarsrapportage, "
+                    "najaarsrapportage, jaarverantwoording; run config `moment`, `year`) highlights, afwijkingen, "
+                    "the results of the programme's efforts and qualitative contributions per goal. Written to "
+                    "<EA_REPORT_DIR>/<date>/.",
     )
-    def council_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+    def council_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource,
                        reporting: ReportingResource, quality: QualityResource) -> dg.MaterializeResult:
         from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
+        from ea_pipelines.report.moments import MomentError, resolve
 
-        files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir))
+        now = dt.datetime.now()
+        try:
+            moment = resolve(config.moment, config.year, now.date())
+        except MomentError as exc:
+            raise dg.Failure(description=f"report moment: {exc}") from exc
+        files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir), now=now, moment=moment)
+        content = files.content
         kern = files.content.kern
         without = [s.code for s in files.content.sections if s.code not in files.charts]
         if without:
@@ -34,6 +56,11 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             "data_docs": quality.docs_link(),
             "charts": len(files.charts),
             "indicators_without_data": dg.MetadataValue.text(", ".join(without) or "none"),
+            "moment": dg.MetadataValue.text(f"{moment.title} ({moment.start} - {moment.end})"),
+            "highlights": len(content.highlights),
+            "afwijkingen": len(content.deviations),
+            "efforts": sum(len(g.efforts) for g in content.goals),
+            "contributions": sum(len(g.contributions) for g in content.goals),
             **{f"kern_{status.replace(' ', '_')}": sum(s.status == status for s in kern)
                for status in ("behaald", "niet behaald", "geen data")},
         })

@@ -60,3 +60,35 @@ def source_text(source: str, source_table: str | None) -> str:
         return source
     extra = [t for t in (p.strip() for p in source_table.split(" / ")) if t and t.lower() not in source.lower()]
     return f"{source} ({' / '.join(extra)})" if extra else source
+
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def fmt_long_date(value: dt.date | dt.datetime) -> str:
+    """27 november 2026."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def period_label(code: str) -> str:
+    """CBS's own label for a period code, as marts.dim_period writes it: 2024, 2024 K2, juni 2025."""
+    year, kind, n = code[:4], code[4:6], code[6:8]
+    if kind == "KW":
+        return f"{year} K{int(n)}"
+    if kind == "MM":
+        return f"{MONTHS[int(n) - 1]} {year}"
+    return year
+
+
+def period_bounds(code: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a CBS period code (2024JJ00, 2024KW02, 2024MM06)."""
+    year, kind, n = int(code[:4]), code[4:6], int(code[6:8] or 0)
+    if kind == "KW":
+        first, months = dt.date(year, 3 * n - 2, 1), 3
+    elif kind == "MM":
+        first, months = dt.date(year, n, 1), 1
+    else:
+        first, months = dt.date(year, 1, 1), 12
+    after = first.month - 1 + months
+    return first, dt.date(year + after // 12, after % 12 + 1, 1) - dt.timedelta(days=1)

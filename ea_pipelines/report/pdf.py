@@ -23,8 +23,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ea_pipelines.report.content import PROVISIONAL, IndicatorSection, ReportContent
-from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value, source_text
+from ea_pipelines.report.content import PROVISIONAL, Goal, IndicatorSection, ReportContent
+from ea_pipelines.report.formatting import (
+    STATUS_LABEL,
+    fmt_date,
+    fmt_long_date,
+    fmt_number,
+    fmt_value,
+    source_text,
+)
 from ea_pipelines.report.html import FOOTNOTE, summary_sentence
 
 STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada")}
@@ -34,6 +41,8 @@ _styles = getSampleStyleSheet()
 SMALL = ParagraphStyle("small", parent=_styles["BodyText"], fontSize=8, leading=10, splitLongWords=0)
 NUM = ParagraphStyle("num", parent=SMALL, alignment=TA_RIGHT)
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12, splitLongWords=0)
+QUOTE = ParagraphStyle("quote", parent=BODY, leftIndent=0.6 * cm, textColor=colors.HexColor("#333333"),
+                       fontName="Helvetica-Oblique")
 H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
 PAD = 3  # cell padding, points
 GRID = [("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -91,8 +100,11 @@ def _summary(content: ReportContent) -> list:
             style.append(("BACKGROUND", (6, i), (6, i), STATUS_COLOUR[s.status]))
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(style))
+    m = content.moment
+    assert m is not None
     return [
         Paragraph("Kernindicatoren Economie en Arbeidsmarkt", H1),
+        _p(f"{m.title}: {fmt_long_date(m.start)} tot en met {fmt_long_date(m.end)}", H2),
         _p(f"Gemeente {content.municipality} · rapportage van {fmt_date(content.generated_at)} · "
            "gegevens uit het datawarehouse (schema marts)", BODY),
         Spacer(1, 0.3 * cm),
@@ -100,6 +112,49 @@ def _summary(content: ReportContent) -> list:
         Spacer(1, 0.3 * cm), table, Spacer(1, 0.2 * cm),
         _p(FOOTNOTE),
     ]
+
+
+def _moment(content: ReportContent) -> list:
+    """Highlights since the previous moment and the afwijkingen, after the summary."""
+    m = content.moment
+    assert m is not None
+    story: list = [Spacer(1, 0.4 * cm), _p(f"Highlights sinds {fmt_long_date(m.previous_reference)}", H2)]
+    story += [_p(f"• {h.indicator}: {h.text}", BODY) for h in content.highlights] or [
+        _p(f"Sinds {fmt_long_date(m.previous_reference)} zijn er geen nieuwe of herziene cijfers.", BODY)]
+    story += [Spacer(1, 0.3 * cm), _p("Afwijkingen", H2)]
+    story += [_p(f"• {d.nr}. {d.indicator}: {' '.join(d.reasons)}", BODY) for d in content.deviations] or [
+        _p("Geen afwijkingen.", BODY)]
+    return story
+
+
+def _goal_extras(goal: Goal) -> list:
+    """Resultaten van onze inzet (a table) and Rijker verantwoorden (quoted contributions) of one goal."""
+    story: list = [Paragraph("Resultaten van onze inzet", H3)]
+    if goal.efforts:
+        widths = [4.6 * cm, 1.9 * cm, 1.7 * cm, 7.0 * cm, 2.8 * cm]
+        rows = [[_p(h, SMALL, w) for h, w in zip(("Inspanning", "Status", "Stand per", "Toelichting", "Resultaat"),
+                                                  widths, strict=True)]]
+        for e in goal.efforts:
+            result = f"{fmt_number(e.count, 0)} {e.count_unit or ''}".strip() if e.count is not None else ""
+            cells = (e.effort, e.status, e.period, e.explanation or "", result)
+            rows.append([_p(t, NUM if i == 4 else SMALL, w) for i, (t, w) in enumerate(zip(cells, widths,
+                                                                                           strict=True))])
+        table = Table(rows, colWidths=widths, repeatRows=1)
+        table.setStyle(TableStyle([*GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))]))
+        files = ", ".join(dict.fromkeys(e.source_file for e in goal.efforts))
+        story += [table, _p(f"Bron: levering programme_efforts ({files}).")]
+    else:
+        story.append(_p("Er is voor dit doel (nog) geen stand van de inspanningen aangeleverd."))
+    story += [Spacer(1, 0.3 * cm), Paragraph("Rijker verantwoorden", H3)]
+    for q in goal.contributions:
+        meta = f"{q.author}, {fmt_long_date(q.date)}" + (f" · afbeelding: {q.image}" if q.image else "") + \
+            f" · bron: {q.source_file}"
+        body = "<br/>".join(escape(line) for line in q.body.splitlines())
+        story += [KeepTogether([Paragraph(f"<b>{escape(q.title)}</b>", BODY), Paragraph(body, QUOTE),
+                                _p(meta)]), Spacer(1, 0.2 * cm)]
+    if not goal.contributions:
+        story.append(_p("Geen kwalitatieve bijdragen voor dit doel in deze periode."))
+    return story
 
 
 def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
@@ -130,14 +185,17 @@ def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
 
 def render_pdf(content: ReportContent, charts: dict[str, bytes]) -> bytes:
     """``charts`` maps indicator code to a PNG; indicators without data have none."""
-    story = _summary(content)
+    story = _summary(content) + _moment(content)
     for goal in content.goals:
         story += [PageBreak(), Paragraph(escape(f"Strategisch doel {goal.nr}: {goal.title}"), H2)]
         for s in goal.sections:
             story += _section(s, charts.get(s.code))
+        story += _goal_extras(goal)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=1.5 * cm, rightMargin=1.5 * cm, topMargin=1.5 * cm,
-                            bottomMargin=1.5 * cm, title="Kernindicatoren Economie en Arbeidsmarkt",
+                            bottomMargin=1.5 * cm,
+                            title=f"{content.moment.title if content.moment else ''} Kernindicatoren Economie en "
+                                  "Arbeidsmarkt".strip(),
                             author=f"Gemeente {content.municipality}", creator="ea-pipelines")
     doc.build(story, onLaterPages=_page_number, onFirstPage=_page_number)
     return buf.getvalue()

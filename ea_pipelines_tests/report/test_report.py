@@ -31,7 +31,7 @@ class Articles(HTMLParser):
         self.current: str | None = None
         self.goals: list[str] = []
         self.summary_rows = 0
-        self._in_summary = self._in_h2 = False
+        self._in_summary = self._in_h2 = self._in_goal = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
@@ -45,8 +45,10 @@ class Articles(HTMLParser):
             self._in_summary = True
         elif tag == "tr" and self._in_summary:
             self.summary_rows += 1
-        elif tag == "h2":
+        elif tag == "h2" and self._in_goal:
             self._in_h2 = True
+        elif tag == "section" and "goal" in (a.get("class") or "").split():
+            self._in_goal = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "article":
