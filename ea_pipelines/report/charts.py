@@ -6,6 +6,7 @@ the HTML report and once as PNG for the PDF.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -16,7 +17,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection
-from ea_pipelines.report.formatting import INTEGER_UNITS, decimals_for, fmt_number, fmt_value
+from ea_pipelines.report.formatting import (
+    INTEGER_UNITS,
+    decimals_for,
+    fmt_number,
+    fmt_value,
+    period_bounds,
+    period_label,
+)
 
 COLOURS = {"municipality": "#c8102e", "peer_corop": "#1f5fa8", "country": "#6b6b6b"}
 STYLES = {"municipality": "-", "peer_corop": "--", "country": ":"}
@@ -49,11 +57,30 @@ class DutchTicks(Formatter):
         return fmt_number(x, self.decimals)
 
 
+def _next(code: str) -> str:
+    """The period after ``code``, of the same kind (2024JJ00 -> 2025JJ00, 2024KW04 -> 2025KW01)."""
+    day = period_bounds(code)[1] + dt.timedelta(days=1)
+    kind = code[4:6]
+    n = {"JJ": 0, "KW": (day.month - 1) // 3 + 1, "MM": day.month}[kind]
+    return f"{day.year}{kind}{n:02d}"
+
+
 def periods(data: pd.DataFrame) -> list[tuple[str, str]]:
-    """The chart's periods in time order as (code, CBS label): the category axis (2024, 2024 K2, juni 2025)."""
+    """The chart's periods in time order as (code, CBS label): the category axis (2024, 2024 K2, juni 2025).
+
+    When all periods are of one kind the axis has every period from the first to the last, so that a gap
+    (a biennial ranking, a missing year) keeps its width instead of being closed up.
+    """
     p = data[["period_code", "period_label", "start_date"]].drop_duplicates("period_code")
     p = p.sort_values(["start_date", "period_code"])
-    return list(zip(p["period_code"], p["period_label"].fillna(p["period_code"]), strict=True))
+    known = dict(zip(p["period_code"], p["period_label"].fillna(p["period_code"]), strict=True))
+    codes = list(known)
+    if codes and len({c[4:6] for c in codes}) == 1 and codes[0][4:6] in ("JJ", "KW", "MM"):
+        full = [codes[0]]
+        while full[-1] != codes[-1] and len(full) < 1000:
+            full.append(_next(full[-1]))
+        codes = full
+    return [(c, known.get(c) or period_label(c)) for c in codes]
 
 
 def _period_ticks(ax, axis: list[tuple[str, str]]) -> None:  # noqa: ANN001 (matplotlib Axes)

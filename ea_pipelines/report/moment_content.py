@@ -141,7 +141,7 @@ def read_deviations(sections: list[IndicatorSection], moment: ReportMoment) -> l
         before = (f"{fmt_value(s.previous_value, s.unit)} ({s.previous_period})"
                   if s.previous_value is not None else None)
         if s.status == "niet behaald":
-            reason = f"streefwaarde {s.target_rule} niet gehaald: {now_text}"
+            reason = f"Streefwaarde {s.target_rule} niet gehaald: {now_text}"
             d.reasons.append(reason + (f", was {before}" if before and s.target_kind in ("rising", "falling")
                                        else "") + ".")
         elif (s.latest_value is not None and s.previous_value is not None and s.higher_is_better is not None
@@ -149,14 +149,14 @@ def read_deviations(sections: list[IndicatorSection], moment: ReportMoment) -> l
               and (s.latest_value > s.previous_value) != s.higher_is_better):
             word = "gestegen" if s.latest_value > s.previous_value else "gedaald"
             better = "hoger" if s.higher_is_better else "lager"
-            d.reasons.append(f"de verkeerde kant op: {word} van {before} naar {now_text} ({better} is beter).")
+            d.reasons.append(f"De verkeerde kant op: {word} van {before} naar {now_text} ({better} is beter).")
         months = RHYTHM_MONTHS.get((s.frequency or "").strip(), DEFAULT_RHYTHM_MONTHS)
         if s.latest_value is None:
-            d.reasons.append(f"nog geen cijfers (ritme: {s.frequency or 'onbekend'}).")
+            d.reasons.append(f"Nog geen cijfers (ritme: {s.frequency or 'onbekend'}).")
         else:
             end = s.latest_period_end or (period_bounds(s.latest_period_code)[1] if s.latest_period_code else None)
             if end is not None and _add_months(end, months) < moment.end:
-                d.reasons.append(f"het laatste cijfer is van {s.latest_period}: ouder dan het ritme "
+                d.reasons.append(f"Het laatste cijfer is van {s.latest_period}: ouder dan het ritme "
                                  f"({s.frequency}) toelaat; op {fmt_date(moment.end)} hoort er een cijfer te zijn "
                                  f"over een periode die eindigt na {fmt_date(_add_months(moment.end, -months))}.")
         if d.reasons:

@@ -60,8 +60,8 @@ def dutch(text: str) -> float:
     ([quarter(2024, q) for q in (1, 2, 3, 4)] + [quarter(2025, 1)],
      ["2024 K1", "2024 K2", "2024 K3", "2024 K4", "2025 K1"]),
     ([month(2025, m) for m in (3, 4, 5, 6)], ["maart 2025", "april 2025", "mei 2025", "juni 2025"]),
-    # a yearly delivery with two years: two labels, not a date axis full of months
-    ([year(2023), year(2025)], ["2023", "2025"]),
+    # a yearly delivery with two years: year labels, not a date axis full of months
+    ([year(2023), year(2025)], ["2023", "2024", "2025"]),
 ])
 def test_period_axis_shows_cbs_labels(periods: list[tuple], expected: list[str]) -> None:
     texts = svg_texts(section(periods, [40.0 + i for i in range(len(periods))]))
@@ -103,3 +103,14 @@ def test_whole_numbers_have_no_decimals(unit: str, values: list[float]) -> None:
     labels, ticks, _ = tick_labels(section([year(2020), year(2022), year(2024)], values, unit=unit))
     assert labels and all(re.fullmatch(r"\d{1,3}(\.\d{3})*", lab) for lab in labels), labels
     assert all(float(t).is_integer() for t in ticks)
+
+
+def test_a_gap_keeps_its_width() -> None:
+    """A biennial ranking (2020, 2022, 2024) and months with gaps: every period in between is on the axis."""
+    texts = svg_texts(section([year(2020), year(2022), year(2024)], [112.0, 86.0, 57.0], unit="positie"))
+    assert [t for t in texts if re.fullmatch(r"\d{4}", t)] == ["2020", "2021", "2022", "2023", "2024"]
+    texts = svg_texts(section([month(2024, 11), month(2025, 2)], [1.0, 2.0]))
+    assert [t for t in texts if re.fullmatch(r"[a-z]+ \d{4}", t)] == ["november 2024", "december 2024",
+                                                                     "januari 2025", "februari 2025"]
+    texts = svg_texts(section([quarter(2024, 4), quarter(2025, 2)], [1.0, 2.0]))
+    assert [t for t in texts if re.fullmatch(r"\d{4} K\d", t)] == ["2024 K4", "2025 K1", "2025 K2"]
