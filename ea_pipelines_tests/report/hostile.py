@@ -6,6 +6,8 @@ would set ``data-pwned-<place>`` on the document element if a browser ran them, 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -27,7 +29,8 @@ INDICATOR_TEXT = ("name", "strategic_goal", "operational_goal", "target_rule", "
 
 
 def inject(wh: Warehouse) -> list[str]:
-    """Put markup in CBS region titles, a delivery's file name, CBS period statuses and the indicator texts.
+    """Put markup in CBS region titles, a delivery's file name, CBS period statuses, the indicator texts and
+    the programme's efforts and qualitative contributions (and their file names).
 
     Call after the inputs are loaded and before the models are built. Returns the places used.
     """
@@ -48,4 +51,15 @@ def inject(wh: Warehouse) -> list[str]:
             place = f"ind{col.replace('_', '')}"
             conn.execute(sa.text(f"UPDATE staging.seed_indicator SET {col} = :v || {col}"), {"v": hostile(place)})
             places.append(place)
+        # the programme's own texts: an effort and a qualitative contribution (in the autumn 2026 window)
+        bulk_insert(conn, "staging.programme_efforts", pd.DataFrame([{
+            "goal_nr": 2, "effort": hostile("effort"), "status": "lopend", "period": "2026KW02",
+            "explanation": hostile("effortnote"), "result_count": 3, "result_unit": hostile("effortunit"),
+            "load_id": "P1", "source_file": hostile("effortfile") + ".xlsx", "source_row": 2}]))
+        bulk_insert(conn, "staging.qualitative_contributions", pd.DataFrame([{
+            "goal_nr": 3, "title": hostile("qtitle"), "body": hostile("qbody"), "author": hostile("qauthor"),
+            "contribution_date": dt.date(2026, 6, 15), "image": hostile("qimage"), "load_id": "Q1",
+            "source_file": hostile("qfile") + ".csv", "source_row": 2}]))
+        places += ["effort", "effortnote", "effortunit", "effortfile", "qtitle", "qbody", "qauthor", "qimage",
+                   "qfile"]
     return places
