@@ -95,10 +95,11 @@ def build() -> None:
         kp += [["bedrijventerrein_actieve_vereniging", home_name, year, pct, "procent", note],
                ["grond_lokaal_mkb", home_name, year, ha, "hectare", note]]
     _csv(OUT / "kennispunt_twente" / "voorbeeld_kennispunt.csv", kp, ",", "utf-8", bom=True)
-    build_programme_examples()
+    build_programme_examples(home_name)
 
 
-#: Efforts of plan section 5.1 (names as in the plan) with ILLUSTRATIVE statuses, per goal and quarter.
+#: Efforts of plan section 5.1 (names as in the plan) with ILLUSTRATIVE statuses, per goal and quarter;
+#: ``{m}`` is the programme's municipality.
 EFFORTS = [
     (1, "Vertaling van de economisch-ruimtelijke visie naar een uitvoeringsagenda",
      [("2025-K4", "lopend", "Onderzoek afgerond, concept-uitvoeringsagenda in bespreking.", None, None),
@@ -113,13 +114,13 @@ EFFORTS = [
      [("2026-K2", "vertraagd", "Draagvlakmeting verschoven naar het najaar.", None, None)]),
     (2, "Uitvoeren van een marketing en communicatieplan Ondernemersloket",
      [("2026-K1", "gepland", "Start na vaststelling van het plan.", None, None)]),
-    (3, "Het uitrollen van de LLO-aanpak (Leven Lang Ontwikkelen) in Almelo",
+    (3, "Het uitrollen van de LLO-aanpak (Leven Lang Ontwikkelen) in {m}",
      [("2026-K2", "lopend", "Online vindplaats voor leren en ontwikkelen in de lucht.", 140, "bezoekers")]),
     (3, "Het door ontwikkelen van het Twents Fonds voor Vakmanschap",
-     [("2026-K2", "lopend", "Scholingsvouchers verstrekt aan werkenden uit Almelo.", 48, "vouchers")]),
+     [("2026-K2", "lopend", "Scholingsvouchers verstrekt aan werkenden uit {m}.", 48, "vouchers")]),
     (4, "Ontwikkelen arbeidsmarktstrategie",
      [("2026-K2", "lopend", "Strategie in voorbereiding met Stedelijke Ontwikkeling.", None, None)]),
-    (5, "We werken aan het (meer) bevaarbaar maken van het water in Almelo",
+    (5, "We werken aan het (meer) bevaarbaar maken van het water in {m}",
      [("2026-K2", "gepland", "Verkenning met provincie en waterschap Vechtstromen.", None, None)]),
 ]
 
@@ -142,12 +143,13 @@ CONTRIBUTIONS = [
 ]
 
 
-def build_programme_examples() -> None:
+def build_programme_examples(municipality: str) -> None:
     """The programme team's own deliveries for the report moments: efforts (xlsx) and contributions (csv)."""
     efforts = [["doel", "inspanning", "status", "periode", "toelichting", "aantal", "eenheid_aantal"]]
     for goal, effort, updates in EFFORTS:
         for period, status, note, count, unit in updates:
-            efforts.append([goal, effort, status, period, f"Voorbeeld: {note}", count, unit])
+            efforts.append([goal, effort.format(m=municipality), status, period,
+                            f"Voorbeeld: {note.format(m=municipality)}", count, unit])
     _xlsx(OUT / "programme_efforts" / "voorbeeld_inzet.xlsx", efforts)
     rows = [["doel", "titel", "tekst", "auteur", "datum", "afbeelding"], *[list(c) for c in CONTRIBUTIONS]]
     _csv(OUT / "qualitative_contributions" / "voorbeeld_rijker_verantwoorden.csv", rows, ";", "utf-8")

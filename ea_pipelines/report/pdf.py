@@ -41,8 +41,10 @@ _styles = getSampleStyleSheet()
 SMALL = ParagraphStyle("small", parent=_styles["BodyText"], fontSize=8, leading=10, splitLongWords=0)
 NUM = ParagraphStyle("num", parent=SMALL, alignment=TA_RIGHT)
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12, splitLongWords=0)
+#: Partner text: a "word" longer than a line (no spaces in hundreds of characters) is split rather than
+#: running off the page.
 QUOTE = ParagraphStyle("quote", parent=BODY, leftIndent=0.6 * cm, textColor=colors.HexColor("#333333"),
-                       fontName="Helvetica-Oblique")
+                       fontName="Helvetica-Oblique", splitLongWords=1)
 H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
 PAD = 3  # cell padding, points
 GRID = [("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
