@@ -1,4 +1,5 @@
-"""Command line: ``ea-pipelines run`` runs the nightly refresh once and prints what it loaded.
+"""Command line: ``ea-pipelines run`` runs the nightly refresh once and prints what it loaded;
+``ea-pipelines report --moment najaarsrapportage`` writes the council report of one report moment.
 
 ``make run`` calls this. The run is recorded in the Dagster instance under ``DAGSTER_HOME`` (the Makefile
 points it at ``dagster_home/``), so it shows up in the UI started by ``make dev``.
@@ -113,6 +114,39 @@ def run(settings: Settings, with_examples: bool) -> int:
     return 0 if result.success else 1
 
 
+def report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the council report of one report moment from the marts as they are (no refresh)."""
+    import datetime as dt
+
+    from ea_pipelines.report.moments import MomentError, resolve
+
+    now = dt.datetime.now()
+    try:
+        moment = resolve(args.moment, args.year, now.date())
+    except MomentError as exc:
+        print(f"ea-pipelines report: {exc}", file=sys.stderr)
+        return 2
+    from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
+
+    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
+    try:
+        with wh.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("kernindicatoren", schema="marts"):
+                print("ea-pipelines report: the warehouse has no marts yet; run `ea-pipelines run` first",
+                      file=sys.stderr)
+                return 2
+        files = write_report(wh.engine, args.out or settings.report_dir, now=now, moment=moment)
+    finally:
+        wh.dispose()
+    c = files.content
+    print(f"{moment.title} ({moment.start:%d-%m-%Y} t/m {moment.end:%d-%m-%Y}): {len(c.highlights)} highlights, "
+          f"{len(c.deviations)} afwijkingen, {sum(len(g.efforts) for g in c.goals)} inspanningen, "
+          f"{sum(len(g.contributions) for g in c.goals)} kwalitatieve bijdragen, {len(files.charts)} charts")
+    print(files.html.resolve())
+    print(files.pdf.resolve())
+    return 0
+
+
 def read_password(env: dict[str, str], user: str) -> str:
     """The login user's password from ``EA_ANALYST_PASSWORD``, else typed twice at a terminal; never echoed."""
     from ea_pipelines.warehouse.access import PASSWORD_ENV, AccessError
@@ -155,6 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("--with-examples", action="store_true",
                        help="first place the bundled example deliveries in the inbox (once per warehouse)")
     sub.add_parser("summary", help="print what the warehouse holds")
+    rep = sub.add_parser("report", help="write the council report of one report moment from the marts",
+                         description="Write the council report (HTML and PDF) from the marts as they are. "
+                         "Without --moment: the latest moment whose period has ended today (January-April: "
+                         "jaarverantwoording of the year before; May-August: voorjaarsrapportage; "
+                         "September-December: najaarsrapportage).")
+    rep.add_argument("--moment", choices=["voorjaarsrapportage", "najaarsrapportage", "jaarverantwoording"])
+    rep.add_argument("--year", type=int, help="the moment's year (default: its latest ended instance)")
+    rep.add_argument("--out", type=Path, help="reports directory (default: EA_REPORT_DIR)")
     docs = sub.add_parser("docs", help="write the data dictionary (docs/warehouse.md) from the SQL models")
     docs.add_argument("--out", type=Path, default=Path("docs/warehouse.md"))
     tpl = sub.add_parser("templates", help="write an xlsx and a csv template per delivery type")
@@ -183,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return run(settings, args.with_examples)
+    if args.command == "report":
+        return report(settings, args)
     if args.command == "analyst-role":
         return analyst_role(settings, args, dict(os.environ))
     if args.command == "docs":

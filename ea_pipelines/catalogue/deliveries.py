@@ -40,6 +40,7 @@ class Column:
     max: float | None = None
     allowed: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    max_length: int | None = None  # text only: the most characters a cell may hold
 
     @property
     def accepted_headers(self) -> set[str]:
@@ -126,13 +127,17 @@ def _column(raw: dict[str, Any], where: str) -> Column:
     kinds = tuple(raw.get("kinds") or (PERIOD_KINDS if raw["type"] == "period" else ()))
     if any(k not in PERIOD_KINDS for k in kinds):
         raise CatalogueError(f"{where}: kinds must be out of {', '.join(PERIOD_KINDS)}")
+    max_length = raw.get("max_length")
+    if max_length is not None and (raw["type"] != "text" or isinstance(max_length, bool)
+                                   or not isinstance(max_length, int) or max_length < 1):
+        raise CatalogueError(f"{where}: max_length is a whole number of 1 or more, for text columns only")
     return Column(
         name=str(raw["name"]), header=str(raw["header"]), type=str(raw["type"]),
         description=str(raw.get("description", "")), example=str(raw.get("example", "")),
         required=bool(raw.get("required", True)), kinds=kinds,
         min=_num(raw.get("min"), where), max=_num(raw.get("max"), where),
         allowed=tuple(str(a) for a in raw.get("allowed") or ()),
-        aliases=tuple(str(a) for a in raw.get("aliases") or ()),
+        aliases=tuple(str(a) for a in raw.get("aliases") or ()), max_length=max_length,
     )
 
 

@@ -4,11 +4,23 @@ from pathlib import Path
 
 import dagster as dg
 
+from ea_pipelines import clock
 from ea_pipelines.defs.resources import QualityResource, ReportingResource, WarehouseResource
 from ea_pipelines.provenance import CLASSES
 
 GROUP = "reporting"
 KEY = dg.AssetKey([GROUP, "council_report"])
+
+
+class ReportConfig(dg.Config):
+    """Run config of the report: which report moment (see ea_pipelines/report/moments.py).
+
+    ``moment``: voorjaarsrapportage, najaarsrapportage or jaarverantwoording; empty: the latest moment whose
+    period has ended today. ``year``: the moment's year; empty: its latest ended instance.
+    """
+
+    moment: str | None = None
+    year: int | None = None
 
 
 def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -17,17 +29,27 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
         owners=["team:data-engineering", "team:programma-economie-en-arbeidsmarkt"],
         description="Raadsrapportage kernindicatoren Economie en Arbeidsmarkt: HTML and PDF in Dutch, built from "
                     "the marts only, organised by the plan's five strategic goals, with a trend chart per "
-                    "indicator and a summary table on page one. Written to <EA_REPORT_DIR>/<date>/. When any "
-                    "figure is synthetic or illustrative, page one says so and counts them, each such figure, "
-                    "summary row and chart is marked 'voorbeeldcijfer', and its target status is not judged; the "
-                    "metadata counts the indicators per provenance class (provenance/<class>, invented_indicators).",
+                    "indicator and a summary table on page one; per report moment (voorjaarsrapportage, "
+                    "najaarsrapportage, jaarverantwoording; run config `moment`, `year`) highlights, afwijkingen, "
+                    "the results of the programme's efforts and qualitative contributions per goal. Written to "
+                    "<EA_REPORT_DIR>/<date>/. When any figure is synthetic or illustrative, page one says so and "
+                    "counts them, each such figure, summary row and chart is marked 'voorbeeldcijfer', and its "
+                    "target status is not judged; the metadata counts the indicators per provenance class "
+                    "(provenance/<class>, invented_indicators).",
     )
-    def council_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+    def council_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource,
                        reporting: ReportingResource, quality: QualityResource) -> dg.MaterializeResult:
         from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
         from ea_pipelines.report.marks import banner
+        from ea_pipelines.report.moments import MomentError, resolve
 
-        files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir))
+        now = clock.now()
+        try:
+            moment = resolve(config.moment, config.year, now.date())
+        except MomentError as exc:
+            raise dg.Failure(description=f"report moment: {exc}") from exc
+        files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir), now=now, moment=moment)
+        content = files.content
         kern = files.content.kern
         without = [s.code for s in files.content.sections if s.code not in files.charts]
         if without:
@@ -39,6 +61,11 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             "data_docs": quality.docs_link(),
             "charts": len(files.charts),
             "indicators_without_data": dg.MetadataValue.text(", ".join(without) or "none"),
+            "moment": dg.MetadataValue.text(f"{moment.title} ({moment.start} - {moment.end})"),
+            "highlights": len(content.highlights),
+            "afwijkingen": len(content.deviations),
+            "efforts": sum(len(g.efforts) for g in content.goals),
+            "contributions": sum(len(g.contributions) for g in content.goals),
             **{f"kern_{status.replace(' ', '_')}": sum(s.status == status for s in kern)
                for status in ("behaald", "niet behaald", "geen data", "niet beoordeeld")},
             **{f"provenance/{c}": sum(s.weakest_provenance == c for s in files.content.sections) for c in CLASSES},

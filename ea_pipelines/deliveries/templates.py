@@ -25,6 +25,8 @@ def _rule(col: Column) -> str:
         parts.append(f"hoogstens {v.fmt_number(high)}")
     if col.allowed:
         parts.append("een van: " + ", ".join(col.allowed))
+    if col.max_length is not None:
+        parts.append(f"hoogstens {col.max_length} tekens")
     return "; ".join(parts)
 
 

@@ -117,6 +117,8 @@ def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date) -> An
             return regions.region(text)
     except RegionLookupError as exc:
         raise ValueError(str(exc)) from exc
+    if col.max_length is not None and len(text) > col.max_length:
+        raise ValueError(f"de tekst is {len(text)} tekens lang; hoogstens {col.max_length} tekens toegestaan")
     if col.allowed:
         match = {a.lower(): a for a in col.allowed}.get(text.lower())
         if match is None:

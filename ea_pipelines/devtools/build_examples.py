@@ -95,6 +95,64 @@ def build() -> None:
         kp += [["bedrijventerrein_actieve_vereniging", home_name, year, pct, "procent", note],
                ["grond_lokaal_mkb", home_name, year, ha, "hectare", note]]
     _csv(OUT / "kennispunt_twente" / "voorbeeld_kennispunt.csv", kp, ",", "utf-8", bom=True)
+    build_programme_examples(home_name)
+
+
+#: Efforts of plan section 5.1 (names as in the plan) with ILLUSTRATIVE statuses, per goal and quarter;
+#: ``{m}`` is the programme's municipality.
+EFFORTS = [
+    (1, "Vertaling van de economisch-ruimtelijke visie naar een uitvoeringsagenda",
+     [("2025-K4", "lopend", "Onderzoek afgerond, concept-uitvoeringsagenda in bespreking.", None, None),
+      ("2026-K2", "afgerond", "Uitvoeringsagenda vastgesteld.", None, None)]),
+    (1, "Ontwikkelen van fiches/projectvoorstellen/lobbydossiers",
+     [("2026-K2", "lopend", "Lobbydossier XL-2 ingediend bij de regio.", 3, "dossiers")]),
+    (2, "Organiseren van netwerkbijeenkomsten",
+     [("2025-K4", "lopend", "Eerste bijeenkomsten met ondernemers gehouden.", 2, "bijeenkomsten"),
+      ("2026-K2", "lopend", "Bijeenkomsten op bedrijventerreinen, samen met de ondernemersvereniging.", 5,
+       "bijeenkomsten")]),
+    (2, "Aanjagen samenwerking/ BIZ vorming",
+     [("2026-K2", "vertraagd", "Draagvlakmeting verschoven naar het najaar.", None, None)]),
+    (2, "Uitvoeren van een marketing en communicatieplan Ondernemersloket",
+     [("2026-K1", "gepland", "Start na vaststelling van het plan.", None, None)]),
+    (3, "Het uitrollen van de LLO-aanpak (Leven Lang Ontwikkelen) in {m}",
+     [("2026-K2", "lopend", "Online vindplaats voor leren en ontwikkelen in de lucht.", 140, "bezoekers")]),
+    (3, "Het door ontwikkelen van het Twents Fonds voor Vakmanschap",
+     [("2026-K2", "lopend", "Scholingsvouchers verstrekt aan werkenden uit {m}.", 48, "vouchers")]),
+    (4, "Ontwikkelen arbeidsmarktstrategie",
+     [("2026-K2", "lopend", "Strategie in voorbereiding met Stedelijke Ontwikkeling.", None, None)]),
+    (5, "We werken aan het (meer) bevaarbaar maken van het water in {m}",
+     [("2026-K2", "gepland", "Verkenning met provincie en waterschap Vechtstromen.", None, None)]),
+]
+
+#: ILLUSTRATIVE qualitative contributions (no real person): goal, title, text, author, date, image.
+CONTRIBUTIONS = [
+    (3, "Voorbeeld: van magazijn naar CNC-operator",
+     "\"Met de scholingscheque kon ik naast mijn werk de opleiding volgen. Mijn werkgever zag dat ik meer wilde "
+     "en nu draai ik zelf de machines.\" (illustratief interviewfragment, geen echte deelnemer)",
+     "Programmateam EA (voorbeeld)", "14-10-2025", ""),
+    (2, "Voorbeeld: ondernemers aan tafel op het bedrijventerrein",
+     "Tijdens de netwerkbijeenkomst spraken twintig ondernemers over samenwerking bij energie-inkoop en "
+     "beveiliging. (illustratief voorbeeld)", "Ondernemersloket (voorbeeld)", "12-03-2026",
+     "voorbeeld_netwerkbijeenkomst.jpg"),
+    (3, "Voorbeeld: leren en ontwikkelen op de werkvloer",
+     "\"De online vindplaats hielp ons de juiste cursus te vinden voor drie medewerkers.\" (illustratief "
+     "interviewfragment, geen echte ondernemer)", "Programmateam EA (voorbeeld)", "18-06-2026", ""),
+    (5, "Voorbeeld: varen tot in de binnenstad",
+     "Een eerste proefvaart van de havenkom naar het Westerdok liet zien wat bevaarbaar water de stad kan "
+     "brengen. (illustratief voorbeeld)", "Programmateam EA (voorbeeld)", "02-07-2026", ""),
+]
+
+
+def build_programme_examples(municipality: str) -> None:
+    """The programme team's own deliveries for the report moments: efforts (xlsx) and contributions (csv)."""
+    efforts = [["doel", "inspanning", "status", "periode", "toelichting", "aantal", "eenheid_aantal"]]
+    for goal, effort, updates in EFFORTS:
+        for period, status, note, count, unit in updates:
+            efforts.append([goal, effort.format(m=municipality), status, period,
+                            f"Voorbeeld: {note.format(m=municipality)}", count, unit])
+    _xlsx(OUT / "programme_efforts" / "voorbeeld_inzet.xlsx", efforts)
+    rows = [["doel", "titel", "tekst", "auteur", "datum", "afbeelding"], *[list(c) for c in CONTRIBUTIONS]]
+    _csv(OUT / "qualitative_contributions" / "voorbeeld_rijker_verantwoorden.csv", rows, ";", "utf-8")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Write the council report for one day: ``<reports_dir>/<YYYY-MM-DD>/kernindicatoren.html`` and ``.pdf``."""
+"""Write the council report for one day: ``<reports_dir>/<YYYY-MM-DD>/kernindicatoren.html`` and ``.pdf``.
+
+That is the report of the moment that fits the day (:func:`ea_pipelines.report.moments.default_moment`);
+another moment is written beside it as ``kernindicatoren-<moment>-<year>.html`` and ``.pdf``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from ea_pipelines.report.charts import draw, svg_title, to_png, to_svg
 from ea_pipelines.report.content import ReportContent, read_content
 from ea_pipelines.report.html import render_html
 from ea_pipelines.report.marks import watermark
+from ea_pipelines.report.moments import ReportMoment, default_moment
 from ea_pipelines.report.pdf import render_pdf
 
 BASENAME = "kernindicatoren"
@@ -28,9 +33,15 @@ class ReportFiles:
     charts: list[str]  # indicator codes that got a chart
 
 
-def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None = None) -> ReportFiles:
+def basename(moment: ReportMoment, day: dt.date) -> str:
+    return BASENAME if moment == default_moment(day) else f"{BASENAME}-{moment.kind}-{moment.year}"
+
+
+def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None = None,
+                 moment: ReportMoment | None = None) -> ReportFiles:
     """Build the report from ``marts`` and write both files atomically; the same day's report is replaced."""
-    content = read_content(engine, now)
+    content = read_content(engine, now, moment)
+    assert content.moment is not None
     svgs: dict[str, str] = {}
     pngs: dict[str, bytes] = {}
     for s in content.sections:
@@ -42,7 +53,8 @@ def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None =
         svgs[s.code] = svg_title(to_svg(fig, salt=s.code), f"Grafiek: {s.name}")
         pngs[s.code] = to_png(fig)
     directory = reports_dir / f"{content.generated_at:%Y-%m-%d}"
-    html, pdf = directory / f"{BASENAME}.html", directory / f"{BASENAME}.pdf"
+    name = basename(content.moment, content.generated_at.date())
+    html, pdf = directory / f"{name}.html", directory / f"{name}.pdf"
     write_atomic(html, render_html(content, svgs).encode("utf-8"))
     write_atomic(pdf, render_pdf(content, pngs))
     return ReportFiles(directory, html, pdf, content, list(svgs))

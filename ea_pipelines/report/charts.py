@@ -6,16 +6,25 @@ the HTML report and once as PNG for the PDF.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 import re
 
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator
 
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection
-from ea_pipelines.report.formatting import fmt_number
+from ea_pipelines.report.formatting import (
+    INTEGER_UNITS,
+    decimals_for,
+    fmt_number,
+    fmt_value,
+    period_bounds,
+    period_label,
+)
 
 COLOURS = {"municipality": "#c8102e", "peer_corop": "#1f5fa8", "country": "#6b6b6b"}
 STYLES = {"municipality": "-", "peer_corop": "--", "country": ":"}
@@ -34,29 +43,87 @@ def indexed(series: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out)
 
 
+class DutchTicks(Formatter):
+    """Dutch numbers on the value axis, with as many decimals as the ticks need: a label equals its tick."""
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def set_locs(self, locs: list[float]) -> None:
+        super().set_locs(locs)
+        self.decimals = decimals_for([float(v) for v in locs])
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return fmt_number(x, self.decimals)
+
+
+def _next(code: str) -> str:
+    """The period after ``code``, of the same kind (2024JJ00 -> 2025JJ00, 2024KW04 -> 2025KW01)."""
+    day = period_bounds(code)[1] + dt.timedelta(days=1)
+    kind = code[4:6]
+    n = {"JJ": 0, "KW": (day.month - 1) // 3 + 1, "MM": day.month}[kind]
+    return f"{day.year}{kind}{n:02d}"
+
+
+def periods(data: pd.DataFrame) -> list[tuple[str, str]]:
+    """The chart's periods in time order as (code, CBS label): the category axis (2024, 2024 K2, juni 2025).
+
+    When all periods are of one kind the axis has every period from the first to the last, so that a gap
+    (a biennial ranking, a missing year) keeps its width instead of being closed up.
+    """
+    p = data[["period_code", "period_label", "start_date"]].drop_duplicates("period_code")
+    p = p.sort_values(["start_date", "period_code"])
+    known = dict(zip(p["period_code"], p["period_label"].fillna(p["period_code"]), strict=True))
+    codes = list(known)
+    if codes and len({c[4:6] for c in codes}) == 1 and codes[0][4:6] in ("JJ", "KW", "MM"):
+        full = [codes[0]]
+        while full[-1] != codes[-1] and len(full) < 1000:
+            full.append(_next(full[-1]))
+        codes = full
+    return [(c, known.get(c) or period_label(c)) for c in codes]
+
+
+def _period_ticks(ax, axis: list[tuple[str, str]]) -> None:  # noqa: ANN001 (matplotlib Axes)
+    """One tick per period, thinned to about ten labels (the last always labelled), each its CBS label."""
+    n = len(axis)
+    step = max(1, math.ceil(n / 10))
+    shown = sorted({*range(n - 1, -1, -step)})
+    ax.set_xticks(shown, [axis[i][1] for i in shown])
+    ax.set_xticks(range(n), minor=True)
+    if sum(len(axis[i][1]) for i in shown) > 60:
+        ax.tick_params(axis="x", labelrotation=35)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+    ax.set_xlim(-0.5, n - 0.5)
+
+
 def draw(section: IndicatorSection) -> Figure:
-    """A line per region over time; provisional points hollow; a dashed line at a fixed target."""
+    """A line per region over the periods; provisional points hollow; a dashed line at a fixed target."""
     data = indexed(section.series) if section.indexed else section.series
+    axis = periods(data)
+    position = {code: i for i, (code, _) in enumerate(axis)}
     fig = Figure(figsize=(7.2, 3.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     any_provisional = False
     for role, g in data.groupby("programme_role", sort=False):
         colour = COLOURS.get(str(role), "#333333")
-        ax.plot(g["start_date"], g["value"], STYLES.get(str(role), "-"), color=colour, linewidth=2,
+        x = g["period_code"].map(position)
+        ax.plot(x, g["value"], STYLES.get(str(role), "-"), color=colour, linewidth=2,
                 marker="o", markersize=4, label=g["region"].iloc[0])
         prov = g[g["status"].isin(PROVISIONAL)]
         if len(prov):
-            ax.plot(prov["start_date"], prov["value"], "o", markersize=7, markerfacecolor="white",
+            ax.plot(prov["period_code"].map(position), prov["value"], "o", markersize=7, markerfacecolor="white",
                     markeredgecolor=colour)
             any_provisional = True
     if section.target_kind in TARGET_PREFIX and section.target_value is not None and not section.indexed:
         ax.axhline(section.target_value, color="#2e7d32", linestyle=(0, (4, 3)), linewidth=1.2,
-                   label=f"{TARGET_PREFIX[section.target_kind]} {fmt_number(section.target_value, 0)}")
+                   label=f"{TARGET_PREFIX[section.target_kind]} {fmt_value(section.target_value, section.unit)}")
     if any_provisional:  # one legend entry for every hollow marker
         ax.plot([], [], "o", markersize=7, markerfacecolor="white", markeredgecolor="#333333", label="voorlopig cijfer")
-    decimals = 0 if section.indexed else 1
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    _period_ticks(ax, axis)
+    whole = section.unit in INTEGER_UNITS and not section.indexed
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10], integer=whole))
+    ax.yaxis.set_major_formatter(DutchTicks())
     if section.code == "mkb_ranking_positie":
         ax.invert_yaxis()  # position 1 is best: up is better
     ax.set_ylabel("index" if section.indexed else section.unit)

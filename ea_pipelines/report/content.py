@@ -20,12 +20,23 @@ from ea_pipelines import clock
 from ea_pipelines.provenance import is_invented, weakest
 from ea_pipelines.report.formatting import fmt_date, fmt_value
 from ea_pipelines.report.marks import NOT_JUDGED
+from ea_pipelines.report.moment_content import (
+    Contribution,
+    Deviation,
+    Effort,
+    Highlight,
+    read_contributions,
+    read_deviations,
+    read_efforts,
+    read_highlights,
+)
+from ea_pipelines.report.moments import ReportMoment, default_moment
 
 #: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
 CHART_ROLES = ("municipality", "peer_corop", "country")
 #: Units counted in absolute numbers: a municipality and the country differ by orders of magnitude, so their
 #: charts show an index (first common period = 100) instead of the values.
-ABSOLUTE_UNITS = {"aantal", "x 1 000"}
+ABSOLUTE_UNITS = {"aantal", "x 1.000"}
 COMPARISON_ROLES = ("municipality", "peer_corop", "province", "country")
 PROVISIONAL = {"voorlopig", "nader voorlopig"}
 STALE_AFTER_YEARS = 2
@@ -54,10 +65,16 @@ class IndicatorSection:
     source_table: str | None = None
     fetched_at: dt.datetime | None = None
     notes: list[str] = field(default_factory=list)
-    series: pd.DataFrame = field(default_factory=pd.DataFrame)  # region, start_date, value, status
+    #: region, programme_role, period_code, period_label, start_date, value, status
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
     indexed: bool = False
     target_kind: str = "none"
     target_value: float | None = None
+    higher_is_better: bool | None = None
+    frequency: str | None = None
+    region_code: str | None = None  # the headline region's code
+    latest_period_code: str | None = None
+    latest_period_end: dt.date | None = None
     # Provenance classes (ea_pipelines.provenance) of the figures shown; the series has a provenance column.
     provenance: str | None = None  # of latest_value
     previous_provenance: str | None = None
@@ -92,6 +109,8 @@ class Goal:
     nr: int
     title: str
     sections: list[IndicatorSection]
+    efforts: list[Effort] = field(default_factory=list)  # Resultaten van onze inzet
+    contributions: list[Contribution] = field(default_factory=list)  # Rijker verantwoorden
 
 
 @dataclass
@@ -99,6 +118,9 @@ class ReportContent:
     generated_at: dt.datetime
     municipality: str
     goals: list[Goal]
+    moment: ReportMoment | None = None
+    highlights: list[Highlight] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
 
     @property
     def sections(self) -> list[IndicatorSection]:
@@ -129,8 +151,21 @@ def _records(frame: pd.DataFrame) -> list[dict]:
             for r in frame.to_dict("records")]
 
 
-def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportContent:
-    """Read everything the report shows from ``marts``, in one connection."""
+def _read_optional(conn: sa.Connection, table: str, sql: str) -> pd.DataFrame | None:
+    """A marts table the warehouse may not have built yet (an older warehouse): None when it is missing."""
+    schema, name = table.split(".")
+    return _read(conn, sql) if sa.inspect(conn).has_table(name, schema=schema) else None
+
+
+def read_content(engine: sa.Engine, now: dt.datetime | None = None,
+                 moment: ReportMoment | None = None) -> ReportContent:
+    """Read everything the report shows from ``marts``, in one connection.
+
+    ``moment`` is the report moment (voorjaars-, najaarsrapportage, jaarverantwoording); by default the one
+    that fits ``now`` (see :mod:`ea_pipelines.report.moments`).
+    """
+    now = now or clock.now()
+    moment = moment or default_moment(now.date())
     with engine.connect() as conn:
         indicators = _read(conn, "SELECT * FROM marts.dim_indicator ORDER BY strategic_goal_nr, sort_order")
         kern = _read(conn, "SELECT * FROM marts.kernindicatoren")
@@ -144,33 +179,49 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None) -> ReportCon
             WHERE r.programme_role IN ('municipality', 'peer_corop', 'province', 'country')
             ORDER BY f.indicator_code, p.start_date""")
         revisions = _read(conn, "SELECT * FROM marts.indicator_revision ORDER BY changed_at")
-        periods = _read(conn, "SELECT code, label FROM marts.dim_period")
+        periods = _read(conn, "SELECT code, label, end_date FROM marts.dim_period")
         municipality = conn.execute(sa.text(
             "SELECT name FROM marts.dim_region WHERE programme_role = 'municipality'")).scalar()
+        first_seen = _read_optional(conn, "marts.indicator_first_seen",
+                                    "SELECT * FROM marts.indicator_first_seen ORDER BY first_seen_at")
+        efforts = _read_optional(conn, "marts.programme_effort", "SELECT * FROM marts.programme_effort")
+        contributions = _read_optional(conn, "marts.qualitative_contribution",
+                                       "SELECT * FROM marts.qualitative_contribution")
     labels = dict(zip(periods["code"], periods["label"], strict=True))
+    ends = {c: pd.Timestamp(e).date() for c, e in zip(periods["code"], periods["end_date"], strict=True)}
     series["start_date"] = pd.to_datetime(series["start_date"])
     series["region"] = series["region_name"].map(_region_label)
     kern_rows = {r["indicator_code"]: r for r in _records(kern)}
-    now = now or clock.now()
     goals: dict[int, Goal] = {}
     for ind in _records(indicators):
         rows = series[series["indicator_code"] == ind["code"]]
         section = (_kern_section(ind, kern_rows[ind["code"]], rows, labels) if ind["code"] in kern_rows
                    else _context_section(ind, rows))
+        section.latest_period_end = ends.get(section.latest_period_code) if section.latest_period_code else None
         section.notes += _notes(section, rows, revisions[revisions["indicator_code"] == ind["code"]], labels, now)
         goal = goals.setdefault(int(ind["strategic_goal_nr"]),
                                 Goal(int(ind["strategic_goal_nr"]), ind["strategic_goal"], []))
         goal.sections.append(section)
     for goal in goals.values():
         goal.sections.sort(key=lambda s: (not s.kern, s.nr))
-    return ReportContent(generated_at=now, municipality=municipality or "", goals=[goals[k] for k in sorted(goals)])
+    for nr, items in read_efforts(efforts, moment).items():
+        if nr in goals:
+            goals[nr].efforts = items
+    for nr, items in read_contributions(contributions, moment).items():
+        if nr in goals:
+            goals[nr].contributions = items
+    sections = [s for k in sorted(goals) for s in goals[k].sections]
+    return ReportContent(generated_at=now, municipality=municipality or "", goals=[goals[k] for k in sorted(goals)],
+                         moment=moment,
+                         highlights=read_highlights(sections, first_seen, revisions, labels, moment, now),
+                         deviations=read_deviations(sections, moment))
 
 
 def _chart_series(rows: pd.DataFrame) -> pd.DataFrame:
     chart = rows[rows["programme_role"].isin(CHART_ROLES)].copy()
     chart["order"] = chart["programme_role"].map(CHART_ROLES.index)
-    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "start_date", "value", "status",
-                                                        "provenance"]]
+    chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "period_code", "period_label",
+                                                        "start_date", "value", "status", "provenance"]]
     return chart.reset_index(drop=True)
 
 
@@ -181,7 +232,9 @@ def _base(ind: dict, rows: pd.DataFrame) -> dict:
                 goal_nr=int(ind["strategic_goal_nr"]), goal=ind["strategic_goal"],
                 operational_goal=ind["operational_goal"] or None, unit=ind["unit"],
                 target_rule=ind["target_rule"] or None, source=ind["source"], series=chart, indexed=indexed,
-                target_kind=ind["target_kind"], target_value=_num(ind["target_value"]))
+                target_kind=ind["target_kind"], target_value=_num(ind["target_value"]),
+                higher_is_better=None if ind["higher_is_better"] is None else bool(ind["higher_is_better"]),
+                frequency=ind["frequency"])
 
 
 def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]) -> IndicatorSection:
@@ -204,6 +257,7 @@ def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]
         latest_period=labels.get(k["latest_period"]), latest_value=_num(k["latest_value"]),
         value_status=k["value_status"], previous_period=labels.get(k["previous_period"]),
         previous_value=_num(k["previous_value"]), comparisons=comparisons, source_table=k["source_table"],
+        region_code=k["region_code"], latest_period_code=k["latest_period"],
         fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime())
 
 
@@ -226,7 +280,8 @@ def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
         previous_value=None if prev is None else _num(prev["value"]),
         comparisons={r["region"]: float(r["value"]) for r in same.sort_values("programme_role", key=lambda c: c.map(
             COMPARISON_ROLES.index)).to_dict("records")},
-        source_table=last["source_table"], fetched_at=pd.Timestamp(last["fetched_at"]).to_pydatetime())
+        source_table=last["source_table"], fetched_at=pd.Timestamp(last["fetched_at"]).to_pydatetime(),
+        region_code=last["region_code"], latest_period_code=last["period_code"])
 
 
 def _notes(s: IndicatorSection, rows: pd.DataFrame, revisions: pd.DataFrame, labels: dict[str, str],

@@ -10,8 +10,10 @@ import pandas as pd
 from ea_pipelines.report.marks import NOT_JUDGED, NOT_JUDGED_LABEL
 
 #: Decimals shown per unit of dim_indicator; units not listed get one decimal.
-DECIMALS = {"aantal": 0, "positie": 0, "ratio": 2, "procent": 1, "cijfer": 1, "hectare": 1, "x 1 000": 1,
-            "per 10 000 inwoners": 1, "per 1 000 inwoners": 1}
+DECIMALS = {"aantal": 0, "positie": 0, "ratio": 2, "procent": 1, "cijfer": 1, "hectare": 1, "x 1.000": 1,
+            "per 10.000 inwoners": 1, "per 1.000 inwoners": 1}
+#: Units that count whole things: never shown with decimals, chart ticks only at whole numbers.
+INTEGER_UNITS = {"aantal", "positie"}
 SUFFIX = {"procent": "%", "hectare": " ha"}
 
 STATUS_LABEL = {"behaald": "behaald", "niet behaald": "niet behaald", "geen data": "geen data",
@@ -22,6 +24,8 @@ STATUS_LABEL = {"behaald": "behaald", "niet behaald": "niet behaald", "geen data
 def fmt_number(value: float | None, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if round(value, decimals) == 0:
+        value = 0.0  # no "-0"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
@@ -42,3 +46,51 @@ def fmt_date(value: dt.date | dt.datetime | pd.Timestamp | None) -> str:
     if value is None or value is pd.NaT:
         return "–"
     return f"{value:%d-%m-%Y}"
+
+
+def decimals_for(values: list[float], most: int = 4) -> int:
+    """The fewest decimals that show every value exactly (tick labels equal tick values: 100,5 not 100)."""
+    for d in range(most + 1):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            return d
+    return most
+
+
+def source_text(source: str, source_table: str | None) -> str:
+    """The source, with the tables or file behind it only where the source does not name them already."""
+    if not source_table:
+        return source
+    extra = [t for t in (p.strip() for p in source_table.split(" / ")) if t and t.lower() not in source.lower()]
+    return f"{source} ({' / '.join(extra)})" if extra else source
+
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def fmt_long_date(value: dt.date | dt.datetime) -> str:
+    """27 november 2026."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def period_label(code: str) -> str:
+    """CBS's own label for a period code, as marts.dim_period writes it: 2024, 2024 K2, juni 2025."""
+    year, kind, n = code[:4], code[4:6], code[6:8]
+    if kind == "KW":
+        return f"{year} K{int(n)}"
+    if kind == "MM":
+        return f"{MONTHS[int(n) - 1]} {year}"
+    return year
+
+
+def period_bounds(code: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a CBS period code (2024JJ00, 2024KW02, 2024MM06)."""
+    year, kind, n = int(code[:4]), code[4:6], int(code[6:8] or 0)
+    if kind == "KW":
+        first, months = dt.date(year, 3 * n - 2, 1), 3
+    elif kind == "MM":
+        first, months = dt.date(year, n, 1), 1
+    else:
+        first, months = dt.date(year, 1, 1), 12
+    after = first.month - 1 + months
+    return first, dt.date(year + after // 12, after % 12 + 1, 1) - dt.timedelta(days=1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ea_pipelines.report.content import PROVISIONAL, ReportContent
-from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value
+from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_long_date, fmt_number, fmt_value, source_text
 from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
-_env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=select_autoescape(),
+#: Autoescape is on for every template, whatever its name: ``select_autoescape()`` only escapes names ending in
+#: ``.html``, and ``rapport.html.j2`` is not one. Every text in the report (file names, region names, partner
+#: text, CBS titles) comes from outside; only the charts' SVG, drawn by matplotlib, is marked ``|safe``.
+_env = Environment(loader=PackageLoader("ea_pipelines.report", "templates"), autoescape=True,
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -36,5 +39,6 @@ def render_html(content: ReportContent, charts: dict[str, str]) -> str:
     """``charts`` maps indicator code to its inline ``<svg>``; indicators without data have none."""
     return _env.get_template("rapport.html.j2").render(
         c=content, charts=charts, summary=summary_sentence(content), footnote=FOOTNOTE, status_label=STATUS_LABEL,
-        provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value, banner=banner(content), mark=mark,
+        provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value, source_text=source_text,
+        fmt_long_date=fmt_long_date, fmt_number=fmt_number, banner=banner(content), mark=mark,
         source_note=source_note, short=short, mark_word=MARK)

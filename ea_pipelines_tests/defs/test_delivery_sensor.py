@@ -82,11 +82,11 @@ def test_nightly_run_processes_the_whole_inbox_including_examples(tmp_path: Path
         log = dict(conn.execute(sa.text("SELECT file_name, status FROM meta.delivery_log")).all())
         counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM staging.{t}")).scalar()
                   for t in ("twents_fonds_vouchers", "ikbindr_labels", "mkb_ranking", "uwv_spanningsindicator",
-                            "kennispunt_twente")}
+                            "kennispunt_twente", "programme_efforts", "qualitative_contributions")}
     engine.dispose()
     assert log.pop("leeg.csv") == "rejected"
-    assert set(log.values()) == {"accepted"} and len(log) == 5
+    assert set(log.values()) == {"accepted"} and len(log) == 7
     assert all(n > 0 for n in counts.values())
     assert "- Het bestand is leeg." in (tmp_path / "quarantine" / "mkb_ranking" / "leeg.csv.reason.txt").read_text()
     assert not any((tmp_path / "inbox").rglob("*.*"))
-    assert len(list((tmp_path / "archive").rglob("*.*"))) == 5
+    assert len(list((tmp_path / "archive").rglob("*.*"))) == 7

@@ -31,7 +31,7 @@ class Articles(HTMLParser):
         self.current: str | None = None
         self.goals: list[str] = []
         self.summary_rows = 0
-        self._in_summary = self._in_h2 = False
+        self._in_summary = self._in_h2 = self._in_goal = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
@@ -45,8 +45,10 @@ class Articles(HTMLParser):
             self._in_summary = True
         elif tag == "tr" and self._in_summary:
             self.summary_rows += 1
-        elif tag == "h2":
+        elif tag == "h2" and self._in_goal:
             self._in_h2 = True
+        elif tag == "section" and "goal" in (a.get("class") or "").split():
+            self._in_goal = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "article":
@@ -115,7 +117,10 @@ def test_report_with_data_shows_every_indicator_by_goal(wh: Warehouse, tmp_path:
     name = marts(wh, "SELECT name FROM marts.dim_region WHERE code = 'GM0141'")["name"][0]
     assert f"50,0 ({name}, 2024, voorlopig)" in bijstand  # 300 / 60,000 x 10,000
     assert "Voorlopige cijfers (2024)" in bijstand
-    assert "70072ned / 03759ned" in bijstand and "opgehaald of ontvangen op 01-03-2026" in bijstand
+    # the source names both tables once: not again in brackets ("CBS 70072ned (70072ned)")
+    assert re.search(r"Bron\s*CBS 70072ned \(bijstand tot AOW-leeftijd\) / CBS 03759ned \(bevolking 1 januari\)\s*"
+                     r"Datum gegevens", bijstand)
+    assert "opgehaald of ontvangen op 01-03-2026" in bijstand
     # page one is the summary, then one page (at least) per goal
     assert pdf_pages(files.pdf) >= 1 + 5
 
