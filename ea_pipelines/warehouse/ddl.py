@@ -74,7 +74,10 @@ TABLES: dict[str, str] = {
         status TEXT NOT NULL,
         rows BIGINT,
         reason TEXT,
-        stored_path TEXT
+        stored_path TEXT,
+        replaced TEXT,
+        rows_replaced BIGINT,
+        rows_gone BIGINT
     """,
     "meta.check_result": """
         run_id TEXT NOT NULL,
@@ -96,6 +99,9 @@ TABLES: dict[str, str] = {
 LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_requests": "BIGINT",
                   "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8"}
 
+#: delivery_log columns added after the first release (visible re-delivery): added to older warehouses too
+DELIVERY_LOG_ADDED = {"replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
+
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",
                       "source_row": "BIGINT NOT NULL"}
@@ -114,6 +120,7 @@ def statements(deliveries: DeliveryCatalogue | None = None) -> list[str]:
     out = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in SCHEMAS]
     out += [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
     out += [f"ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in LOAD_LOG_ADDED.items()]
+    out += [f"ALTER TABLE meta.delivery_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in DELIVERY_LOG_ADDED.items()]
     for dtype in deliveries.types if deliveries else ():
         for table, cols in delivery_tables(dtype).items():
             out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})")
