@@ -14,6 +14,7 @@ from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file, sta
 from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import CheckOutcome, combine
 from ea_pipelines.quality.suites import CheckConfig, delivery_check_names
+from ea_pipelines.warehouse.delivery_publish import db_text
 
 GROUP = "deliveries"
 REDELIVERY_CHECK = "redelivery_keeps_rows"
@@ -30,9 +31,9 @@ def asset_key(dtype: DeliveryType) -> dg.AssetKey:
 
 
 def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, object]:
-    table = pd.DataFrame([{"file": o.file_name, "status": o.status, "rows": o.rows,
+    table = pd.DataFrame([{"file": db_text(o.file_name), "status": o.status, "rows": o.rows,
                            "replaced": (o.replaced.text() if o.replaced else None) or "-",
-                           "stored at": str(o.stored_path or "-")} for o in outcomes])
+                           "stored at": db_text(str(o.stored_path or "-"))} for o in outcomes])
     replaced = [o.replaced for o in outcomes if o.replaced and o.replaced.groups]
     meta: dict[str, object] = {
         "dagster/row_count": staged_rows,
@@ -46,12 +47,12 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
         "files": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no files waiting"),
     }
     if replaced:
-        meta["replaced"] = dg.MetadataValue.md("\n".join(f"- {o.file_name}: {o.replaced.text()}"
+        meta["replaced"] = dg.MetadataValue.md("\n".join(f"- {db_text(o.file_name)}: {o.replaced.text()}"
                                                          for o in outcomes if o.replaced and o.replaced.groups))
     previews = [o.preview for o in outcomes if o.preview is not None]
     if previews:
         meta["preview"] = dg.MetadataValue.md(previews[-1].to_markdown(index=False))
-    rejections = [o.reason for o in outcomes if o.reason]
+    rejections = [db_text(o.reason) for o in outcomes if o.reason]
     if rejections:
         meta["rejections"] = dg.MetadataValue.md("\n\n".join(f"```\n{r}```" for r in rejections))
     return meta
@@ -60,12 +61,12 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
 def redelivery_outcome(outcomes: list[DeliveryOutcome], config: CheckConfig) -> CheckOutcome:
     """WARN when an accepted re-delivery left out rows that staging held for the periods it replaced."""
     dropped = [o for o in outcomes if o.replaced and o.replaced.gone]
-    sample = pd.DataFrame([{"file": o.file_name, "replaced": ", ".join(o.replaced.groups),
+    sample = pd.DataFrame([{"file": db_text(o.file_name), "replaced": ", ".join(o.replaced.groups),
                             "rows before": o.replaced.rows_before, "rows after": o.replaced.rows_after,
                             "gone": "; ".join(o.replaced.gone[:10])} for o in dropped]) if dropped else None
     return CheckOutcome(REDELIVERY_CHECK, config.severity, not dropped, config.description, 1, int(bool(dropped)),
                         sum(len(o.replaced.gone) for o in dropped),
-                        [f"{o.file_name}: {o.replaced.text()}" for o in dropped], sample)
+                        [f"{db_text(o.file_name)}: {o.replaced.text()}" for o in dropped], sample)
 
 
 def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
@@ -92,16 +93,18 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         outcomes = []
         for name in names:
             if is_bare_name(name) and not os.path.lexists(inbox / name):
-                context.log.info(f"{name}: no longer in {inbox} (processed by an earlier run)")
+                context.log.info(f"{db_text(name)!r}: no longer in {inbox} (processed by an earlier run)")
                 continue
             outcome = process_file(dtype, name, folders, wh, regions, limits=limits, gate=gate,
                                    run_id=context.run_id, settle_seconds=settle)
+            shown = repr(db_text(name))
             if outcome.status == "rejected":
-                context.log.warning(f"{name} rejected; reason beside it in quarantine:\n{outcome.reason}")
+                context.log.warning(f"{shown} rejected; reason beside it in quarantine:\n{db_text(outcome.reason)}")
             elif outcome.status == "stuck" and outcome.reason:
-                context.log.error(f"{name} refused but could not leave the inbox (logged once):\n{outcome.reason}")
+                context.log.error(f"{shown} refused but could not leave the inbox (logged once):\n"
+                                  f"{db_text(outcome.reason)}")
             elif outcome.status == "waiting":
-                context.log.info(f"{name} is still changing; left for a later run")
+                context.log.info(f"{shown} is still changing; left for a later run")
             outcomes.append(outcome)
         validated = [o.checks for o in outcomes if o.checks]
         if not validated:  # no new data: the checks report on what is published now
@@ -141,7 +144,7 @@ def build_inbox_sensor(catalogue: DeliveryCatalogue) -> dg.SensorDefinition:
                 try:
                     sha = identity(path)  # never follows a symlink or opens what is not a regular file
                 except OSError as exc:
-                    context.log.warning(f"{path}: cannot be read ({exc}); the nightly run will log it")
+                    context.log.warning(f"{db_text(str(path))!r}: cannot be read ({exc}); the nightly run will log it")
                     continue
                 # The run key is the content: a renamed copy of a file already run is not run again.
                 yield dg.RunRequest(
@@ -149,7 +152,8 @@ def build_inbox_sensor(catalogue: DeliveryCatalogue) -> dg.SensorDefinition:
                     asset_selection=[asset_key(dtype)],
                     run_config=dg.RunConfig(ops={asset_key(dtype).to_python_identifier():
                                                  DeliveryFiles(files=[path.name])}),
-                    tags={"ea/delivery_type": dtype.name, "ea/file": path.name, "ea/sha256": sha[:16]},
+                    tags={"ea/delivery_type": dtype.name, "ea/file": db_text(path.name)[:200],
+                          "ea/sha256": sha.split(":")[-1][:16]},
                 )
 
     return inbox_sensor

@@ -179,6 +179,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise Rejected([Problem("Het bestand begint als UTF-16 maar bevat ongeldige tekens; "
                                     "sla het opnieuw op als CSV UTF-8.")]) from None
+    if _utf16_without_bom(data):
+        raise Rejected([Problem("Het bestand is als UTF-16 opgeslagen zonder kenmerk (BOM); die tekencodering "
+                                "is niet zeker te lezen. Sla het op als CSV UTF-8.")])
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         return (data[3:].decode("utf-8"), "utf-8-sig") if bom else (data.decode("utf-8"), "utf-8")
@@ -186,9 +189,6 @@ def _decode(data: bytes) -> tuple[str, str]:
         if bom:
             raise Rejected([Problem("Het bestand begint als UTF-8 maar bevat ongeldige tekens; "
                                     "sla het opnieuw op als CSV UTF-8.")]) from None
-    if _utf16_without_bom(data):
-        raise Rejected([Problem("Het bestand is als UTF-16 opgeslagen zonder kenmerk (BOM); die tekencodering "
-                                "is niet zeker te lezen. Sla het op als CSV UTF-8.")])
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError as exc:

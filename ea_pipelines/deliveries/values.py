@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,9 +67,8 @@ def check_ascii_digits(cell: Any) -> None:
     if isinstance(cell, str):
         ch = foreign_digit(cell)
         if ch is not None:
-            name = unicodedata.name(ch, "onbekend teken").lower()
-            raise ValueError(f"'{cell_text(cell)}' bevat het teken '{ch}' (U+{ord(ch):04X}, {name}); alleen de "
-                             "gewone cijfers 0-9 tellen als cijfer. Typ de waarde opnieuw")
+            raise ValueError(f"'{cell_text(cell)}' bevat het teken '{ch}' (U+{ord(ch):04X}), dat geen gewoon cijfer "
+                             "0-9 is; typ de waarde opnieuw met de cijfers 0-9")
 
 
 def _compact(text: str) -> str:
@@ -133,7 +131,7 @@ def ambiguity(text: str, integer: bool) -> str | None:
 
 
 def _dutch(x: Decimal) -> str:
-    text = format(x, "f")
+    text = format(x.normalize(), "f")
     return text.replace(".", ",")
 
 

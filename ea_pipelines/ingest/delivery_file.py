@@ -37,6 +37,7 @@ from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines.warehouse.delivery_publish import (
     Replacement,
     accepted_before,
+    db_text,
     log_delivery,
     publish_delivery,
     stuck_before,
@@ -143,7 +144,7 @@ def _stuck(f: _File, reason: str, exc: OSError) -> DeliveryOutcome:
     text = reason + (f"\nHet bestand kon niet uit de inbox worden gehaald ({why}). Het blijft staan en wordt "
                      "niet opnieuw verwerkt zolang het niet verandert; haal het weg of lever het opnieuw aan.\n")
     f.log("stuck", text, None)
-    log.error("%s/%s: could not leave the inbox (%s); logged once, left alone", f.dtype.name, f.name, why)
+    log.error("%s/%r: could not leave the inbox (%s); logged once, left alone", f.dtype.name, db_text(f.name), why)
     return DeliveryOutcome(f.name, "stuck", 0, text, None, f.load_id, f.sha)
 
 
@@ -156,7 +157,7 @@ def _quarantine(f: _File, problems: list[Problem], checks: list[CheckOutcome] | 
     except OSError as exc:
         return _stuck(f, reason, exc)
     f.log("rejected", reason, dest)
-    log.warning("%s/%s rejected: %s", f.dtype.name, f.name, "; ".join(str(p) for p in problems[:5]))
+    log.warning("%s/%r rejected: %s", f.dtype.name, db_text(f.name), "; ".join(str(p) for p in problems[:5]))
     return DeliveryOutcome(f.name, "rejected", 0, reason, dest, f.load_id, f.sha, checks=checks or [])
 
 
@@ -181,7 +182,7 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
     try:
         snap = inbox.read_once(path, settle_seconds, limits.max_bytes)
     except inbox.NotSettled:
-        log.info("%s/%s: still changing; left for a later run", dtype.name, name)
+        log.info("%s/%r: still changing; left for a later run", dtype.name, db_text(name))
         return DeliveryOutcome(name, "waiting", 0, None, None, load_id, None)
     except inbox.NotRegular as exc:
         st = os.lstat(path)
@@ -204,7 +205,7 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
         earlier = accepted_before(conn, dtype.name, f.sha)
         stuck = stuck_before(conn, dtype.name, f.sha)
     if stuck:
-        log.debug("%s/%s: refused before as load %s and could not leave the inbox", dtype.name, name, stuck)
+        log.debug("%s/%r: refused before as load %s and could not leave the inbox", dtype.name, db_text(name), stuck)
         return DeliveryOutcome(name, "stuck", 0, None, None, load_id, f.sha)
     if earlier:
         note = f"zelfde inhoud als levering {earlier}"
@@ -213,7 +214,7 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
         except OSError as exc:
             return _stuck(f, note, exc)
         f.log("duplicate", note, dest)
-        log.info("%s/%s: same bytes as load %s; archived, nothing changed", dtype.name, name, earlier)
+        log.info("%s/%r: same bytes as load %s; archived, nothing changed", dtype.name, db_text(name), earlier)
         return DeliveryOutcome(name, "duplicate", 0, None, dest, load_id, f.sha)
     checks: list[CheckOutcome] = []
     try:
@@ -222,7 +223,7 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
     except Rejected as exc:
         return _quarantine(f, exc.problems)
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's, never the run's
-        log.exception("%s/%s: unexpected error while reading", dtype.name, name)
+        log.exception("%s/%r: unexpected error while reading", dtype.name, db_text(name))
         return _quarantine(f, [_unexpected(exc, "gelezen")])
     if gate is not None:
         try:
@@ -230,7 +231,7 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
         except sa.exc.SQLAlchemyError:
             raise
         except Exception as exc:  # noqa: BLE001
-            log.exception("%s/%s: unexpected error in the quality checks", dtype.name, name)
+            log.exception("%s/%r: unexpected error in the quality checks", dtype.name, db_text(name))
             return _quarantine(f, [_unexpected(exc, "gecontroleerd")])
         record(wh, checks, run_id=run_id, load_id=load_id, asset=f"deliveries/{dtype.name}")
         if blocking(checks):
@@ -244,7 +245,7 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
         _put(f, dest)
     except OSError as exc:  # published; the next run would see a duplicate that cannot move either
         _stuck(f, f"geaccepteerd als levering {load_id}", exc)
-    log.info("%s/%s accepted: %d rows (%s)%s", dtype.name, name, rows, parsed.form,
+    log.info("%s/%r accepted: %d rows (%s)%s", dtype.name, db_text(name), rows, parsed.form,
              f"; {replaced.text()}" if replaced.text() else "")
     return DeliveryOutcome(name, "accepted", rows, None, dest, load_id, f.sha, parsed.frame.head(10), checks,
                            replaced)
