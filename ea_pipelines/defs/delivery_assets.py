@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, DeliveryType
 from ea_pipelines.defs.checks import check_results, check_specs
@@ -42,6 +43,7 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
         "files_duplicate": sum(o.status == "duplicate" for o in outcomes),
         "files_stuck": sum(o.status == "stuck" for o in outcomes),
         "files_waiting": sum(o.status == "waiting" for o in outcomes),
+        "files_failed": sum(o.status == "failed" for o in outcomes),
         "rows_replaced": sum(r.rows_before for r in replaced),
         "rows_gone": sum(len(r.gone) for r in replaced),
         "files": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no files waiting"),
@@ -95,8 +97,15 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
             if is_bare_name(name) and not os.path.lexists(inbox / name):
                 context.log.info(f"{db_text(name)!r}: no longer in {inbox} (processed by an earlier run)")
                 continue
-            outcome = process_file(dtype, name, folders, wh, regions, limits=limits, gate=gate,
-                                   run_id=context.run_id, settle_seconds=settle)
+            try:
+                outcome = process_file(dtype, name, folders, wh, regions, limits=limits, gate=gate,
+                                       run_id=context.run_id, settle_seconds=settle)
+            except SQLAlchemyError:
+                raise  # the warehouse itself: the step fails
+            except Exception as exc:  # noqa: BLE001 - a defect around one file must not stop the others
+                context.log.exception(f"{db_text(name)!r}: not processed ({type(exc).__name__}); left in the inbox")
+                outcomes.append(DeliveryOutcome(name, "failed", 0, None, None, "-", None))
+                continue
             shown = repr(db_text(name))
             if outcome.status == "rejected":
                 context.log.warning(f"{shown} rejected; reason beside it in quarantine:\n{db_text(outcome.reason)}")

@@ -131,8 +131,9 @@ def _read_sheet(wb: Any) -> Grid:
     sheets = [(ws.title, ws.sheet_state) for ws in wb.worksheets]
     if not sheets:
         raise Rejected([Problem("Het Excel-bestand bevat geen werkblad met gegevens.")])
-    ws = wb.active if wb.active is not None and wb.active.sheet_state == "visible" else next(
-        (w for w in wb.worksheets if w.sheet_state == "visible"), None)
+    active = wb.active
+    ws = active if active in wb.worksheets and active.sheet_state == "visible" else next(
+        (w for w in wb.worksheets if w.sheet_state == "visible"), None)  # a chart sheet holds no cells
     if ws is None:
         raise Rejected([Problem("Alle werkbladen in het Excel-bestand zijn verborgen ("
                                 + sheet_list(sheets) + "). Maak het werkblad met de gegevens zichtbaar.")])

@@ -115,3 +115,26 @@ def test_a_redelivery_that_drops_rows_is_published_and_flagged_by_a_warn_check(t
     meta = second.get_asset_materialization_events()[0].materialization.metadata
     assert (meta["rows_replaced"].value, meta["rows_gone"].value, meta["dagster/row_count"].value) == (2, 1, 1)
     assert "v2.csv: replaced 2024JJ00: 2 rows before, 1 after, 1 gone (2024JJ00 GM0147)" in meta["replaced"].value
+
+
+def test_a_defect_around_one_file_does_not_stop_the_others(tmp_path: Path, monkeypatch) -> None:
+    import ea_pipelines.defs.delivery_assets as delivery_assets
+
+    real = delivery_assets.process_file
+
+    def defect_for_one(dtype, name, *args, **kwargs):
+        if name == "a.csv":
+            raise RuntimeError("defect")
+        return real(dtype, name, *args, **kwargs)
+
+    monkeypatch.setattr(delivery_assets, "process_file", defect_for_one)
+    defs = build_definitions(settings_for(tmp_path))
+    inbox = tmp_path / "inbox"
+    drop(inbox, "twents_fonds_vouchers", "a.csv", csv_bytes(HEADER + "2023;GM0141;1\n"), age=300)
+    drop(inbox, "twents_fonds_vouchers", "b.csv", csv_bytes(HEADER + "2024;GM0141;118\n"))
+    result = defs.resolve_job_def("process_deliveries").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=[dg.AssetKey(["deliveries", "twents_fonds_vouchers"])])
+    assert result.success
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert (meta["files_failed"].value, meta["files_accepted"].value) == (1, 1)
+    assert (inbox / "twents_fonds_vouchers" / "a.csv").exists()
