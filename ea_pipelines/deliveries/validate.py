@@ -90,6 +90,7 @@ def _layout(dtype: DeliveryType, grid: Grid) -> _Layout | None:
 
 
 NUMBER_TYPES = ("integer", "decimal", "score")
+CONFLICT = "conflict"  # a column whose values fix both number conventions
 
 
 def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date, convention: str | None = None) -> Any:
@@ -200,13 +201,15 @@ def _conventions(dtype: DeliveryType, lay: _Layout) -> tuple[dict[str, str | Non
     for j, found in samples.items():
         col = lay.columns[j]
         header = lay.headers[col.name]
-        decided = v.decide_convention(found, col.type == "integer", fallback)
+        integer = col.type == "integer"  # a whole-number column decides from its own values only
+        decided = v.decide_convention(found, integer, None if integer else fallback)
         if decided.conflict:
             (r1, t1), (r2, t2) = decided.conflict
             c1 = v.CONVENTION_WORDS[next(iter(v.evidence([(r1, t1)], col.type == "integer")))]
             c2 = v.CONVENTION_WORDS[next(iter(v.evidence([(r2, t2)], col.type == "integer")))]
             problems.append(Problem(f"'{v.cell_text(t2)}' is geschreven met {c2}, maar rij {r1} ('{v.cell_text(t1)}') "
                                     f"met {c1}; gebruik in één kolom één schrijfwijze", r2, header))
+            out[col.name] = CONFLICT
             continue
         out[col.name] = decided.convention
         if decided.convention is None:
@@ -256,6 +259,8 @@ def parse_delivery(dtype: DeliveryType, name: str, data: bytes, regions: RegionI
             cell = row[j] if j < len(row) else None
             if j in odd:
                 problems.append(Problem(odd[j], row_no, lay.headers[col.name]))
+                continue
+            if conventions.get(col.name) == CONFLICT:  # said once for the column; its values are not read
                 continue
             if v.is_empty(cell):
                 if col.required:

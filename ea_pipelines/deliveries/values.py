@@ -124,9 +124,10 @@ def ambiguity(text: str, integer: bool) -> str | None:
     if integer:
         r = {c: x for c, x in r.items() if x == x.to_integral_value()}
     if len(r) == 2 and r[COMMA] != r[DOT]:
+        advice = ("schrijf het getal zonder punt of komma (1234)" if integer else
+                  "schrijf het getal zonder duizendtalteken, met een decimale komma (1234 of 1,234)")
         return (f"'{cell_text(text)}' is dubbelzinnig: {_dutch(r[COMMA])} of {_dutch(r[DOT])}. Er staat geen "
-                "ander getal in de kolom dat laat zien of de punt of de komma het decimaalteken is; schrijf "
-                "het getal zonder duizendtalteken, met een decimale komma (1234 of 1,234)")
+                "ander getal in de kolom dat laat zien of de punt of de komma het decimaalteken is; " + advice)
     return None
 
 

@@ -311,15 +311,42 @@ def _encoding_accepted() -> list[Accepted]:
     return out
 
 
+def _vouchers(counts: list[str]) -> bytes:
+    return csv_bytes(V_HEAD + "".join(f"{2015 + i};GM0141;{c}\n" for i, c in enumerate(counts)))
+
+
+# whole-number column: only the reading that is a whole number counts; the column decides alone
+COUNT_READINGS: list[tuple[str, list[str], list[int]]] = [
+    ("count 1.234 is a thousand", ["1.234"], [1234]),
+    ("count 1,234 is a thousand", ["1,234"], [1234]),
+    ("count 1.000 follows 1.234 in its column", ["1.000", "1.234"], [1000, 1234]),
+    ("count 1.000.000 is a million", ["1.000.000"], [1000000]),
+]
+COUNT_REFUSALS: list[tuple[str, list[str], list[str]]] = [
+    ("a lone count 1.000 is ambiguous", ["1.000"],
+     ["Rij 2, kolom 'aantal_scholingscheques': '1.000' is dubbelzinnig: 1000 of 1. Er staat geen ander getal in de "
+      "kolom dat laat zien of de punt of de komma het decimaalteken is; schrijf het getal zonder punt of komma "
+      "(1234)"]),
+    ("counts with thousands dot and thousands comma", ["1.234", "1,234"],
+     ["Rij 3, kolom 'aantal_scholingscheques': '1,234' is geschreven met een decimale punt (6.4 en 1,234.5), maar "
+      "rij 2 ('1.234') met een decimale komma (6,4 en 1.234,5); gebruik in één kolom één schrijfwijze"]),
+    ("a count of 6,5", ["6,5"], ["Rij 2, kolom 'aantal_scholingscheques': '6,5' is geen geheel getal"]),
+]
+
+
 def refused_cases() -> list[Refused]:
     numbers = [Refused(case, KENNISPUNT, "a.csv", _kennispunt(texts), problems)
                for case, texts, problems in NUMBER_REFUSALS]
+    numbers += [Refused(case, VOUCHERS, "a.csv", _vouchers(texts), problems)
+                for case, texts, problems in COUNT_REFUSALS]
     return numbers + _digit_cases() + _size_cases() + _misleading_bytes() + _workbook_refusals()
 
 
 def accepted_cases() -> list[Accepted]:
     numbers = [Accepted(case, KENNISPUNT, "a.csv", _kennispunt(texts), ("value",), [(x,) for x in values])
                for case, texts, values in NUMBER_READINGS]
+    numbers += [Accepted(case, VOUCHERS, "a.csv", _vouchers(texts), ("vouchers_issued",), [(x,) for x in values])
+                for case, texts, values in COUNT_READINGS]
     return numbers + _encoding_accepted() + _workbook_accepted()
 
 
