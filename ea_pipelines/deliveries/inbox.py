@@ -156,8 +156,8 @@ def fit_name(name: str, tail: str, sha256: str) -> str:
 def free_name(folder: Path, name: str, sha256: str) -> Path:
     """``folder/name`` (shortened if too long), or with the hash prefix when another file has the name."""
     target = folder / fit_name(name, "", sha256)
-    if not os.path.lexists(target) or (target.is_file() and sha256_file(target) == sha256):
-        return target
+    if not os.path.lexists(target) or (stat.S_ISREG(os.lstat(target).st_mode) and sha256_file(target) == sha256):
+        return target  # free, or the same bytes (a symlink kept in quarantine is never followed)
     p = Path(name)
     return folder / fit_name(f"{p.stem}.{sha256[:12]}", p.suffix, sha256)
 

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DeliveryOutcome:
     file_name: str
-    status: str  # accepted, rejected, duplicate, stuck (could not leave the inbox) or waiting (not settled)
+    status: str  # accepted, rejected, duplicate, stuck (could not leave the inbox), waiting (not settled), gone
     rows: int
     reason: str | None
     stored_path: Path | None
@@ -181,6 +181,9 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
     received = utcnow()
     try:
         snap = inbox.read_once(path, settle_seconds, limits.max_bytes)
+    except FileNotFoundError:  # taken by another run since it was listed
+        log.info("%s/%r: no longer in the inbox", dtype.name, db_text(name))
+        return DeliveryOutcome(name, "gone", 0, None, None, load_id, None)
     except inbox.NotSettled:
         log.info("%s/%r: still changing; left for a later run", dtype.name, db_text(name))
         return DeliveryOutcome(name, "waiting", 0, None, None, load_id, None)
