@@ -77,7 +77,7 @@ def _cell(el, row_no: int, scan: SheetScan) -> None:
         scan.uncached_formulas.add(where)
     elif kind == "e" and value is not None:
         scan.error_values[where] = value
-    elif kind == "n" and value is not None:
+    elif kind == "n" and value:  # an empty <v/> is an empty cell, as openpyxl reads it
         text = value.strip()
         if not _NUMBER.fullmatch(text) or not math.isfinite(float(text)):
             scan.bad_numbers[where] = text
