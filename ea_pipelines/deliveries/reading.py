@@ -137,7 +137,7 @@ def _read_sheet(wb: Any) -> Grid:
     if ws is None:
         raise Rejected([Problem("Alle werkbladen in het Excel-bestand zijn verborgen ("
                                 + sheet_list(sheets) + "). Maak het werkblad met de gegevens zichtbaar.")])
-    try:
+    try:  # openpyxl's read-only sheet knows its archive member (private names, openpyxl pinned 3.1.5)
         scan = scan_sheet(wb._archive, ws._worksheet_path)
     except Exception as exc:  # a sheet whose XML is broken
         raise Rejected([Problem(f"Werkblad '{shorten(ws.title)}' in het Excel-bestand kan niet gelezen worden "
@@ -157,8 +157,8 @@ def _read_sheet(wb: Any) -> Grid:
     except Rejected:
         raise
     except Exception as exc:
-        raise Rejected([Problem(f"rij {len(rows) + 1} van werkblad '{shorten(ws.title)}' kan niet gelezen "
-                                f"worden ({type(exc).__name__}); controleer de cellen in die rij",
+        raise Rejected([Problem(f"de cellen van deze rij op werkblad '{shorten(ws.title)}' kunnen niet gelezen "
+                                f"worden ({type(exc).__name__}); controleer de waarden en opmaak in die rij",
                                 len(rows) + 1)]) from exc
     return Grid(rows, f"xlsx '{ws.title}'", sheet=ws.title, sheets=sheets, scan=scan)
 

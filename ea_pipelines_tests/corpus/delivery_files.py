@@ -269,6 +269,10 @@ def _workbook_refusals() -> list[Refused]:
                 ["Rij 2, kolom 'aantal_scholingscheques': de cel toont de foutwaarde #DIV/0!; vul een waarde in of "
                  "laat de cel leeg"]),
     ]
+    out.append(Refused("a text cell pointing past the shared strings", VOUCHERS, "a.xlsx",
+                       with_raw_value(plain, "B2", "999", "s"),
+                       ["Rij 2: de cellen van deze rij op werkblad 'Sheet' kunnen niet gelezen worden (IndexError); "
+                        "controleer de waarden en opmaak in die rij"]))
     for raw in ("NaN", "INF", "-INF", "nan", "1E999", "Infinity"):
         out.append(Refused(f"number cell {raw}", VOUCHERS, "a.xlsx", with_raw_value(plain, "C2", raw),
                            [f"Rij 2: cel C2 bevat '{raw}', {nan_tail}"]))
