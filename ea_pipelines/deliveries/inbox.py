@@ -85,7 +85,10 @@ def pending(folder: Path, settle_seconds: float = 0.0) -> Iterator[Path]:
     entries = []
     for entry in os.scandir(folder):
         if _waiting(entry.name):
-            st = entry.stat(follow_symlinks=False)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # taken by another run meanwhile
+                continue
             entries.append((st.st_mtime, entry.name))
     for mtime, name in sorted(entries):
         if now - mtime >= settle_seconds:
