@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,7 +42,7 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
                 "SELECT table_id, status, mode, rows, message FROM meta.load_log "
                 "WHERE batch_id = :b ORDER BY started_at"), {"b": batch_id}).fetchall()
             files = conn.execute(sa.text(
-                "SELECT delivery_type, file_name, status, rows, provenance FROM meta.delivery_log "
+                "SELECT delivery_type, file_name, status, rows, provenance, replaced FROM meta.delivery_log "
                 "WHERE received_at >= :t ORDER BY received_at"), {"t": started}).fetchall() if started else []
             lines.append(f"This run ({batch_id}):")
             for table_id, status, mode, rows, message in loads:
@@ -50,9 +51,10 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
                     "skipped the data fetch") else ""
                 lines.append(f"  cbs {table_id:<10} {status:<10} source mode {mode or '-':<8} "
                              f"{rows or 0:>7,} rows{synthetic}{skipped}")
-            for dtype, name, status, rows, provenance in files:
+            for dtype, name, status, rows, provenance, replaced in files:
                 example = " ILLUSTRATIVE (a bundled example file)" if provenance == "illustrative" else ""
-                lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows{example}")
+                lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows{example}"
+                             + (f"; {replaced}" if replaced else ""))
             if not files:
                 lines.append(f"  no partner files were waiting in {settings.inbox_dir}")
             checks = conn.execute(sa.text(
@@ -80,6 +82,9 @@ def seed_examples(settings: Settings, wh: Warehouse) -> list[Path]:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(example, target)
+        # complete the moment it is placed: dated back past the settle time so this run takes it
+        settled = time.time() - settings.inbox_settle_seconds - 1
+        os.utime(target, (settled, settled))
         seeded.append(target)
     return seeded
 

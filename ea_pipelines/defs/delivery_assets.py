@@ -1,20 +1,25 @@
 """One Dagster asset per partner delivery type, and the sensor that watches the inbox."""
 
+import os
+
 import dagster as dg
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, DeliveryType
 from ea_pipelines.defs.checks import check_results, check_specs
 from ea_pipelines.defs.resources import DeliveriesResource, QualityResource, WarehouseResource
-from ea_pipelines.deliveries.inbox import pending, sha256_file
+from ea_pipelines.deliveries.inbox import identity, pending
 from ea_pipelines.deliveries.reading import is_bare_name
 from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file, staged_after
 from ea_pipelines.provenance import delivery_provenance
 from ea_pipelines.quality.gate import record
-from ea_pipelines.quality.gx_runner import combine
+from ea_pipelines.quality.gx_runner import CheckOutcome, combine
 from ea_pipelines.quality.suites import CheckConfig, delivery_check_names
+from ea_pipelines.warehouse.delivery_publish import db_text
 
 GROUP = "deliveries"
+REDELIVERY_CHECK = "redelivery_keeps_rows"
 
 
 class DeliveryFiles(dg.Config):
@@ -28,9 +33,11 @@ def asset_key(dtype: DeliveryType) -> dg.AssetKey:
 
 
 def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, object]:
-    table = pd.DataFrame([{"file": o.file_name, "status": o.status, "rows": o.rows,
+    table = pd.DataFrame([{"file": db_text(o.file_name), "status": o.status, "rows": o.rows,
                            "provenance": delivery_provenance(o.sha256) if o.sha256 else "-",
-                           "stored at": str(o.stored_path or "-")} for o in outcomes])
+                           "replaced": (o.replaced.text() if o.replaced else None) or "-",
+                           "stored at": db_text(str(o.stored_path or "-"))} for o in outcomes])
+    replaced = [o.replaced for o in outcomes if o.replaced and o.replaced.groups]
     meta: dict[str, object] = {
         "dagster/row_count": staged_rows,
         "files_accepted": sum(o.status == "accepted" for o in outcomes),
@@ -38,15 +45,34 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
         "files_duplicate": sum(o.status == "duplicate" for o in outcomes),
         "files_illustrative": sum(o.status == "accepted" and bool(o.sha256)
                                   and delivery_provenance(o.sha256) == "illustrative" for o in outcomes),
+        "files_stuck": sum(o.status == "stuck" for o in outcomes),
+        "files_waiting": sum(o.status == "waiting" for o in outcomes),
+        "files_failed": sum(o.status == "failed" for o in outcomes),
+        "rows_replaced": sum(r.rows_before for r in replaced),
+        "rows_gone": sum(len(r.gone) for r in replaced),
         "files": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no files waiting"),
     }
+    if replaced:
+        meta["replaced"] = dg.MetadataValue.md("\n".join(f"- {db_text(o.file_name)}: {o.replaced.text()}"
+                                                         for o in outcomes if o.replaced and o.replaced.groups))
     previews = [o.preview for o in outcomes if o.preview is not None]
     if previews:
         meta["preview"] = dg.MetadataValue.md(previews[-1].to_markdown(index=False))
-    rejections = [o.reason for o in outcomes if o.reason]
+    rejections = [db_text(o.reason) for o in outcomes if o.reason]
     if rejections:
         meta["rejections"] = dg.MetadataValue.md("\n\n".join(f"```\n{r}```" for r in rejections))
     return meta
+
+
+def redelivery_outcome(outcomes: list[DeliveryOutcome], config: CheckConfig) -> CheckOutcome:
+    """WARN when an accepted re-delivery left out rows that staging held for the periods it replaced."""
+    dropped = [o for o in outcomes if o.replaced and o.replaced.gone]
+    sample = pd.DataFrame([{"file": db_text(o.file_name), "replaced": ", ".join(o.replaced.groups),
+                            "rows before": o.replaced.rows_before, "rows after": o.replaced.rows_after,
+                            "gone": "; ".join(o.replaced.gone[:10])} for o in dropped]) if dropped else None
+    return CheckOutcome(REDELIVERY_CHECK, config.severity, not dropped, config.description, 1, int(bool(dropped)),
+                        sum(len(o.replaced.gone) for o in dropped),
+                        [f"{db_text(o.file_name)}: {o.replaced.text()}" for o in dropped], sample)
 
 
 def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
@@ -63,22 +89,38 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         owners=list(dtype.owners),
         metadata={"staging_table": f"staging.{dtype.name}", "raw_table": f"raw.{dtype.name}",
                   "key": ", ".join(dtype.key), "replaces_by": ", ".join(dtype.replace_by)},
-        check_specs=check_specs(key, delivery_check_names(dtype, checks), checks),
+        check_specs=[*check_specs(key, delivery_check_names(dtype, checks), checks),
+                     *check_specs(key, [REDELIVERY_CHECK], checks)],
     )
     def _asset(context: dg.AssetExecutionContext, config: DeliveryFiles, warehouse: WarehouseResource,
                deliveries: DeliveriesResource, quality: QualityResource):
         folders = deliveries.folders()
         inbox = folders.inbox_for(dtype.name)
-        names = config.files or [p.name for p in pending(inbox)]
+        settle = deliveries.settle_seconds
+        names = config.files or [p.name for p in pending(inbox, settle)]
         wh, regions, limits, gate = warehouse.warehouse, deliveries.regions(), deliveries.limits(), quality.gate()
         outcomes = []
         for name in names:
-            if is_bare_name(name) and not (inbox / name).is_file():
-                context.log.info(f"{name}: no longer in {inbox} (processed by an earlier run)")
+            if is_bare_name(name) and not os.path.lexists(inbox / name):
+                context.log.info(f"{db_text(name)!r}: no longer in {inbox} (processed by an earlier run)")
                 continue
-            outcome = process_file(dtype, name, folders, wh, regions, limits=limits, gate=gate, run_id=context.run_id)
+            try:
+                outcome = process_file(dtype, name, folders, wh, regions, limits=limits, gate=gate,
+                                       run_id=context.run_id, settle_seconds=settle)
+            except SQLAlchemyError:
+                raise  # the warehouse itself: the step fails
+            except Exception as exc:  # noqa: BLE001 - a defect around one file must not stop the others
+                context.log.exception(f"{db_text(name)!r}: not processed ({type(exc).__name__}); left in the inbox")
+                outcomes.append(DeliveryOutcome(name, "failed", 0, None, None, "-", None))
+                continue
+            shown = repr(db_text(name))
             if outcome.status == "rejected":
-                context.log.warning(f"{name} rejected; reason beside it in quarantine:\n{outcome.reason}")
+                context.log.warning(f"{shown} rejected; reason beside it in quarantine:\n{db_text(outcome.reason)}")
+            elif outcome.status == "stuck" and outcome.reason:
+                context.log.error(f"{shown} refused but could not leave the inbox (logged once):\n"
+                                  f"{db_text(outcome.reason)}")
+            elif outcome.status == "waiting":
+                context.log.info(f"{shown} is still changing; left for a later run")
             outcomes.append(outcome)
         validated = [o.checks for o in outcomes if o.checks]
         if not validated:  # no new data: the checks report on what is published now
@@ -86,6 +128,9 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
             validated = [gate.check_delivery(dtype, current)]
             record(wh, validated[0], run_id=context.run_id, load_id=None, asset=key.to_user_string())
         yield from check_results(key, combine(validated), "the refused file is in quarantine; staging is unchanged")
+        redelivery = redelivery_outcome(outcomes, checks[REDELIVERY_CHECK])
+        record(wh, [redelivery], run_id=context.run_id, load_id=None, asset=key.to_user_string())
+        yield from check_results(key, [redelivery], "the re-delivery is published; earlier rows stay in raw")
         with wh.engine.connect() as conn:
             staged = conn.exec_driver_sql(f"SELECT count(*) FROM staging.{dtype.name}").scalar()
         yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged), "data_docs": quality.docs_link()})
@@ -112,14 +157,19 @@ def build_inbox_sensor(catalogue: DeliveryCatalogue) -> dg.SensorDefinition:
         folders = deliveries.folders()
         for dtype in catalogue.types:
             for path in pending(folders.inbox_for(dtype.name), deliveries.settle_seconds):
-                sha = sha256_file(path)
+                try:
+                    sha = identity(path)  # never follows a symlink or opens what is not a regular file
+                except OSError as exc:
+                    context.log.warning(f"{db_text(str(path))!r}: cannot be read ({exc}); the nightly run will log it")
+                    continue
                 # The run key is the content: a renamed copy of a file already run is not run again.
                 yield dg.RunRequest(
                     run_key=f"{dtype.name}:{sha}",
                     asset_selection=[asset_key(dtype)],
                     run_config=dg.RunConfig(ops={asset_key(dtype).to_python_identifier():
                                                  DeliveryFiles(files=[path.name])}),
-                    tags={"ea/delivery_type": dtype.name, "ea/file": path.name, "ea/sha256": sha[:16]},
+                    tags={"ea/delivery_type": dtype.name, "ea/file": db_text(path.name)[:200],
+                          "ea/sha256": sha.split(":")[-1][:16]},
                 )
 
     return inbox_sensor

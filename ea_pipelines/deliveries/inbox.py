@@ -1,20 +1,27 @@
-"""The inbox, archive and quarantine folders. Files are moved, never rewritten or deleted unseen.
+"""The inbox, archive and quarantine folders. Files leave the inbox unchanged and are never lost.
 
-A move within one file system is a rename (the bytes are untouched). Across file systems the file is
-copied, flushed, checked against its hash, and only then removed from the inbox.
+A file is read once, with ``O_NOFOLLOW``, into memory (:func:`read_once`): those bytes are hashed,
+parsed, and written to the archive or quarantine, and only then is the inbox file removed, if it is
+still the file that was read. Anything in an inbox folder that is not a regular file (a symlink, a
+folder, a pipe) is never opened: it is renamed into quarantine as it is. A file that changed in the
+last ``settle_seconds`` (or while it was read) may still be being written, and waits.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-import shutil
+import secrets
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ea_pipelines.cbs.transport import write_atomic
+NAME_MAX = 255  # bytes in one file name (ext4, xfs, tmpfs)
+REASON_SUFFIX = ".reason.txt"
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -27,38 +34,172 @@ class Folders:
         return self.inbox / delivery_type
 
 
+class NotSettled(Exception):
+    """The file changed recently or while it was read: it may still be being written."""
+
+
+class NotRegular(Exception):
+    """The inbox entry is a symlink, folder, pipe or device: it is not opened."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What was read of one inbox file: its bytes (None when over the size limit), size and hash."""
+
+    data: bytes | None
+    size: int
+    sha256: str
+    stat: os.stat_result
+
+
+KINDS = {stat.S_IFLNK: "symlink", stat.S_IFDIR: "folder", stat.S_IFIFO: "pipe", stat.S_IFSOCK: "socket",
+         stat.S_IFCHR: "device", stat.S_IFBLK: "device"}
+
+
+def kind_of(st: os.stat_result) -> str:
+    return "file" if stat.S_ISREG(st.st_mode) else KINDS.get(stat.S_IFMT(st.st_mode), "other")
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
+def _waiting(name: str) -> bool:
+    return not name.startswith((".", "~$")) and not name.endswith(REASON_SUFFIX)
+
+
 def pending(folder: Path, settle_seconds: float = 0.0) -> Iterator[Path]:
-    """Files waiting in one inbox folder, oldest first. Hidden and Office lock files are left alone;
-    files changed in the last ``settle_seconds`` may still be being written, and wait."""
+    """Entries waiting in one inbox folder, oldest first, judged by ``lstat`` (a symlink is not followed).
+    Hidden and Office lock files are left alone; entries changed in the last ``settle_seconds`` wait."""
     if not folder.is_dir():
         return
     now = time.time()
-    entries = [p for p in folder.iterdir()
-               if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".reason.txt")]
-    for p in sorted(entries, key=lambda p: (p.stat().st_mtime, p.name)):
-        if now - p.stat().st_mtime >= settle_seconds:
-            yield p
+    entries = []
+    for entry in os.scandir(folder):
+        if _waiting(entry.name):
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # taken by another run meanwhile
+                continue
+            entries.append((st.st_mtime, entry.name))
+    for mtime, name in sorted(entries):
+        if now - mtime >= settle_seconds:
+            yield folder / name
+
+
+def identity(path: Path) -> str:
+    """The content hash of a regular file (read without following a symlink), else a key for the entry
+    itself (``<kind>:<hash of name, inode, change time>``), so a sensor never opens what it must not."""
+    st = os.lstat(path)
+    if stat.S_ISREG(st.st_mode):
+        try:
+            return read_once(path, 0, max_bytes=0).sha256
+        except (NotRegular, NotSettled):
+            pass
+    return entry_key(path, st)
+
+
+def entry_key(path: Path, st: os.stat_result) -> str:
+    token = f"{path.name}\0{st.st_ino}\0{st.st_ctime_ns}".encode("utf-8", "surrogateescape")
+    return f"{kind_of(st)}:{hashlib.sha256(token).hexdigest()[:32]}"
+
+
+def read_once(path: Path, settle_seconds: float, max_bytes: int) -> Snapshot:
+    """Read a settled regular file once. Over ``max_bytes`` it is only hashed (as a stream), not kept."""
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegular(kind_of(st))
+    if time.time() - st.st_mtime < settle_seconds:
+        raise NotSettled(path.name)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # swapped for a symlink after the lstat
+            raise NotRegular("symlink") from None
+        raise
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode) or (before.st_ino, before.st_dev) != (st.st_ino, st.st_dev):
+            raise NotSettled(path.name)
+        h, chunks, size = hashlib.sha256(), [], 0
+        while chunk := os.read(fd, _CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+            if size <= max_bytes:
+                chunks.append(chunk)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if (after.st_size, after.st_mtime_ns) != (size, before.st_mtime_ns):
+        raise NotSettled(path.name)  # written to while it was read
+    return Snapshot(b"".join(chunks) if size <= max_bytes else None, size, h.hexdigest(), before)
+
+
+def fit_name(name: str, tail: str, sha256: str) -> str:
+    """``name + tail`` if that fits in one file name, else a shortened name that still says which file
+    (start of the name, ``~`` and the start of its hash, its suffix) followed by ``tail``."""
+    whole = name + tail
+    if len(whole.encode("utf-8", "surrogateescape")) <= NAME_MAX:
+        return whole
+    p = Path(name)
+    suffix = p.suffix if len(p.suffix.encode("utf-8", "surrogateescape")) <= 16 else ""
+    keep = NAME_MAX - len(f"~{sha256[:12]}{suffix}{tail}".encode("utf-8", "surrogateescape"))
+    stem = p.stem.encode("utf-8", "surrogateescape")[:keep].decode("utf-8", "ignore")
+    return f"{stem}~{sha256[:12]}{suffix}{tail}"
 
 
 def free_name(folder: Path, name: str, sha256: str) -> Path:
-    """``folder/name``, or ``folder/<stem>.<hash prefix><suffix>`` when another file already has the name."""
-    target = folder / name
-    if not target.exists() or sha256_file(target) == sha256:
-        return target
+    """``folder/name`` (shortened if too long), or with the hash prefix when another file has the name."""
+    target = folder / fit_name(name, "", sha256)
+    if not os.path.lexists(target) or (stat.S_ISREG(os.lstat(target).st_mode) and sha256_file(target) == sha256):
+        return target  # free, or the same bytes (a symlink kept in quarantine is never followed)
     p = Path(name)
-    return folder / f"{p.stem}.{sha256[:12]}{p.suffix}"
+    return folder / fit_name(f"{p.stem}.{sha256[:12]}", p.suffix, sha256)
+
+
+def store(data: bytes, dest: Path) -> Path:
+    """Write ``data`` to ``dest`` durably via a short temporary name (a long name cannot take a prefix)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f".part-{secrets.token_hex(6)}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def remove_if_unchanged(path: Path, seen: os.stat_result) -> bool:
+    """Remove the inbox file if it is still the one that was read; a newer version stays for the next run."""
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    if (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns) != (
+            seen.st_ino, seen.st_dev, seen.st_size, seen.st_mtime_ns):
+        return False
+    path.unlink()
+    return True
 
 
 def move(src: Path, dest: Path, sha256: str) -> Path:
-    """Move ``src`` to ``dest`` without ever losing its bytes. Returns ``dest``."""
+    """Move a file too large to keep in memory to ``dest`` by rename (across file systems: copy, verify
+    the hash, then remove). Returns ``dest``."""
+    import shutil
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():  # the same bytes are already there (free_name checked): the inbox copy is redundant
         if sha256_file(dest) != sha256:
@@ -67,9 +208,9 @@ def move(src: Path, dest: Path, sha256: str) -> Path:
         return dest
     try:
         os.rename(src, dest)
-    except OSError:  # another file system: copy, verify, then remove
-        tmp = dest.with_name(f".{dest.name}.part")
-        shutil.copyfile(src, tmp)
+    except OSError:
+        tmp = dest.parent / f".part-{secrets.token_hex(6)}"
+        shutil.copyfile(src, tmp, follow_symlinks=False)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         if sha256_file(tmp) != sha256:
@@ -80,14 +221,13 @@ def move(src: Path, dest: Path, sha256: str) -> Path:
     return dest
 
 
-def quarantine(src: Path, folders: Folders, delivery_type: str, sha256: str, reason: str) -> Path:
-    """Move a refused file to quarantine, with ``<file>.reason.txt`` beside it."""
-    folder = folders.quarantine / delivery_type
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = free_name(folder, src.name, sha256)
-    write_atomic(dest.with_name(dest.name + ".reason.txt"), reason.encode("utf-8"))
-    return move(src, dest, sha256)
+def reason_path(dest: Path, sha256: str) -> Path:
+    return dest.with_name(fit_name(dest.name, REASON_SUFFIX, sha256))
 
 
-def archive_path(src: Path, folders: Folders, delivery_type: str, sha256: str, day: str) -> Path:
-    return free_name(folders.archive / delivery_type / day, src.name, sha256)
+def archive_path(name: str, folders: Folders, delivery_type: str, sha256: str, day: str) -> Path:
+    return free_name(folders.archive / delivery_type / day, name, sha256)
+
+
+def quarantine_path(name: str, folders: Folders, delivery_type: str, sha256: str) -> Path:
+    return free_name(folders.quarantine / delivery_type, name, sha256)

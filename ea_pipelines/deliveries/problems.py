@@ -19,7 +19,8 @@ class Problem:
             where.append(f"kolom '{self.column}'")
         if not where:
             return self.message[:1].upper() + self.message[1:]
-        return ", ".join(where).capitalize() + ": " + self.message
+        place = ", ".join(where)  # the header as written: only the first letter is raised
+        return place[:1].upper() + place[1:] + ": " + self.message
 
 
 class Rejected(Exception):

@@ -16,7 +16,8 @@ from ea_pipelines import clock
 from ea_pipelines.catalogue.deliveries import Column, DeliveryType, normalise_header
 from ea_pipelines.deliveries import values as v
 from ea_pipelines.deliveries.problems import Problem, Rejected
-from ea_pipelines.deliveries.reading import Grid, Limits, read_grids
+from ea_pipelines.deliveries.reading import Grid, Limits, read_grids, sheet_list
+from ea_pipelines.deliveries.xlsx_scan import column_letters
 from ea_pipelines.reference.regions import RegionIndex, RegionLookupError
 
 MAX_PROBLEMS = 50
@@ -72,13 +73,14 @@ def _layout(dtype: DeliveryType, grid: Grid) -> _Layout | None:
             if any(j < len(r) and not v.is_empty(r[j]) for r in grid.rows[idx + 1:]):
                 problems.append(Problem(f"kolom {j + 1} heeft geen kopnaam maar bevat wel gegevens"))
             continue
-        text = v.cell_text(cell)
+        text = str(cell).strip() if isinstance(cell, str) else v.cell_text(cell)
         col = lookup.get(normalise_header(text))
         if col is None:
-            problems.append(Problem(f"onbekende kolom '{text}'. Toegestane kolommen: "
+            problems.append(Problem(f"onbekende kolom '{v.shorten(text, 60)}'. Toegestane kolommen: "
                                     f"{', '.join(c.header for c in dtype.columns)}"))
         elif col.name in headers:
-            problems.append(Problem(f"kolom '{text}' staat er twee keer in (ook als '{headers[col.name]}')"))
+            problems.append(Problem(f"kolom '{v.shorten(text, 60)}' staat er twee keer in (ook als "
+                                    f"'{headers[col.name]}')"))
         else:
             columns[j] = col
             headers[col.name] = text
@@ -88,10 +90,16 @@ def _layout(dtype: DeliveryType, grid: Grid) -> _Layout | None:
     return _Layout(grid, idx, columns, headers, problems, score)
 
 
-def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date) -> Any:
+NUMBER_TYPES = ("integer", "decimal", "score")
+CONFLICT = "conflict"  # a column whose values fix both number conventions
+
+
+def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date, convention: str | None = None) -> Any:
     """Typed value of one non-empty cell; ValueError with a Dutch message if it is not acceptable."""
-    if col.type in ("integer", "decimal", "score"):
-        value: Any = v.to_integer(cell) if col.type == "integer" else v.to_number(cell)
+    if col.type != "text" or col.allowed:  # numbers, periods, dates and codes: only ASCII digits are digits
+        v.check_ascii_digits(cell)
+    if col.type in NUMBER_TYPES:
+        value: Any = v.to_integer(cell, convention) if col.type == "integer" else v.to_number(cell, convention)
         low, high = col.bounds
         if low is not None and value < low:
             raise ValueError(f"{v.fmt_number(value)} is lager dan toegestaan (minimaal {v.fmt_number(low)})"
@@ -109,20 +117,20 @@ def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date) -> An
         if date > today:
             raise ValueError(f"datum {date:%d-%m-%Y} ligt in de toekomst")
         return date
-    text = v.cell_text(cell)
+    text = v.plain_text(cell)
     try:
         if col.type == "municipality":
             return regions.municipality(text)
         if col.type == "region":
             return regions.region(text)
     except RegionLookupError as exc:
-        raise ValueError(str(exc)) from exc
+        raise ValueError(str(exc).replace(f"'{text}'", f"'{v.shorten(text)}'")) from exc
     if col.max_length is not None and len(text) > col.max_length:
         raise ValueError(f"de tekst is {len(text)} tekens lang; hoogstens {col.max_length} tekens toegestaan")
     if col.allowed:
         match = {a.lower(): a for a in col.allowed}.get(text.lower())
         if match is None:
-            raise ValueError(f"'{text}' is geen toegestane waarde; kies uit: {', '.join(col.allowed)}")
+            raise ValueError(f"'{v.shorten(text)}' is geen toegestane waarde; kies uit: {', '.join(col.allowed)}")
         return match
     return text  # stored as text, even when it starts with =, +, - or @; never evaluated
 
@@ -151,6 +159,82 @@ def _row_checks(dtype: DeliveryType, rec: dict[str, Any], row_no: int, headers: 
     return problems
 
 
+def _no_header(dtype: DeliveryType, grids: list[Grid]) -> Problem:
+    expected = ", ".join(c.header for c in dtype.columns)
+    grid = grids[0]
+    if grid.sheet is None:
+        return Problem(f"geen kopregel gevonden. Verwacht een regel met de kolommen: {expected} (gebruik het sjabloon)")
+    return Problem(f"geen kopregel gevonden op werkblad '{v.shorten(grid.sheet)}', het werkblad dat Excel bij "
+                   f"openen toont. Verwacht een regel met de kolommen: {expected}. Het bestand heeft de werkbladen: "
+                   f"{sheet_list(grid.sheets)}; zet de gegevens op het zichtbare werkblad dat bij openen actief is "
+                   "(gebruik het sjabloon)")
+
+
+def _hidden(lay: _Layout) -> list[Problem]:
+    """Hidden rows and columns that hold data are refused: the partner does not see what would be loaded."""
+    scan, rows = lay.grid.scan, lay.grid.rows
+    problems = []
+    for r in sorted(scan.hidden_rows):
+        if r <= len(rows) and any(not v.is_empty(c) for c in rows[r - 1]):
+            problems.append(Problem("deze rij is verborgen in Excel maar bevat gegevens; maak verborgen rijen "
+                                    "zichtbaar en lever alleen wat u ziet (verwijder de rij als die niet mee moet)", r))
+    header = lay.grid.rows[lay.header_row]
+    for j in sorted(scan.hidden_columns):
+        if any(j < len(row) and not v.is_empty(row[j]) for row in rows):
+            name = v.cell_text(header[j]) if j < len(header) and not v.is_empty(header[j]) else None
+            problems.append(Problem(f"kolom {column_letters(j)} is verborgen in Excel maar bevat gegevens; maak "
+                                    "verborgen kolommen zichtbaar en lever alleen wat u ziet", None, name))
+    return problems
+
+
+def _conventions(dtype: DeliveryType, lay: _Layout) -> tuple[dict[str, str | None], list[Problem]]:
+    """The number convention per number column, decided from all its text values (and else the file's)."""
+    samples: dict[int, list[tuple[int, str]]] = {}
+    for j, col in lay.columns.items():
+        if col.type in NUMBER_TYPES:
+            samples[j] = [(i + 1, row[j]) for i, row in enumerate(lay.grid.rows[lay.header_row + 1:],
+                                                                  start=lay.header_row + 1)
+                          if j < len(row) and isinstance(row[j], str) and row[j].strip()]
+    file_evidence: set[str] = set()
+    for j, found in samples.items():
+        file_evidence |= set(v.evidence(found, lay.columns[j].type == "integer"))
+    fallback = next(iter(file_evidence)) if len(file_evidence) == 1 else None
+    out: dict[str, str | None] = {}
+    problems = []
+    for j, found in samples.items():
+        col = lay.columns[j]
+        header = lay.headers[col.name]
+        integer = col.type == "integer"  # a whole-number column decides from its own values only
+        decided = v.decide_convention(found, integer, None if integer else fallback)
+        if decided.conflict:
+            (r1, t1), (r2, t2) = decided.conflict
+            c1 = v.CONVENTION_WORDS[next(iter(v.evidence([(r1, t1)], col.type == "integer")))]
+            c2 = v.CONVENTION_WORDS[next(iter(v.evidence([(r2, t2)], col.type == "integer")))]
+            problems.append(Problem(f"'{v.cell_text(t2)}' is geschreven met {c2}, maar rij {r1} ('{v.cell_text(t1)}') "
+                                    f"met {c1}; gebruik in één kolom één schrijfwijze", r2, header))
+            out[col.name] = CONFLICT
+            continue
+        out[col.name] = decided.convention
+        if decided.convention is None:
+            for row_no, text in found:
+                why = v.ambiguity(text, col.type == "integer")
+                if why:
+                    problems.append(Problem(why, row_no, header))
+    return out, problems
+
+
+def _cell_problem(lay: _Layout, row_no: int, j: int) -> str | None:
+    """What the sheet shows in a cell that openpyxl reads as empty or as text, when it is not a value."""
+    scan = lay.grid.scan
+    if (row_no, j) in scan.uncached_formulas:
+        return ("formule zonder opgeslagen uitkomst: Excel toont hier een waarde, maar het bestand bevat die "
+                "niet. Open het bestand in Excel of LibreOffice, laat het herberekenen en sla het opnieuw op")
+    if (row_no, j) in scan.error_values:
+        return (f"de cel toont de foutwaarde {v.shorten(scan.error_values[(row_no, j)])}; vul een waarde in "
+                "of laat de cel leeg")
+    return None
+
+
 def parse_delivery(dtype: DeliveryType, name: str, data: bytes, regions: RegionIndex,
                    today: dt.date | None = None, limits: Limits | None = None) -> Parsed:
     """Typed rows of a delivered file; raises :class:`Rejected` listing every problem found."""
@@ -158,28 +242,35 @@ def parse_delivery(dtype: DeliveryType, name: str, data: bytes, regions: RegionI
     grids = read_grids(name, data, limits or Limits())
     layouts = [lay for lay in (_layout(dtype, g) for g in grids) if lay is not None]
     if not layouts:
-        raise Rejected([Problem("geen kopregel gevonden. Verwacht een regel met de kolommen: "
-                                f"{', '.join(c.header for c in dtype.columns)} (gebruik het sjabloon)")])
+        raise Rejected([_no_header(dtype, grids)])
     lay = max(layouts, key=lambda x: (x.score, -len(x.problems)))
-    problems = list(lay.problems)
+    problems = list(lay.problems) + _hidden(lay)
     if problems:
         raise Rejected(problems)
+    conventions, problems = _conventions(dtype, lay)
+    problems = problems[:MAX_PROBLEMS]
     records: list[dict[str, Any]] = []
     keys: dict[tuple, int] = {}
     for idx in range(lay.header_row + 1, len(lay.grid.rows)):
         row = lay.grid.rows[idx]
-        if all(v.is_empty(c) for c in row):
-            continue
         row_no = idx + 1
+        odd = {j: why for j in lay.columns if (why := _cell_problem(lay, row_no, j))}
+        if all(v.is_empty(c) for c in row) and not odd:
+            continue
         rec: dict[str, Any] = {c.name: None for c in dtype.columns}
         for j, col in lay.columns.items():
             cell = row[j] if j < len(row) else None
+            if j in odd:
+                problems.append(Problem(odd[j], row_no, lay.headers[col.name]))
+                continue
+            if conventions.get(col.name) == CONFLICT:  # said once for the column; its values are not read
+                continue
             if v.is_empty(cell):
                 if col.required:
                     problems.append(Problem("lege cel; hier is een waarde verplicht", row_no, lay.headers[col.name]))
                 continue
             try:
-                rec[col.name] = _convert(col, cell, regions, today)
+                rec[col.name] = _convert(col, cell, regions, today, conventions.get(col.name))
             except ValueError as exc:
                 problems.append(Problem(str(exc), row_no, lay.headers[col.name]))
         extra = [j for j in range(len(row)) if j not in lay.columns and not v.is_empty(row[j])]

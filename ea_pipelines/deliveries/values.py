@@ -1,75 +1,207 @@
-"""Cell values as partners write them: Dutch numbers, periods in several spellings, dates.
+"""Cell values as partners write them: Dutch and English numbers, periods in several spellings, dates.
 
 Each converter returns the typed value or raises ``ValueError`` with a Dutch message for the partner.
+
+Numbers are written in one of two conventions: ``COMMA`` (decimal comma, dots group thousands:
+``1.234,5``) or ``DOT`` (decimal point, commas group thousands: ``1,234.5``). Some texts read differently
+in the two (``1.234`` is 1234 or 1.234); which convention a column uses is decided from all its values by
+:func:`decide_convention`, never guessed per value. Only the ASCII digits 0-9 are digits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-# Dutch: dots group thousands, a comma marks decimals ("1.234,5"); a lone dot with other than
-# groups of three digits is a decimal point ("7.5").
-_DUTCH_GROUPED = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
-_PLAIN = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+COMMA = "comma"  # 1.234,5
+DOT = "dot"  # 1,234.5
+CONVENTION_WORDS = {COMMA: "een decimale komma (6,4 en 1.234,5)", DOT: "een decimale punt (6.4 en 1,234.5)"}
+_NUMBER = {
+    COMMA: re.compile(r"[-+]?(?:(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+)"),
+    DOT: re.compile(r"[-+]?(?:(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)"),
+}
+_SEPARATORS = {COMMA: (".", ","), DOT: (",", ".")}  # (thousands, decimal)
+BIGINT_MAX = 2**63 - 1  # what a warehouse BIGINT column holds
+SHOWN_CHARS = 24
 
 
 def is_empty(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def cell_text(cell: Any) -> str:
-    """A cell as the partner sees it, for messages (whole floats without '.0')."""
-    if isinstance(cell, float) and cell.is_integer():
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """Text for a message: long texts (a 309-digit number) are cut in the middle, saying how long they are."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 2]}…{text[-6:]} ({len(text)} tekens)"
+
+
+def plain_text(cell: Any) -> str:
+    """A cell as the partner sees it, whole (whole floats without '.0')."""
+    if isinstance(cell, float) and math.isfinite(cell) and cell.is_integer() and abs(cell) < 1e15:
         return str(int(cell))
     if isinstance(cell, dt.datetime) and cell.time() == dt.time():
         return cell.date().isoformat()
     return str(cell).strip()
 
 
-def to_number(cell: Any) -> float:
+def cell_text(cell: Any) -> str:
+    """A cell as the partner sees it, for messages: long text (a 309-digit number) shortened."""
+    return shorten(plain_text(cell))
+
+
+def foreign_digit(text: str) -> str | None:
+    """The first character that is a digit or number sign other than ASCII 0-9 (full-width ２, Arabic ٢, ²)."""
+    for ch in text:
+        if ch.isnumeric() and not ("0" <= ch <= "9"):
+            return ch
+    return None
+
+
+def check_ascii_digits(cell: Any) -> None:
+    if isinstance(cell, str):
+        ch = foreign_digit(cell)
+        if ch is not None:
+            raise ValueError(f"'{cell_text(cell)}' bevat het teken '{ch}' (U+{ord(ch):04X}), dat geen gewoon cijfer "
+                             "0-9 is; typ de waarde opnieuw met de cijfers 0-9")
+
+
+def _compact(text: str) -> str:
+    return text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+
+
+def readings(cell: str) -> dict[str, Decimal]:
+    """The number a text is in each convention it is valid in (empty: not a number at all)."""
+    text = _compact(cell)
+    out = {}
+    for conv, pattern in _NUMBER.items():
+        if pattern.fullmatch(text):
+            thousands, decimal = _SEPARATORS[conv]
+            out[conv] = Decimal(text.replace(thousands, "").replace(decimal, "."))
+    return out
+
+
+@dataclass(frozen=True)
+class Convention:
+    """The decision for one column: the convention, or why none could be decided."""
+
+    convention: str | None
+    conflict: tuple[tuple[int, str], tuple[int, str]] | None = None  # (row, text) written each way
+
+
+def evidence(samples: list[tuple[int, str]], integer: bool) -> dict[str, tuple[int, str]]:
+    """Per convention the first value (row, text) that can only be read that way."""
+    found: dict[str, tuple[int, str]] = {}
+    for row, text in samples:
+        r = readings(text)
+        if integer:
+            r = {c: x for c, x in r.items() if x == x.to_integral_value()}
+        if len(r) == 1:
+            found.setdefault(next(iter(r)), (row, text))
+    return found
+
+
+def decide_convention(samples: list[tuple[int, str]], integer: bool,
+                      fallback: str | None) -> Convention:
+    """One convention for a column: from its own unambiguous values, else ``fallback`` (the file's)."""
+    found = evidence(samples, integer)
+    if len(found) == 2:
+        first, second = sorted(found.values())
+        return Convention(None, (first, second))
+    if found:
+        return Convention(next(iter(found)))
+    return Convention(fallback)
+
+
+def ambiguity(text: str, integer: bool) -> str | None:
+    """Why ``text`` cannot be read without knowing the convention, or None when it can."""
+    r = readings(text)
+    if integer:
+        r = {c: x for c, x in r.items() if x == x.to_integral_value()}
+    if len(r) == 2 and r[COMMA] != r[DOT]:
+        advice = ("schrijf het getal zonder punt of komma (1234)" if integer else
+                  "schrijf het getal zonder duizendtalteken, met een decimale komma (1234 of 1,234)")
+        return (f"'{cell_text(text)}' is dubbelzinnig: {_dutch(r[COMMA])} of {_dutch(r[DOT])}. Er staat geen "
+                "ander getal in de kolom dat laat zien of de punt of de komma het decimaalteken is; " + advice)
+    return None
+
+
+def _dutch(x: Decimal) -> str:
+    text = format(x.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def _decimal(cell: Any, convention: str | None) -> Decimal:
     if isinstance(cell, bool):
         raise ValueError(f"'{cell}' is geen getal")
-    if isinstance(cell, int | float):
-        return float(cell)
-    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
-    if _DUTCH_GROUPED.match(text):
-        return float(text.replace(".", "").replace(",", "."))
-    if _DECIMAL_COMMA.match(text):
-        return float(text.replace(",", "."))
-    if _PLAIN.match(text):
-        return float(text)
-    raise ValueError(f"'{cell_text(cell)}' is geen getal")
+    if isinstance(cell, int):
+        return Decimal(cell)
+    if isinstance(cell, float):
+        if not math.isfinite(cell):
+            raise ValueError(f"'{cell}' is geen getal")
+        return Decimal(repr(cell))
+    check_ascii_digits(str(cell))
+    r = readings(str(cell))
+    if not r:
+        raise ValueError(f"'{cell_text(cell)}' is geen getal")
+    if convention is None:  # no context: Dutch first
+        convention = COMMA if COMMA in r else DOT
+    if convention not in r:
+        raise ValueError(f"'{cell_text(cell)}' is niet geschreven met {CONVENTION_WORDS[convention]}, zoals de "
+                         "rest van de kolom; gebruik één schrijfwijze")
+    return r[convention]
 
 
-def to_integer(cell: Any) -> int:
-    value = to_number(cell)
-    if not value.is_integer():
+def to_number(cell: Any, convention: str | None = None) -> float:
+    """A finite double (what a FLOAT8 column holds)."""
+    value = float(_decimal(cell, convention))
+    if not math.isfinite(value):
+        raise ValueError(f"'{cell_text(cell)}' is te groot om als getal op te slaan")
+    return value
+
+
+def to_integer(cell: Any, convention: str | None = None) -> int:
+    """A whole number within BIGINT, read exactly (no detour through floating point for text)."""
+    value = _decimal(cell, convention)
+    if value != value.to_integral_value():
         raise ValueError(f"'{cell_text(cell)}' is geen geheel getal")
-    return int(value)
+    if abs(value) > BIGINT_MAX:
+        raise ValueError(f"'{cell_text(cell)}' is te groot; een geheel getal mag hoogstens "
+                         f"{fmt_number(BIGINT_MAX)} zijn")
+    try:
+        return int(value)
+    except (InvalidOperation, OverflowError, ValueError) as exc:  # pragma: no cover - guarded above
+        raise ValueError(f"'{cell_text(cell)}' is geen geheel getal") from exc
 
 
 _QUARTER_FORMS = [
-    re.compile(r"^(?P<y>\d{4})\s*[-/ ]?\s*(?:K|Q|KW)0?(?P<n>[1-4])$"),
-    re.compile(r"^(?:K|Q|KW)0?(?P<n>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>[0-9]{4})\s*[-/ ]?\s*(?:K|Q|KW)0?(?P<n>[1-4])$"),
+    re.compile(r"^(?:K|Q|KW)0?(?P<n>[1-4])\s*[-/ ]?\s*(?P<y>[0-9]{4})$"),
 ]
 _MONTH_FORMS = [
-    re.compile(r"^(?P<y>\d{4})\s*(?:-|/|MM)\s*(?P<n>0?[1-9]|1[0-2])$"),
-    re.compile(r"^(?P<n>0?[1-9]|1[0-2])\s*[-/]\s*(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>[0-9]{4})\s*(?:-|/|MM)\s*(?P<n>0?[1-9]|1[0-2])$"),
+    re.compile(r"^(?P<n>0?[1-9]|1[0-2])\s*[-/]\s*(?P<y>[0-9]{4})$"),
 ]
+FIRST_YEAR = 1900
 
 
 def to_period(cell: Any, kinds: tuple[str, ...]) -> str:
     """A CBS period code: ``2024JJ00`` (year), ``2024KW03`` (quarter), ``2024MM07`` (month)."""
+    if isinstance(cell, float) and not math.isfinite(cell):
+        raise ValueError(f"'{cell}' is geen geldige periode")
     if isinstance(cell, int | float) and not isinstance(cell, bool) and float(cell).is_integer():
         text = str(int(cell))
     else:
         text = str(cell).strip().upper()
+        check_ascii_digits(text)
     allowed = {"year": "jaar (2024)", "quarter": "kwartaal (2024-K3)", "month": "maand (2024-07)"}
     found: tuple[str, str] | None = None
-    if re.match(r"^\d{4}(JJ00)?$", text):
+    if re.match(r"^[0-9]{4}(JJ00)?$", text):
         found = ("year", f"{text[:4]}JJ00")
     for form in _QUARTER_FORMS:
         m = form.match(text)
@@ -82,6 +214,9 @@ def to_period(cell: Any, kinds: tuple[str, ...]) -> str:
     expected = " of ".join(allowed[k] for k in kinds)
     if found is None:
         raise ValueError(f"'{cell_text(cell)}' is geen geldige periode; verwacht {expected}")
+    if int(found[1][:4]) < FIRST_YEAR:
+        raise ValueError(f"'{cell_text(cell)}' is geen geldige periode: het jaartal {found[1][:4]} ligt vóór "
+                         f"{FIRST_YEAR}; verwacht {expected}")
     if found[0] not in kinds:
         raise ValueError(f"'{cell_text(cell)}' is een {allowed[found[0]].split(' ')[0]}; verwacht {expected}")
     return found[1]
@@ -102,6 +237,7 @@ def to_date(cell: Any) -> dt.date:
     if isinstance(cell, dt.date):
         return cell
     text = str(cell).strip()
+    check_ascii_digits(text)
     for fmt in ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -111,7 +247,9 @@ def to_date(cell: Any) -> dt.date:
 
 
 def fmt_number(value: float) -> str:
-    """A number the Dutch way, for messages: 7,5 and 1.234."""
+    """A number the Dutch way, for messages: 7,5 and 1.234 (huge ones as 1,2e+308, never 309 digits)."""
+    if not math.isfinite(float(value)) or abs(float(value)) >= 1e21:
+        return f"{float(value):.3g}".replace(".", ",")
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", ".")
     return f"{value:g}".replace(".", ",")

@@ -80,7 +80,10 @@ TABLES: dict[str, str] = {
         rows BIGINT,
         reason TEXT,
         stored_path TEXT,
-        provenance TEXT
+        provenance TEXT,
+        replaced TEXT,
+        rows_replaced BIGINT,
+        rows_gone BIGINT
     """,
     "meta.check_result": """
         run_id TEXT NOT NULL,
@@ -103,6 +106,9 @@ LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_r
                   "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "provenance": "TEXT"}
 #: delivery_log columns added after the first release
 DELIVERY_LOG_ADDED = {"provenance": "TEXT"}
+
+#: delivery_log columns added after the first release (visible re-delivery): added to older warehouses too
+DELIVERY_LOG_ADDED = {"replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
 
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",

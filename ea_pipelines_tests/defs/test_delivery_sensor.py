@@ -90,3 +90,51 @@ def test_nightly_run_processes_the_whole_inbox_including_examples(tmp_path: Path
     assert "- Het bestand is leeg." in (tmp_path / "quarantine" / "mkb_ranking" / "leeg.csv.reason.txt").read_text()
     assert not any((tmp_path / "inbox").rglob("*.*"))
     assert len(list((tmp_path / "archive").rglob("*.*"))) == 7
+
+
+def test_a_redelivery_that_drops_rows_is_published_and_flagged_by_a_warn_check(tmp_path: Path) -> None:
+    defs = build_definitions(settings_for(tmp_path))
+    inbox = tmp_path / "inbox"
+    job = defs.resolve_job_def("process_deliveries")
+    selection = [dg.AssetKey(["deliveries", "twents_fonds_vouchers"])]
+
+    def run() -> dg.ExecuteInProcessResult:
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), asset_selection=selection)
+        assert result.success
+        return result
+
+    drop(inbox, "twents_fonds_vouchers", "v1.csv", csv_bytes(HEADER + "2024;GM0141;118\n2024;GM0147;40\n"))
+    first = run()
+    check = first.get_asset_check_evaluations()
+    assert {c.check_name: c.passed for c in check}["redelivery_keeps_rows"] is True
+    drop(inbox, "twents_fonds_vouchers", "v2.csv", csv_bytes(HEADER + "2024;GM0141;121\n"))
+    second = run()
+    evaluation = next(c for c in second.get_asset_check_evaluations() if c.check_name == "redelivery_keeps_rows")
+    assert evaluation.passed is False and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.metadata["unexpected_count"].value == 1
+    meta = second.get_asset_materialization_events()[0].materialization.metadata
+    assert (meta["rows_replaced"].value, meta["rows_gone"].value, meta["dagster/row_count"].value) == (2, 1, 1)
+    assert "v2.csv: replaced 2024JJ00: 2 rows before, 1 after, 1 gone (2024JJ00 GM0147)" in meta["replaced"].value
+
+
+def test_a_defect_around_one_file_does_not_stop_the_others(tmp_path: Path, monkeypatch) -> None:
+    import ea_pipelines.defs.delivery_assets as delivery_assets
+
+    real = delivery_assets.process_file
+
+    def defect_for_one(dtype, name, *args, **kwargs):
+        if name == "a.csv":
+            raise RuntimeError("defect")
+        return real(dtype, name, *args, **kwargs)
+
+    monkeypatch.setattr(delivery_assets, "process_file", defect_for_one)
+    defs = build_definitions(settings_for(tmp_path))
+    inbox = tmp_path / "inbox"
+    drop(inbox, "twents_fonds_vouchers", "a.csv", csv_bytes(HEADER + "2023;GM0141;1\n"), age=300)
+    drop(inbox, "twents_fonds_vouchers", "b.csv", csv_bytes(HEADER + "2024;GM0141;118\n"))
+    result = defs.resolve_job_def("process_deliveries").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=[dg.AssetKey(["deliveries", "twents_fonds_vouchers"])])
+    assert result.success
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert (meta["files_failed"].value, meta["files_accepted"].value) == (1, 1)
+    assert (inbox / "twents_fonds_vouchers" / "a.csv").exists()

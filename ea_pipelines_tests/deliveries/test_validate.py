@@ -79,10 +79,12 @@ def test_formula_cells_give_their_cached_value_and_are_never_evaluated(catalogue
         ("2024JJ00", "GM0141", 1118)]
 
 
-def test_formula_without_cached_value_is_an_empty_cell(catalogue, regions) -> None:
+def test_formula_without_cached_value_says_so(catalogue, regions) -> None:
     book = with_cached_formula(xlsx_bytes([VOUCHER_HEADER, [2024, "GM0141", 0]]), "C2", "SUM(1,2)", None)
     assert refusal(catalogue, regions, "twents_fonds_vouchers", "f.xlsx", book) == [
-        "Rij 2, kolom 'aantal_scholingscheques': lege cel; hier is een waarde verplicht"]
+        "Rij 2, kolom 'aantal_scholingscheques': formule zonder opgeslagen uitkomst: Excel toont hier een waarde, "
+        "maar het bestand bevat die niet. Open het bestand in Excel of LibreOffice, laat het herberekenen en sla "
+        "het opnieuw op"]
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+31 6 123", "-geen-", "@bron"])

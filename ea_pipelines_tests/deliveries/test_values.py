@@ -55,3 +55,46 @@ def test_period_start() -> None:
     assert v.period_start("2024KW03") == dt.date(2024, 7, 1)
     assert v.period_start("2024MM12") == dt.date(2024, 12, 1)
     assert v.period_start("2024JJ00") == dt.date(2024, 1, 1)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1.234", {v.COMMA: 1234, v.DOT: 1.234}), ("1,234", {v.COMMA: 1.234, v.DOT: 1234}), ("0.875", {v.DOT: 0.875}),
+    ("0,875", {v.COMMA: 0.875}), ("1.234,5", {v.COMMA: 1234.5}), ("1,234.5", {v.DOT: 1234.5}),
+    ("12", {v.COMMA: 12, v.DOT: 12}),
+    ("01.234", {v.DOT: 1.234}), ("1.23", {v.DOT: 1.23}), ("1,2,3", {}), ("1.234.5", {}), ("１２", {}),
+])
+def test_readings_in_each_convention(text: str, expected: dict) -> None:
+    assert {c: float(x) for c, x in v.readings(text).items()} == expected
+
+
+def test_a_column_decides_its_convention_from_values_that_read_one_way() -> None:
+    assert v.decide_convention([(2, "1.234"), (3, "0.5")], integer=False, fallback=None).convention == v.DOT
+    assert v.decide_convention([(2, "1.234"), (3, "7,5")], integer=False, fallback=None).convention == v.COMMA
+    assert v.decide_convention([(2, "1.234")], integer=False, fallback=v.DOT).convention == v.DOT
+    assert v.decide_convention([(2, "1.234")], integer=False, fallback=None).convention is None
+    assert v.decide_convention([(2, "1.234")], integer=True, fallback=None).convention == v.COMMA  # 1.234 is no count
+    mixed = v.decide_convention([(2, "7,5"), (3, "3"), (4, "3.25")], integer=False, fallback=None)
+    assert mixed.convention is None and mixed.conflict == ((2, "7,5"), (4, "3.25"))
+
+
+def test_integers_are_read_exactly_and_must_fit_bigint() -> None:
+    assert v.to_integer("9007199254740993") == 9007199254740993  # 2**53 + 1: a float would say ...992
+    assert v.to_integer("9.223.372.036.854.775.807") == 2**63 - 1
+    with pytest.raises(ValueError, match="is te groot"):
+        v.to_integer("9223372036854775808")
+    with pytest.raises(ValueError, match="is te groot om als getal op te slaan"):
+        v.to_number("1" * 400)
+    with pytest.raises(ValueError, match="'nan' is geen getal"):
+        v.to_number(float("nan"))
+
+
+def test_messages_never_print_a_huge_value_whole() -> None:
+    assert v.cell_text("9" * 309) == "999999999999…999999 (309 tekens)"
+    assert v.fmt_number(1e308) == "1e+308"
+    assert v.fmt_number(1234567.0) == "1.234.567"
+
+
+@pytest.mark.parametrize("cell", ["２０２４", "٢٠٢٤", "2O24", "0000", "1899"])
+def test_periods_only_with_ascii_digits_and_real_years(cell: str) -> None:
+    with pytest.raises(ValueError, match="geen gewoon cijfer|geen geldige periode"):
+        v.to_period(cell, ("year",))

@@ -175,3 +175,139 @@ def test_every_refused_kind_ends_in_quarantine_and_changes_nothing(case, catalog
     assert all(f"- {line}" in reason for line in expected)
     assert published(wh) == before
     wh.dispose()
+
+
+# -- isolation: one file is only ever its own failure ---------------------------------------------------
+
+@pytest.mark.parametrize("error", [RuntimeError("kapot"), OverflowError("int too large"), RecursionError("diep"),
+                                   KeyError("x"), UnicodeError("?")], ids=lambda e: type(e).__name__)
+def test_any_error_while_reading_quarantines_the_file_with_a_dutch_reason(error, catalogue, folders, wh, regions,
+                                                                           monkeypatch) -> None:
+    import ea_pipelines.ingest.delivery_file as delivery_file
+
+    def broken(*args, **kwargs):
+        raise error
+
+    before = published(wh)
+    data = csv_bytes(HEADER + "2024;GM0141;118\n")
+    deliver(folders, "a.csv", data)
+    monkeypatch.setattr(delivery_file, "parse_delivery", broken)
+    outcome = process(catalogue, folders, wh, regions, "a.csv")
+    assert outcome.status == "rejected"
+    expected = f"- Het bestand kon niet gelezen worden door een onverwachte fout ({type(error).__name__}: "
+    assert expected in outcome.reason
+    assert (folders.quarantine / "twents_fonds_vouchers" / "a.csv").read_bytes() == data
+    assert published(wh) == before
+
+
+def test_a_warehouse_failure_fails_the_step_and_leaves_the_file(catalogue, folders, wh, regions, monkeypatch) -> None:
+    import ea_pipelines.ingest.delivery_file as delivery_file
+
+    def down(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("connection lost"))
+
+    src = deliver(folders, "a.csv", csv_bytes(HEADER + "2024;GM0141;118\n"))
+    monkeypatch.setattr(delivery_file, "publish_delivery", down)
+    with pytest.raises(sa.exc.OperationalError):
+        process(catalogue, folders, wh, regions, "a.csv")
+    assert src.exists() and not any(folders.quarantine.rglob("*"))
+
+
+def test_a_file_that_cannot_leave_the_inbox_is_logged_once_and_then_left_alone(catalogue, folders, wh,
+                                                                                regions) -> None:
+    folders.quarantine.mkdir(parents=True)
+    (folders.quarantine / "twents_fonds_vouchers").write_bytes(b"")  # a file where the folder should be
+    src = deliver(folders, "fout.csv", csv_bytes(HEADER + "2024;GM0141;twaalf\n"))
+    first = process(catalogue, folders, wh, regions, "fout.csv")
+    again = [process(catalogue, folders, wh, regions, "fout.csv") for _ in range(3)]
+    assert first.status == "stuck" and [o.status for o in again] == ["stuck"] * 3
+    assert "- Rij 2, kolom 'aantal_scholingscheques': 'twaalf' is geen getal" in first.reason
+    assert "Het bestand kon niet uit de inbox worden gehaald (FileExistsError" in first.reason
+    assert src.exists()
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT status FROM meta.delivery_log WHERE file_name = 'fout.csv'")).all()
+    assert [r.status for r in rows] == ["stuck"]  # once, not every night
+    deliver(folders, "fout.csv", csv_bytes(HEADER + "2024;GM0141;dertien\n"))  # new bytes: judged again
+    assert process(catalogue, folders, wh, regions, "fout.csv").status == "stuck"
+    with wh.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM meta.delivery_log")).scalar() == 2
+
+
+# -- settled, regular files only -------------------------------------------------------------------------
+
+def test_a_file_still_being_written_waits(catalogue, folders, wh, regions) -> None:
+    src = deliver(folders, "bezig.csv", csv_bytes(HEADER + "2024;GM0141;118\n"))  # modified just now
+    outcome = process_file(catalogue.get("twents_fonds_vouchers"), "bezig.csv", folders, wh, regions,
+                           today=TODAY, settle_seconds=30)
+    assert outcome.status == "waiting" and src.exists()
+    with wh.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM meta.delivery_log")).scalar() == 0
+
+
+def test_a_file_written_to_while_it_is_read_waits(catalogue, folders, wh, regions, monkeypatch) -> None:
+    """The writer appends between two reads (the hold is the first read returning)."""
+    import os
+
+    from ea_pipelines.deliveries import inbox as inbox_module
+
+    src = deliver(folders, "bezig.csv", csv_bytes(HEADER + "2024;GM0141;118\n"))
+    real_read = os.read
+    calls = []
+
+    def read_then_append(fd: int, n: int) -> bytes:
+        chunk = real_read(fd, n)
+        if not calls:
+            with open(src, "ab") as fh:
+                fh.write(b"2024;GM0153;40\r\n")
+        calls.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(inbox_module.os, "read", read_then_append)
+    outcome = process(catalogue, folders, wh, regions, "bezig.csv")
+    assert outcome.status == "waiting" and src.exists()
+    monkeypatch.undo()
+    assert process(catalogue, folders, wh, regions, "bezig.csv").rows == 2  # whole once it is complete
+
+
+def test_a_symlink_is_refused_without_opening_its_target(catalogue, folders, wh, regions, tmp_path) -> None:
+    target = tmp_path / "elders.csv"
+    target.write_bytes(csv_bytes(HEADER + "2024;GM0141;118\n"))
+    link = folders.inbox_for("twents_fonds_vouchers") / "link.csv"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+    before = published(wh)
+    outcome = process(catalogue, folders, wh, regions, "link.csv")
+    assert outcome.status == "rejected" and outcome.sha256.startswith("symlink:")
+    assert "Dit is een snelkoppeling (symbolische link) naar een ander bestand" in outcome.reason
+    assert (folders.quarantine / "twents_fonds_vouchers" / "link.csv").is_symlink() and target.exists()
+    assert published(wh) == before
+
+
+def test_long_names_keep_their_reason_beside_them(catalogue, folders, wh, regions) -> None:
+    name = "ü" * 125 + ".csv"  # 254 bytes: '<name>.reason.txt' would not fit in a file name
+    deliver(folders, name, csv_bytes(HEADER + "2024;GM0141;twaalf\n"))
+    outcome = process(catalogue, folders, wh, regions, name)
+    assert outcome.status == "rejected" and outcome.stored_path.name == name
+    reasons = list((folders.quarantine / "twents_fonds_vouchers").glob("*.reason.txt"))
+    assert len(reasons) == 1 and len(reasons[0].name.encode()) <= 255
+    assert reasons[0].name.endswith(f"~{outcome.sha256[:12]}.csv.reason.txt")
+    assert reasons[0].read_text(encoding="utf-8").startswith(f"Bestand: {name}\n")
+    with wh.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT file_name FROM meta.delivery_log")).scalar() == name
+
+
+# -- visible re-delivery ---------------------------------------------------------------------------------
+
+def test_a_partial_redelivery_says_what_it_replaced_and_what_is_gone(catalogue, folders, wh, regions) -> None:
+    deliver(folders, "v1.csv", csv_bytes(HEADER + "2023;GM0141;90\n2024;GM0141;118\n2024;GM0147;40\n"))
+    first = process(catalogue, folders, wh, regions, "v1.csv")
+    assert first.replaced.groups == [] and first.replaced.text() is None
+    deliver(folders, "v2.csv", csv_bytes(HEADER + "2024;GM0141;121\n2024;GM0153;7\n"))
+    second = process(catalogue, folders, wh, regions, "v2.csv")
+    assert (second.replaced.groups, second.replaced.rows_before, second.replaced.rows_after, second.replaced.gone) == (
+        ["2024JJ00"], 2, 2, ["2024JJ00 GM0147"])
+    with wh.engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT replaced, rows_replaced, rows_gone FROM meta.delivery_log "
+                                   "WHERE file_name = 'v2.csv'")).one()
+    assert tuple(row) == ("replaced 2024JJ00: 2 rows before, 2 after, 1 gone (2024JJ00 GM0147)", 2, 1)
+    assert staged(wh) == [("2023JJ00", "GM0141", 90), ("2024JJ00", "GM0141", 121), ("2024JJ00", "GM0153", 7)]
