@@ -128,6 +128,10 @@ VALID = {
     "kennispunt_twente": ("nieuw.csv", "indicator;regio;periode;waarde;eenheid\n"
                           "grond_lokaal_mkb;GM0141;2012;0.875;hectare\n"
                           "grond_lokaal_mkb;GM0141;2013;1.234;hectare\n", 2),
+    "programme_efforts": ("nieuw.csv", "doel;inspanning;status;periode;toelichting;aantal;eenheid_aantal\n"
+                          "2;Netwerkbijeenkomst;afgerond;2019-K1;Een bijeenkomst.;1;bijeenkomsten\n", 1),
+    "qualitative_contributions": ("nieuw.csv", "doel;titel;tekst;auteur;datum;afbeelding\n"
+                                  "3;Een titel;Een tekst.;Programmateam;15-03-2019;\n", 1),
 }
 SYMLINK = ("dit is een snelkoppeling (symbolische link) naar een ander bestand; dat wordt niet gevolgd en niet "
            "geopend. Zet het bestand zelf in de map")
