@@ -52,15 +52,21 @@ class QualityGate:
                              expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
                              schema_problems=schema_problems)
 
-    def carried_over(self, wh: Warehouse, load_id: str, table_id: str) -> list[CheckOutcome]:
-        """The recorded results of ``load_id``, for a load that skipped unchanged data; only ``fresh``, which
-        depends on today's date, is evaluated again (one aggregate over the published rows)."""
+    def carried_over(self, wh: Warehouse, load_id: str, table_id: str,
+                     not_refreshed: str | None = None) -> list[CheckOutcome]:
+        """The recorded results of ``load_id``, for a load that skipped unchanged data or kept the published
+        version; only ``fresh``, which depends on today's date, is evaluated again (one aggregate over the
+        published rows), and fails when the load could not refresh the table (``not_refreshed`` says why).
+        Without recorded results only ``fresh`` is returned when ``not_refreshed`` is given, else nothing."""
         with wh.engine.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT check_name, severity, passed, evaluated, failed_expectations, failed_count, details, docs "
                 "FROM meta.check_result WHERE load_id = :l ORDER BY checked_at"), {"l": load_id}).fetchall()
-            fresh = check_fresh(conn, table_id, self.checks["fresh"], self._today()) if rows else None
+            fresh = (check_fresh(conn, table_id, self.checks["fresh"], self._today(), not_refreshed)
+                     if rows or not_refreshed else None)
         latest = {r.check_name: r for r in rows}
+        if not rows:
+            return [fresh] if fresh is not None else []
         note = f"carried over from load {load_id}: the data are unchanged, so the checks were not run again"
         return [CheckOutcome(r.check_name, r.severity, bool(r.passed),
                              self.checks[r.check_name].description if r.check_name in self.checks else "",

@@ -119,11 +119,18 @@ def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckCo
     return list(out.values())
 
 
-def check_fresh(conn: Connection, table_id: str, config: CheckConfig, today: dt.date) -> CheckOutcome:
-    """``fresh`` alone, over the published rows: it depends on today's date, so it is never carried over."""
+def check_fresh(conn: Connection, table_id: str, config: CheckConfig, today: dt.date,
+                not_refreshed: str | None = None) -> CheckOutcome:
+    """``fresh`` alone, over the published rows: it depends on today's date, so it is never carried over.
+
+    ``not_refreshed``: why this load could not refresh the table (CBS unreachable, a snapshot refused);
+    the published version is then stale whatever its periods, and the check fails saying so.
+    """
     latest = conn.execute(sa.text(f"SELECT max(period_code) FROM {OBS} WHERE table_id = :t"), {"t": table_id}).scalar()
     year = int(latest[:4]) if latest and latest[:4].isdigit() else None
     least = today.year - int(config.params.get("max_age_years", 3))
-    ok = year is not None and year >= least
-    return CheckOutcome("fresh", config.severity, ok, config.description, 1, int(not ok), 0,
-                        [] if ok else [f"latest period year {year}, expected at least {least}"])
+    failures = [] if year is not None and year >= least else [f"latest period year {year}, expected at least {least}"]
+    if not_refreshed:
+        failures.insert(0, f"stale: not refreshed: {not_refreshed}")
+    return CheckOutcome("fresh", config.severity, not failures, config.description, 1, int(bool(failures)), 0,
+                        failures)

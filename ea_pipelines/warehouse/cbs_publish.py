@@ -147,7 +147,8 @@ def stats(fetch: TableFetch) -> load_log.FetchStats:
     """What ``fetch`` cost so far, with what identifies the data it read (for the next incremental run)."""
     return load_log.FetchStats(
         source_modified=fetch.properties().modified, spec_fingerprint=fingerprint(fetch),
-        requests=fetch.requests, bytes=fetch.bytes_received, elapsed_seconds=round(fetch.elapsed, 3))
+        requests=fetch.requests, bytes=fetch.bytes_received, elapsed_seconds=round(fetch.elapsed, 3),
+        synthetic=fetch.synthetic)
 
 
 def fingerprint(fetch: TableFetch) -> str:

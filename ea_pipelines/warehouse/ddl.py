@@ -62,7 +62,8 @@ TABLES: dict[str, str] = {
         spec_fingerprint TEXT,
         http_requests BIGINT,
         http_bytes BIGINT,
-        elapsed_seconds FLOAT8
+        elapsed_seconds FLOAT8,
+        synthetic BOOLEAN
     """,
     "meta.delivery_log": """
         load_id TEXT NOT NULL,
@@ -94,7 +95,7 @@ TABLES: dict[str, str] = {
 
 #: load_log columns added after the first release (incremental refresh): added to older warehouses too
 LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_requests": "BIGINT",
-                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8"}
+                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "synthetic": "BOOLEAN"}
 
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",

@@ -17,13 +17,15 @@ from ea_pipelines.warehouse.db import Warehouse
 
 @dataclass(frozen=True)
 class FetchStats:
-    """What a load fetched: upstream ``Modified``, the catalogue entry's fingerprint, requests, bytes, time."""
+    """What a load fetched: upstream ``Modified``, the catalogue entry's fingerprint, requests, bytes, time,
+    and whether the data came from a synthetic snapshot (never to be published over real figures)."""
 
     source_modified: str | None = None
     spec_fingerprint: str | None = None
     requests: int | None = None
     bytes: int | None = None
     elapsed_seconds: float | None = None
+    synthetic: bool | None = None
 
 
 def utcnow() -> datetime:
@@ -48,12 +50,12 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
         sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
                 "content_hash = :hash, finished_at = :now, message = :message, source_modified = :modified, "
                 "spec_fingerprint = :fingerprint, http_requests = :requests, http_bytes = :bytes, "
-                "elapsed_seconds = :elapsed WHERE load_id = :load_id"
+                "elapsed_seconds = :elapsed, synthetic = :synthetic WHERE load_id = :load_id"
                 + (" AND status = 'running'" if only_running else "")),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
          "message": (message or "")[:2000] or None, "load_id": load_id, "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
-         "elapsed": fetch.elapsed_seconds},
+         "elapsed": fetch.elapsed_seconds, "synthetic": fetch.synthetic},
     )
 
 
@@ -66,10 +68,10 @@ def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None, 
 
 
 def last_published(conn: Connection, source: str, table_id: str) -> sa.Row | None:
-    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint) of the newest load that
-    published this table."""
+    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic) of the
+    newest load that published this table."""
     return conn.execute(
-        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint "
+        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic "
                 "FROM meta.load_log WHERE source = :source "
                 "AND table_id = :table_id AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
         {"source": source, "table_id": table_id},
