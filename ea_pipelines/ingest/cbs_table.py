@@ -104,7 +104,7 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
                 return []
             return gate.check_cbs_table(conn, spec, frame, expected_rows=plan.expected_rows,
                                         previous_rows=previous.rows if previous else None,
-                                        schema_problems=schema_problems)
+                                        schema_problems=schema_problems, shape=plan.shape)
 
         outcome = publish_stream(wh, fetch, plan, load_id=load_id, force=force, validate=validate,
                                  keep_rows=gate.gx_max_rows if gate else 0)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.catalogue.cbs import CbsTable, TableShape
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
 from ea_pipelines.quality.sql_checks import check_cbs_sql, check_fresh
@@ -36,21 +36,24 @@ class QualityGate:
         return self.today or dt.date.today()
 
     def check_cbs(self, spec: CbsTable, observations: pd.DataFrame, *, expected_rows: int | None,
-                  previous_rows: int | None) -> list[CheckOutcome]:
+                  previous_rows: int | None, shape: TableShape | None = None) -> list[CheckOutcome]:
         suite = cbs_suite(spec, observations, checks=self.checks, known_regions=self.known_regions,
-                          expected_rows=expected_rows, previous_rows=previous_rows, today=self._today())
+                          expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
+                          shape=shape)
         return run_suite(suite, self.docs_dir)
 
     def check_cbs_table(self, conn: sa.Connection, spec: CbsTable, frame: pd.DataFrame | None, *,
                         expected_rows: int | None, previous_rows: int | None,
-                        schema_problems: list[str]) -> list[CheckOutcome]:
+                        schema_problems: list[str], shape: TableShape | None = None) -> list[CheckOutcome]:
         """The CBS checks on a table being published: with GX on ``frame``, or in SQL when it was too large
-        to keep (``frame`` None; the rows are read where they were written, inside the transaction)."""
+        to keep (``frame`` None; the rows are read where they were written, inside the transaction).
+        ``shape``: the dimensions the table has, which decide the region, period and key checks."""
         if frame is not None:
-            return self.check_cbs(spec, frame, expected_rows=expected_rows, previous_rows=previous_rows)
+            return self.check_cbs(spec, frame, expected_rows=expected_rows, previous_rows=previous_rows,
+                                  shape=shape)
         return check_cbs_sql(conn, spec, checks=self.checks, known_regions=self.known_regions,
                              expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
-                             schema_problems=schema_problems)
+                             schema_problems=schema_problems, shape=shape)
 
     def carried_over(self, wh: Warehouse, load_id: str, table_id: str,
                      not_refreshed: str | None = None) -> list[CheckOutcome]:
