@@ -1,56 +1,39 @@
--- Indicators computed from CBS tables. Ratios keep their numerator and denominator; a ratio is
--- provisional when either part is.
+-- Indicators computed from CBS tables, as indicators.yaml declares them (`cbs:`, in
+-- staging.seed_indicator_cbs): a measure of a table, or a ratio of two measures times a scale, matched
+-- per region and period. Nothing here names a table or an indicator. Ratios keep their numerator and
+-- denominator; a ratio is provisional when either part is.
 with v as (select * from {{ ref('stg_cbs_value') }}),
-pop as (select * from {{ ref('int_population') }}),
-ratio_parts as (
-    select 'bijstand_per_10000' as indicator_code, 10000.0 as scale, v.*
-    from v where v.table_id = '70072ned' and v.measure_code = '90210_3'
-    union all
-    select 'vestigingen_per_1000', 1000.0, v.*
-    from v where v.table_id = '70072ned' and v.measure_code = 'M000200_2'
+decl as (select * from {{ source('staging', 'seed_indicator_cbs') }}),
+parts as (
+    select d.indicator_code, d.part, d.scale, v.*
+    from decl d
+    join v on v.table_id = d.table_id and v.measure_code = d.measure_code
+        and (d.dimensions_like is null or v.other_dimensions like d.dimensions_like escape '\')
 ),
 ratios as (
     select
-        r.indicator_code, r.region_code, r.period_code,
-        r.value / p.population * r.scale as value,
-        r.value as numerator,
-        p.population as denominator,
-        case when r.status = 'definitief' and p.status = 'definitief' then 'definitief'
-             when r.status = 'definitief' then p.status else r.status end as status,
+        n.indicator_code, n.region_code, n.period_code,
+        n.value / q.value * n.scale as value,
+        n.value as numerator,
+        q.value as denominator,
+        case when n.status = 'definitief' and q.status = 'definitief' then 'definitief'
+             when n.status = 'definitief' then q.status else n.status end as status,
         'CBS' as source,
-        r.table_id || ' / 03759ned' as source_table,
-        r.load_id, r.fetched_at
-    from ratio_parts r
-    join pop p on p.region_code = r.region_code and p.period_code = r.period_code
-    where p.population > 0
+        case when n.table_id = q.table_id then n.table_id else n.table_id || ' / ' || q.table_id end as source_table,
+        n.load_id, n.fetched_at
+    from parts n
+    join parts q on q.indicator_code = n.indicator_code and q.part = 'denominator'
+        and q.region_code = n.region_code and q.period_code = n.period_code
+    where n.part = 'numerator' and q.value > 0
 ),
 direct as (
     select
-        case
-            when v.table_id = '70072ned' and v.measure_code = 'M000308_3' then 'banen'
-            when v.table_id = '85969NED' and v.measure_code = 'WerkzameBeroepsbevolking_2' then 'werkzame_beroepsbevolking'
-            when v.table_id = '85969NED' and v.measure_code = 'WerklozeBeroepsbevolking_3' then 'werkloze_beroepsbevolking'
-            when v.table_id = '85969NED' and v.measure_code = 'NietBeroepsbevolking_4' then 'niet_beroepsbevolking'
-            when v.table_id = '03759ned' and v.measure_code = 'M000352' then 'bevolking'
-        end as indicator_code,
-        v.region_code, v.period_code, v.value,
+        p.indicator_code, p.region_code, p.period_code, p.value * p.scale as value,
         cast(null as double precision) as numerator, cast(null as double precision) as denominator,
-        v.status, 'CBS' as source, v.table_id as source_table, v.load_id, v.fetched_at
-    from v
-),
-participation as (
-    select
-        'netto_arbeidsparticipatie' as indicator_code, w.region_code, w.period_code,
-        w.value / t.value * 100 as value, w.value as numerator, t.value as denominator,
-        case when w.status = 'definitief' then t.status else w.status end as status,
-        'CBS' as source, '85969NED' as source_table, w.load_id, w.fetched_at
-    from v w
-    join v t on t.table_id = w.table_id and t.region_code = w.region_code and t.period_code = w.period_code
-        and t.measure_code = 'BeroepsEnNietBeroepsbevolking_1'
-    where w.table_id = '85969NED' and w.measure_code = 'WerkzameBeroepsbevolking_2' and t.value > 0
+        p.status, 'CBS' as source, p.table_id as source_table, p.load_id, p.fetched_at
+    from parts p
+    where p.part = 'value'
 )
 select * from ratios
 union all
-select * from direct where indicator_code is not null
-union all
-select * from participation
+select * from direct
