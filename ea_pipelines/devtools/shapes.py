@@ -29,7 +29,7 @@ EXTRA_DIMS: dict[str, tuple[str, ...]] = {
 #: the codes a filtered dimension keeps: the first filter keeps one code, the second several, ...
 FILTER_KEEPS = ((0,), (0, 1), (0, 2))
 #: served regions; the catalogue entry selects GM, PV and NL, so CR12 is served but not fetched
-REGIONS = {"GM0141": "Almelo", "GM0153": "Enschede", "GM0363": "Amsterdam", "CR12": "Twente (CR)",
+REGIONS = {"GM0164": "Hengelo", "GM0153": "Enschede", "GM0363": "Amsterdam", "CR12": "Twente (CR)",
            "PV23": "Overijssel", "NL01": "Nederland"}
 REGION_PREFIXES = ("GM", "PV", "NL")
 PERIODS = {
@@ -267,7 +267,7 @@ def inject(table: FakeTable, defect: str) -> FakeTable:
     """
     rows = copy.deepcopy(table.rows)
     v4 = table.api == "v4"
-    # the first fetched row: a municipality (the served order starts with GM0141) and a kept dimension code
+    # the first fetched row: a municipality (the served order starts with one) and a kept dimension code
     target = rows[0]
     if defect == "duplicate_row":
         rows.append({**target, ("Id" if v4 else "ID"): len(rows)})

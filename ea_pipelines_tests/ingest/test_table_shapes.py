@@ -110,7 +110,7 @@ def test_a_shape_loads_from_its_entry_and_each_defect_blocks_it(shape: Shape, sh
     assert len(rows) == clean.rows == shape.expected_rows
     notes = {o.check: o.failures for o in clean.checks}
     if shape.regions:
-        assert {r.region_code for r in rows} == {"GM0141", "GM0153", "GM0363", "PV23", "NL01"}  # CR12 not fetched
+        assert {r.region_code for r in rows} == {"GM0164", "GM0153", "GM0363", "PV23", "NL01"}  # CR12 not fetched
     else:
         assert {r.region_code for r in rows} == {None}
         assert notes["regions_known"] == ["not applicable: the table has no region dimension (region_code is null)"]
