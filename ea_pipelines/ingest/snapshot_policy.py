@@ -40,6 +40,14 @@ def parse_modified(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=CBS_ZONE)
 
 
+def published_synthetic(published: sa.Row) -> bool:
+    """Whether the published version came from a synthetic snapshot. Loads logged before the ``synthetic``
+    column existed said so in their message ("SYNTHETIC snapshot"); without either it counts as real."""
+    if published.synthetic is not None:
+        return bool(published.synthetic)
+    return "SYNTHETIC snapshot" in (getattr(published, "message", None) or "")
+
+
 def snapshot_refused(fetch: TableFetch, published: sa.Row | None) -> str | None:
     """Why ``fetch`` (from a snapshot) may not replace the ``published`` version; None when it may.
 
@@ -50,7 +58,7 @@ def snapshot_refused(fetch: TableFetch, published: sa.Row | None) -> str | None:
         return None
     if published.mode not in ("replay", "fallback"):  # live, or unknown: treated as the real thing
         return "the published version was fetched live from CBS"
-    if fetch.synthetic and published.synthetic is not True:  # unknown counts as real
+    if fetch.synthetic and not published_synthetic(published):
         return "the snapshot is synthetic and the published version is not"
     ours, theirs = parse_modified(fetch.properties().modified), parse_modified(published.source_modified)
     if ours is not None and theirs is not None and ours < theirs:

@@ -68,10 +68,11 @@ def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None, 
 
 
 def last_published(conn: Connection, source: str, table_id: str) -> sa.Row | None:
-    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic) of the
-    newest load that published this table."""
+    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic, message)
+    of the newest load that published this table."""
     return conn.execute(
-        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic "
+        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic, "
+                "message "
                 "FROM meta.load_log WHERE source = :source "
                 "AND table_id = :table_id AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
         {"source": source, "table_id": table_id},

@@ -14,8 +14,9 @@ def snapshot(mode: str = "fallback", synthetic: bool = False, modified: str | No
     return SimpleNamespace(mode=mode, synthetic=synthetic, properties=lambda: props)
 
 
-def published(mode: str | None, synthetic: bool | None = False, modified: str | None = "2026-06-23T00:00:00+02:00"):
-    return SimpleNamespace(mode=mode, synthetic=synthetic, source_modified=modified)
+def published(mode: str | None, synthetic: bool | None = False, modified: str | None = "2026-06-23T00:00:00+02:00",
+              message: str | None = None):
+    return SimpleNamespace(mode=mode, synthetic=synthetic, source_modified=modified, message=message)
 
 
 @pytest.mark.parametrize("fetch, previous, refused", [
@@ -33,6 +34,9 @@ def published(mode: str | None, synthetic: bool | None = False, modified: str | 
     (snapshot("replay", synthetic=True), published("fallback", synthetic=None), "synthetic"),
     (snapshot("replay", synthetic=True), published("fallback", synthetic=True), None),
     (snapshot("replay", synthetic=False), published("fallback", synthetic=True), None),  # more real: fine
+    # logged before the synthetic column existed: the message said so
+    (snapshot("fallback", synthetic=True), published("fallback", synthetic=None, message="CBS unreachable (x); "
+     "used the bundled snapshot instead (SYNTHETIC snapshot: illustrative values, not CBS figures)"), None),
     # never an older Modified; v3's Modified has no offset (Dutch time)
     (snapshot("replay", modified="2026-06-22T23:00:00+02:00"), published("replay"), "older"),
     (snapshot("replay", modified="2026-06-23T00:00:00"), published("replay"), None),
