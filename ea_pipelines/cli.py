@@ -49,6 +49,8 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
                 synthetic = " SYNTHETIC" if message and "SYNTHETIC" in message else ""
                 skipped = " (data fetch skipped: Modified unchanged)" if message and message.startswith(
                     "skipped the data fetch") else ""
+                if status == "kept":
+                    skipped = " (snapshot not published over the published version: STALE, see meta.load_log)"
                 lines.append(f"  cbs {table_id:<10} {status:<10} source mode {mode or '-':<8} "
                              f"{rows or 0:>7,} rows{synthetic}{skipped}")
             for dtype, name, status, rows, provenance, replaced in files:

@@ -6,6 +6,8 @@ with codes as (
 ),
 names as (
     select region_code, max(name) as name from {{ source('staging', 'cbs_region') }} group by region_code
+    union all
+    select code, label from {{ source('staging', 'seed_size_class') }}
 ),
 latest_population as (
     select p.region_code, p.population, p.provenance
@@ -19,7 +21,7 @@ select
     coalesce(n.name, c.region_code) as name,
     case substr(c.region_code, 1, 2)
         when 'GM' then 'gemeente' when 'CR' then 'corop' when 'PV' then 'provincie'
-        when 'NL' then 'land' when 'LD' then 'landsdeel' else 'overig' end as level,
+        when 'NL' then 'land' when 'LD' then 'landsdeel' when 'GK' then 'grootteklasse' else 'overig' end as level,
     case when pr.role in ('municipality', 'peer', 'peer_corop') then true else false end as in_peer_group,
     coalesce(pr.role, 'other') as programme_role,
     lp.population as population,

@@ -58,6 +58,10 @@ select
     end as peer_group_value,
     (select max(value) from compare x where x.indicator_code = i.code and x.role = 'province') as province_value,
     (select max(value) from compare x where x.indicator_code = i.code and x.role = 'country') as country_value,
+    (select max(f2.region_code) from f f2 where f2.indicator_code = i.code and f2.period_code = c.period_code
+        and substr(f2.region_code, 1, 2) = 'GK') as size_class,
+    (select max(f2.value) from f f2 where f2.indicator_code = i.code and f2.period_code = c.period_code
+        and substr(f2.region_code, 1, 2) = 'GK') as size_class_value,
     i.target_rule,
     case
         when c.value is null or i.target_kind = 'none' then null

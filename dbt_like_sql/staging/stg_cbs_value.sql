@@ -5,6 +5,7 @@ select
     o.measure_code,
     o.region_code,
     o.period_code,
+    o.other_dimensions,
     o.value,
     coalesce(o.period_status, 'definitief') as status,
     o.load_id,

@@ -58,6 +58,34 @@ class RegionSelection:
 
 
 @dataclass(frozen=True)
+class TableShape:
+    """Which dimensions a CBS table has, as its metadata says: the checks follow from it.
+
+    ``regions``: the table has a geographic dimension (``region_code`` is null for every row otherwise);
+    ``periods``: it has a time dimension; ``others``: its further dimensions (``other_dimensions``).
+    """
+
+    regions: bool = True
+    periods: bool = True
+    others: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> list[str]:
+        """The columns that identify an observation: the measure and the dimensions the table has."""
+        return ["measure_code", *(["region_code"] if self.regions else []),
+                *(["period_code"] if self.periods else []), "other_dimensions"]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Text columns that must be filled in for this shape."""
+        return ("table_id", *self.key)
+
+    def describe(self) -> str:
+        dims = [*(["regions"] if self.regions else []), *(["periods"] if self.periods else []), *self.others]
+        return ", ".join(dims) or "no dimensions"
+
+
+@dataclass(frozen=True)
 class CbsTable:
     """One catalogue entry: a CBS table, what to fetch from it and how to present it."""
 

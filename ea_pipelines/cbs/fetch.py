@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.catalogue.cbs import CbsTable, TableShape
 from ea_pipelines.cbs.errors import CbsError, CbsIncompleteLoad, CbsMeasureMissing, CbsTableDiscontinued
 from ea_pipelines.cbs.readers import (
     GEO,
@@ -121,6 +121,12 @@ class TablePlan:
     received_rows: int = 0  # filled in while the observations stream
     present_regions: set[str] = field(default_factory=set)
     present_periods: set[str] = field(default_factory=set)
+
+    @property
+    def shape(self) -> TableShape:
+        """The dimensions the table has (from its metadata), which decide the checks that apply."""
+        geo, time, others = dimension_roles(self.dims)
+        return TableShape(regions=geo is not None, periods=time is not None, others=tuple(others))
 
     @property
     def period_status(self) -> dict[str, str | None]:

@@ -5,6 +5,10 @@
 ``auto``   fetches live; only when the host cannot be reached at all (DNS failure, connection
            refused) it replays that table's snapshot and says so (mode ``fallback``).
 
+Whether a snapshot (``replay`` or ``fallback``) may then be *published* is not decided here but by the
+loader (:mod:`ea_pipelines.ingest.snapshot_policy`): a snapshot never replaces a live or otherwise
+more real or newer published version; the load keeps what is published instead.
+
 A fetch is opened with :meth:`CbsSource.open`, which reads the table's Properties only: enough to
 decide whether anything changed upstream (``Modified``) before the observations are fetched.
 """
@@ -58,6 +62,7 @@ class TableFetch:
     synthetic: bool
     note: str
     origin: str  # "live", or "snapshot:<sha256 of the manifest>": part of the incremental fingerprint
+    unreachable: str = ""  # mode fallback: why the live fetch failed (the host could not be reached)
     manifest: Path | None = None  # the snapshot manifest; for live, written by close()
     http: HttpClient | None = None
     batch_id: str = ""
@@ -195,8 +200,10 @@ class CbsSource:
 
     def _fallback(self, spec: CbsTable, exc: CbsHostUnreachable) -> TableFetch:
         note = f"CBS unreachable ({exc}); used the bundled snapshot instead"
-        log.warning("%s: %s", spec.table_id, note)
-        return self._open_replay(spec, "fallback", note)
+        log.warning("%s: CBS unreachable (%s); opened the bundled snapshot", spec.table_id, exc)
+        fetch = self._open_replay(spec, "fallback", note)
+        fetch.unreachable = str(exc)
+        return fetch
 
     def _open_replay(self, spec: CbsTable, mode: str, note: str) -> TableFetch:
         transport = ReplayTransport(self.snapshot_dir / spec.table_id / MANIFEST, base_url=self._base(spec))

@@ -21,6 +21,8 @@ class CbsLoadConfig(dg.Config):
     """Run config of a CBS asset (launchpad: ``ops: {cbs__<name>: {config: {full_fetch: true}}}``)."""
 
     full_fetch: bool = False  # fetch in full even when CBS's Modified is unchanged (also EA_CBS_FULL_FETCH)
+    #: publish a snapshot (replay, or fallback) even over a live, more real or newer published version
+    replace_published: bool = False
 
 
 def _metadata(report: LoadReport) -> dict[str, object]:
@@ -29,6 +31,8 @@ def _metadata(report: LoadReport) -> dict[str, object]:
         "preview": dg.MetadataValue.md(report.preview.to_markdown(index=False)),
         "load_id": report.load_id,
         "status": report.status,
+        "stale": report.stale,
+        "published_load": report.previous_load if report.status == "kept" else report.load_id,
         "source_mode": report.mode,
         "synthetic_snapshot": report.synthetic,
         "provenance": cbs_provenance(report.mode, report.synthetic),
@@ -67,13 +71,14 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         try:
             report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
                                     gate=quality.gate(), asset=key.to_user_string(),
-                                    full_fetch=cbs.full_fetch or config.full_fetch)
+                                    full_fetch=cbs.full_fetch or config.full_fetch,
+                                    replace_published=config.replace_published)
         except CbsError as exc:
             if exc.transient:
                 raise
             # Retrying cannot fix a discontinued table, a missing measure or a wrong id.
             raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
-        if report.mode == "fallback":
+        if report.mode == "fallback" or report.status == "kept":
             context.log.warning(f"{spec.table_id}: {report.note}")
         kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
                 else "nothing published (no earlier load)")

@@ -11,7 +11,7 @@ from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.sqlmodels.project import Model, ModelError
 from ea_pipelines.sqlmodels.runner import TestResult, build, relations, run_tests
-from ea_pipelines.sqlmodels.seeds import write_seeds
+from ea_pipelines.sqlmodels.seeds import SEED_TABLES, write_seeds
 
 SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
 #: UI groups: intermediate models exist only to build the marts, so they are shown with them.
@@ -108,6 +108,5 @@ def build_model_asset(model: Model, models: list[Model],
 
 def build_sql_assets(models: list[Model], programme: Programme,
                      sources: dict[tuple[str, str], list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
-    sources = {**sources, ("staging", "seed_indicator"): [SEEDS_KEY],
-               ("staging", "seed_programme_region"): [SEEDS_KEY]}
+    sources = {**sources, **{tuple(table.split(".")): [SEEDS_KEY] for table in SEED_TABLES}}
     return [build_seeds_asset(programme), *(build_model_asset(m, models, sources) for m in models)]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.source import CbsSource, TableFetch
+from ea_pipelines.ingest.snapshot_policy import NOT_DONE, kept_message, snapshot_refused
 from ea_pipelines.quality.gate import QualityGate, blocking, record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.warehouse import load_log
@@ -31,7 +32,7 @@ SKIPPED = "MeasureCodes, Dimensions, dimension codes, $count, observations, qual
 class LoadReport:
     load_id: str
     table_id: str
-    status: str  # published, unchanged or blocked (an ERROR check failed: nothing published)
+    status: str  # published, unchanged, kept (a snapshot refused: see snapshot_policy) or blocked
     mode: str  # live, replay or fallback
     rows: int
     synthetic: bool
@@ -48,6 +49,11 @@ class LoadReport:
     elapsed_seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)  # metadata, stream, checks, commit
 
+    @property
+    def stale(self) -> bool:
+        """The published version was not refreshed (kept), or its latest period is too old (``fresh``)."""
+        return self.status == "kept" or any(o.check == "fresh" and not o.passed for o in self.checks)
+
 
 def new_load_id(table_id: str) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{table_id}-{secrets.token_hex(3)}"
@@ -62,22 +68,30 @@ def unchanged_upstream(fetch: TableFetch, previous: sa.Row | None) -> bool:
 
 def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id: str,
                    gate: QualityGate | None = None, asset: str | None = None, force: bool = False,
-                   full_fetch: bool = False) -> LoadReport:
+                   full_fetch: bool = False, replace_published: bool = False) -> LoadReport:
     """Fetch ``spec``, validate it with ``gate`` (when given) and publish it unless an ERROR check fails.
 
     Unless ``force`` or ``full_fetch``, a table whose Properties show the same ``Modified`` as the last
     published load, fetched for the same catalogue entry, is not fetched further: the load is logged
     ``unchanged`` with a message saying what was skipped. ``force`` also republishes identical data.
+    A snapshot (replay, or fallback when CBS is unreachable) that may not replace the published version
+    (:func:`snapshot_refused`) is not published: the load is logged ``kept`` and the table is stale;
+    ``replace_published`` publishes it anyway.
     On any exception the load is logged as failed and re-raised.
     """
     load_id = new_load_id(spec.table_id)
     asset = asset or f"cbs/{spec.name}"
     load_log.start(wh, load_id=load_id, batch_id=batch_id, source=SOURCE, table_id=spec.table_id)
     fetch: TableFetch | None = None
+    previous: sa.Row | None = None
     try:
-        fetch = source.open(spec, batch_id)
         with wh.engine.connect() as conn:
             previous = load_log.last_published(conn, SOURCE, spec.table_id)
+        fetch = source.open(spec, batch_id)
+        refused = None if replace_published else snapshot_refused(fetch, previous)
+        if refused is not None:
+            return _keep(spec, fetch, wh, previous, refused, load_id=load_id, batch_id=batch_id, gate=gate,
+                         asset=asset)
         if not (force or full_fetch) and unchanged_upstream(fetch, previous):
             report = _skip(spec, fetch, wh, previous, load_id=load_id, batch_id=batch_id, gate=gate, asset=asset)
             if report is not None:
@@ -90,7 +104,7 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
                 return []
             return gate.check_cbs_table(conn, spec, frame, expected_rows=plan.expected_rows,
                                         previous_rows=previous.rows if previous else None,
-                                        schema_problems=schema_problems)
+                                        schema_problems=schema_problems, shape=plan.shape)
 
         outcome = publish_stream(wh, fetch, plan, load_id=load_id, force=force, validate=validate,
                                  keep_rows=gate.gx_max_rows if gate else 0)
@@ -106,7 +120,9 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
                 load_log.finish(conn, load_id=load_id, status="unchanged", mode=fetch.mode, rows=outcome.rows,
                                 content_hash=outcome.content_hash, message=fetch.note, fetch=stats(fetch))
     except Exception as exc:
-        load_log.fail(wh, load_id=load_id, message=f"{type(exc).__name__}: {exc}",
+        stays = (f"; the published version (load {previous.load_id}) stays published" if previous is not None
+                 else "")
+        load_log.fail(wh, load_id=load_id, message=f"{type(exc).__name__}: {exc}{stays}",
                       fetch=stats(fetch) if fetch is not None and fetch.properties_read else None)
         if fetch is not None:
             with contextlib.suppress(OSError):  # the landing manifest is a trace; a full disk must not hide exc
@@ -144,10 +160,7 @@ def _skip(spec: CbsTable, fetch: TableFetch, wh: Warehouse, previous: sa.Row, *,
     with wh.engine.begin() as conn:
         load_log.finish(conn, load_id=load_id, status="unchanged", mode=fetch.mode, rows=previous.rows,
                         content_hash=previous.content_hash, message=message, fetch=stats(fetch))
-    with wh.engine.connect() as conn:
-        preview = pd.read_sql(sa.text("SELECT table_id, measure_code, region_code, period_code, other_dimensions, "
-                                      "value, value_attribute, period_status FROM staging.cbs_observation "
-                                      "WHERE table_id = :t LIMIT 10"), conn, params={"t": spec.table_id})
+    preview = _published_preview(wh, spec.table_id)
     log.info("%s: %s", spec.table_id, message)
     return LoadReport(
         load_id=load_id, table_id=spec.table_id, status="unchanged", mode=fetch.mode, rows=previous.rows or 0,
@@ -156,3 +169,41 @@ def _skip(spec: CbsTable, fetch: TableFetch, wh: Warehouse, previous: sa.Row, *,
         preview=preview, checks=checks, previous_load=previous.load_id, skipped=SKIPPED,
         source_modified=modified, elapsed_seconds=round(fetch.elapsed, 3),
     )
+
+
+def _keep(spec: CbsTable, fetch: TableFetch, wh: Warehouse, previous: sa.Row, reason: str, *, load_id: str,
+          batch_id: str, gate: QualityGate | None, asset: str) -> LoadReport:
+    """Record a ``kept`` load: the snapshot in ``fetch`` is not published over ``previous``, which stays.
+
+    The published version's checks are carried over, and ``fresh`` fails: the table was not refreshed.
+    The log row describes the version that stays published (its rows, hash, CBS ``Modified``).
+    """
+    message = kept_message(fetch, previous, reason)
+    checks: list[CheckOutcome] = []
+    if gate is not None:
+        checks = gate.carried_over(wh, previous.load_id, spec.table_id, not_refreshed=message)
+        record(wh, checks, run_id=batch_id, load_id=load_id, asset=asset)
+    fetch.close()
+    kept = load_log.FetchStats(source_modified=previous.source_modified, spec_fingerprint=previous.spec_fingerprint,
+                               requests=fetch.requests, bytes=fetch.bytes_received,
+                               elapsed_seconds=round(fetch.elapsed, 3), synthetic=previous.synthetic)
+    with wh.engine.begin() as conn:
+        load_log.finish(conn, load_id=load_id, status="kept", mode=fetch.mode, rows=previous.rows,
+                        content_hash=previous.content_hash, message=message, fetch=kept)
+    preview = _published_preview(wh, spec.table_id)
+    log.warning("%s: %s", spec.table_id, message)
+    return LoadReport(
+        load_id=load_id, table_id=spec.table_id, status="kept", mode=fetch.mode, rows=previous.rows or 0,
+        synthetic=bool(previous.synthetic), note=message, content_hash=previous.content_hash or "",
+        manifest=fetch.manifest or Path(), requests=fetch.requests, bytes_received=fetch.bytes_received,
+        preview=preview, checks=checks, previous_load=previous.load_id, skipped=NOT_DONE,
+        source_modified=previous.source_modified, elapsed_seconds=round(fetch.elapsed, 3),
+    )
+
+
+def _published_preview(wh: Warehouse, table_id: str) -> pd.DataFrame:
+    """The first rows of the published version of ``table_id`` (asset metadata of a load that wrote nothing)."""
+    with wh.engine.connect() as conn:
+        return pd.read_sql(sa.text("SELECT table_id, measure_code, region_code, period_code, other_dimensions, "
+                                   "value, value_attribute, period_status FROM staging.cbs_observation "
+                                   "WHERE table_id = :t LIMIT 10"), conn, params={"t": table_id})

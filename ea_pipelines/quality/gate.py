@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ea_pipelines import clock
-from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.catalogue.cbs import CbsTable, TableShape
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.quality.gx_runner import CheckOutcome, run_suite
 from ea_pipelines.quality.sql_checks import check_cbs_sql, check_fresh
@@ -37,31 +37,40 @@ class QualityGate:
         return self.today or clock.today()
 
     def check_cbs(self, spec: CbsTable, observations: pd.DataFrame, *, expected_rows: int | None,
-                  previous_rows: int | None) -> list[CheckOutcome]:
+                  previous_rows: int | None, shape: TableShape | None = None) -> list[CheckOutcome]:
         suite = cbs_suite(spec, observations, checks=self.checks, known_regions=self.known_regions,
-                          expected_rows=expected_rows, previous_rows=previous_rows, today=self._today())
+                          expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
+                          shape=shape)
         return run_suite(suite, self.docs_dir)
 
     def check_cbs_table(self, conn: sa.Connection, spec: CbsTable, frame: pd.DataFrame | None, *,
                         expected_rows: int | None, previous_rows: int | None,
-                        schema_problems: list[str]) -> list[CheckOutcome]:
+                        schema_problems: list[str], shape: TableShape | None = None) -> list[CheckOutcome]:
         """The CBS checks on a table being published: with GX on ``frame``, or in SQL when it was too large
-        to keep (``frame`` None; the rows are read where they were written, inside the transaction)."""
+        to keep (``frame`` None; the rows are read where they were written, inside the transaction).
+        ``shape``: the dimensions the table has, which decide the region, period and key checks."""
         if frame is not None:
-            return self.check_cbs(spec, frame, expected_rows=expected_rows, previous_rows=previous_rows)
+            return self.check_cbs(spec, frame, expected_rows=expected_rows, previous_rows=previous_rows,
+                                  shape=shape)
         return check_cbs_sql(conn, spec, checks=self.checks, known_regions=self.known_regions,
                              expected_rows=expected_rows, previous_rows=previous_rows, today=self._today(),
-                             schema_problems=schema_problems)
+                             schema_problems=schema_problems, shape=shape)
 
-    def carried_over(self, wh: Warehouse, load_id: str, table_id: str) -> list[CheckOutcome]:
-        """The recorded results of ``load_id``, for a load that skipped unchanged data; only ``fresh``, which
-        depends on today's date, is evaluated again (one aggregate over the published rows)."""
+    def carried_over(self, wh: Warehouse, load_id: str, table_id: str,
+                     not_refreshed: str | None = None) -> list[CheckOutcome]:
+        """The recorded results of ``load_id``, for a load that skipped unchanged data or kept the published
+        version; only ``fresh``, which depends on today's date, is evaluated again (one aggregate over the
+        published rows), and fails when the load could not refresh the table (``not_refreshed`` says why).
+        Without recorded results only ``fresh`` is returned when ``not_refreshed`` is given, else nothing."""
         with wh.engine.connect() as conn:
             rows = conn.execute(sa.text(
                 "SELECT check_name, severity, passed, evaluated, failed_expectations, failed_count, details, docs "
                 "FROM meta.check_result WHERE load_id = :l ORDER BY checked_at"), {"l": load_id}).fetchall()
-            fresh = check_fresh(conn, table_id, self.checks["fresh"], self._today()) if rows else None
+            fresh = (check_fresh(conn, table_id, self.checks["fresh"], self._today(), not_refreshed)
+                     if rows or not_refreshed else None)
         latest = {r.check_name: r for r in rows}
+        if not rows:
+            return [fresh] if fresh is not None else []
         note = f"carried over from load {load_id}: the data are unchanged, so the checks were not run again"
         return [CheckOutcome(r.check_name, r.severity, bool(r.passed),
                              self.checks[r.check_name].description if r.check_name in self.checks else "",

@@ -145,6 +145,9 @@ def run_suite(suite: Suite, docs_dir: Path) -> list[CheckOutcome]:
         out.unexpected += int(unexpected or 0)
         out.failures.append(f"{_describe(er.expectation_config)}: {detail}")
         failing_rows[check].update(res.get("unexpected_index_list") or [])
+    for name, note in suite.notes.items():
+        if name in outcomes and not outcomes[name].evaluated:
+            outcomes[name].failures.append(note)
     for name, rows in failing_rows.items():
         if rows:
             cols = [c for c in frame.columns if "__" not in c and c not in ("period_year",)]

@@ -18,10 +18,10 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.catalogue.cbs import CbsTable, TableShape
 from ea_pipelines.deliveries.values import period_start
 from ea_pipelines.quality.gx_runner import CheckOutcome
-from ea_pipelines.quality.suites import CBS_CHECKS, PERIOD_REGEX, CheckConfig
+from ea_pipelines.quality.suites import CBS_CHECKS, PERIOD_REGEX, PERIOD_TYPES, CheckConfig, not_applicable
 
 OBS = "staging.cbs_observation"
 KEY = "measure_code, region_code, period_code, other_dimensions"
@@ -40,25 +40,27 @@ def chunk_schema_problems(schema: pa.Schema) -> list[str]:
     return problems
 
 
-def _duplicate_rows(conn: Connection, table_id: str, rows: int) -> int:
+def _duplicate_rows(conn: Connection, table_id: str, rows: int, key: str = KEY) -> int:
     """Rows sharing a key with another row, counted over partitions of the key's hash of at most
     ``PARTITION_ROWS`` rows each, so that the aggregate's memory does not grow with the table."""
     parts = max(1, math.ceil(rows / PARTITION_ROWS))
-    bucket = (f"hash({KEY}) % {parts}" if conn.dialect.name == "duckdb"  # UBIGINT: never negative
-              else f"((hashtext(concat_ws('|', {KEY}))::bigint % {parts}) + {parts}) % {parts}")
+    bucket = (f"hash({key}) % {parts}" if conn.dialect.name == "duckdb"  # UBIGINT: never negative
+              else f"((hashtext(concat_ws('|', {key}))::bigint % {parts}) + {parts}) % {parts}")
     total = 0
     for part in range(parts):
         where = f"table_id = :t AND {bucket} = {part}" if parts > 1 else "table_id = :t"
         total += int(conn.execute(sa.text(
             f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {OBS} WHERE {where} "
-            f"GROUP BY {KEY} HAVING count(*) > 1) d"), {"t": table_id}).scalar())
+            f"GROUP BY {key} HAVING count(*) > 1) d"), {"t": table_id}).scalar())
     return total
 
 
 def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckConfig], known_regions: set[str],
                   expected_rows: int | None, previous_rows: int | None, today: dt.date,
-                  schema_problems: list[str]) -> list[CheckOutcome]:
-    """One outcome per CBS check over the rows of ``spec.table_id`` visible to ``conn``."""
+                  schema_problems: list[str], shape: TableShape | None = None) -> list[CheckOutcome]:
+    """One outcome per CBS check over the rows of ``spec.table_id`` visible to ``conn``; region and period
+    checks, ``not_null`` and the key follow ``shape`` (by default: regions and periods)."""
+    shape = shape or TableShape()
     t = {"t": spec.table_id}
 
     def scalar(sql: str, **params: object) -> int:
@@ -78,23 +80,26 @@ def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckCo
 
     expect("schema", not schema_problems, "; ".join(sorted(set(schema_problems))[:5]))
     rows = scalar(f"SELECT count(*) FROM {OBS} WHERE table_id = :t")
-    for col in TEXT_COLUMNS:
+    for col in shape.required:
         nulls = scalar(f"SELECT count(*) FROM {OBS} WHERE table_id = :t AND {col} IS NULL")
         expect("not_null", nulls == 0, f"{col} is null in {nulls} rows", nulls)
-    dupes = _duplicate_rows(conn, spec.table_id, rows)
-    expect("key_unique", dupes == 0, f"{dupes} rows share a key ({KEY})", dupes)
-    regions = conn.execute(sa.text(f"SELECT region_code, count(*) FROM {OBS} WHERE table_id = :t "
-                                   "AND region_code IS NOT NULL GROUP BY region_code"), t).fetchall()
-    unknown = {code: n for code, n in regions if code not in known_regions}
-    expect("regions_known", not unknown, f"unknown region codes {sorted(unknown)[:10]}: {sum(unknown.values())} rows",
-           sum(unknown.values()))
+    key = ", ".join(shape.key)
+    dupes = _duplicate_rows(conn, spec.table_id, rows, key)
+    expect("key_unique", dupes == 0, f"{dupes} rows share a key ({key})", dupes)
+    if shape.regions:
+        regions = conn.execute(sa.text(f"SELECT region_code, count(*) FROM {OBS} WHERE table_id = :t "
+                                       "AND region_code IS NOT NULL GROUP BY region_code"), t).fetchall()
+        unknown = {code: n for code, n in regions if code not in known_regions}
+        expect("regions_known", not unknown,
+               f"unknown region codes {sorted(unknown)[:10]}: {sum(unknown.values())} rows", sum(unknown.values()))
     periods = dict(conn.execute(sa.text(f"SELECT period_code, count(*) FROM {OBS} WHERE table_id = :t "
                                         "AND period_code IS NOT NULL GROUP BY period_code"), t).fetchall())
-    malformed = {p: n for p, n in periods.items() if not re.match(PERIOD_REGEX, p)}
-    expect("periods_valid", not malformed, f"malformed period codes {sorted(malformed)[:10]}",
-           sum(malformed.values()))
-    future = {p: n for p, n in periods.items() if p not in malformed and period_start(p) > today}
-    expect("periods_valid", not future, f"periods in the future {sorted(future)[:10]}", sum(future.values()))
+    if shape.periods:
+        malformed = {p: n for p, n in periods.items() if not re.match(PERIOD_REGEX, p)}
+        expect("periods_valid", not malformed, f"malformed period codes {sorted(malformed)[:10]}",
+               sum(malformed.values()))
+        future = {p: n for p, n in periods.items() if p not in malformed and period_start(p) > today}
+        expect("periods_valid", not future, f"periods in the future {sorted(future)[:10]}", sum(future.values()))
     for measure, (low, high) in spec.value_ranges.items():
         bounds = [f"value < {float(low)!r}"] if low is not None else []
         bounds += [f"value > {float(high)!r}"] if high is not None else []
@@ -111,19 +116,41 @@ def check_cbs_sql(conn: Connection, spec: CbsTable, *, checks: dict[str, CheckCo
     present = {r[0] for r in conn.execute(sa.text(f"SELECT DISTINCT measure_code FROM {OBS} WHERE table_id = :t"), t)}
     missing = sorted(set(spec.measure_codes) - present)
     expect("measures_present", not missing, f"measures without rows: {missing}")
-    max_age = int(checks["fresh"].params.get("max_age_years", 3))
-    years = [int(p[:4]) for p in periods if p[:4].isdigit()]
-    latest = max(years) if years else None
-    expect("fresh", latest is not None and latest >= today.year - max_age,
-           f"latest period year {latest}, expected at least {today.year - max_age}")
+    if shape.periods:
+        for ok, failure in _fresh_by_type(list(periods), checks["fresh"], today):
+            expect("fresh", ok, failure)
+    for name, note in not_applicable(shape).items():
+        if not out[name].evaluated:
+            out[name].failures.append(note)
     return list(out.values())
 
 
-def check_fresh(conn: Connection, table_id: str, config: CheckConfig, today: dt.date) -> CheckOutcome:
-    """``fresh`` alone, over the published rows: it depends on today's date, so it is never carried over."""
-    latest = conn.execute(sa.text(f"SELECT max(period_code) FROM {OBS} WHERE table_id = :t"), {"t": table_id}).scalar()
-    year = int(latest[:4]) if latest and latest[:4].isdigit() else None
+def _fresh_by_type(codes: list[str], config: CheckConfig, today: dt.date) -> list[tuple[bool, str]]:
+    """(passed, failure) per period type present (yearly, quarterly, monthly): its latest year is recent."""
     least = today.year - int(config.params.get("max_age_years", 3))
-    ok = year is not None and year >= least
-    return CheckOutcome("fresh", config.severity, ok, config.description, 1, int(not ok), 0,
-                        [] if ok else [f"latest period year {year}, expected at least {least}"])
+    latest: dict[str, int] = {}
+    for code in codes:
+        if code[:4].isdigit() and code[4:6] in PERIOD_TYPES:
+            latest[code[4:6]] = max(latest.get(code[4:6], 0), int(code[:4]))
+    if not latest:
+        return [(False, f"latest period year None, expected at least {least}")]
+    return [(year >= least, f"latest {PERIOD_TYPES[kind]} period year {year}, expected at least {least}")
+            for kind, year in latest.items()]
+
+
+def check_fresh(conn: Connection, table_id: str, config: CheckConfig, today: dt.date,
+                not_refreshed: str | None = None) -> CheckOutcome:
+    """``fresh`` alone, over the published rows: it depends on today's date, so it is never carried over.
+    Judged per period type present; a table without periods has nothing to judge.
+
+    ``not_refreshed``: why this load could not refresh the table (CBS unreachable, a snapshot refused);
+    the published version is then stale whatever its periods, and the check fails saying so.
+    """
+    codes = [r[0] for r in conn.execute(sa.text(f"SELECT DISTINCT period_code FROM {OBS} WHERE table_id = :t "
+                                                "AND period_code IS NOT NULL"), {"t": table_id})]
+    results = _fresh_by_type(codes, config, today) if codes else []
+    failures = [failure for ok, failure in results if not ok]
+    if not_refreshed:
+        failures.insert(0, f"stale: not refreshed: {not_refreshed}")
+    return CheckOutcome("fresh", config.severity, not failures, config.description, max(len(results), 1),
+                        len(failures), 0, failures)

@@ -17,12 +17,14 @@ import pandas as pd
 import yaml
 
 from ea_pipelines import clock
-from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.catalogue.cbs import CbsTable, TableShape
 from ea_pipelines.catalogue.deliveries import DeliveryType
 from ea_pipelines.deliveries.values import period_start
 
 CHECKS_FILE = Path(__file__).resolve().parents[1] / "catalogue" / "checks.yaml"
 PERIOD_REGEX = r"^\d{4}(?:JJ00|KW0[1-4]|MM(?:0[1-9]|1[0-2]))$"
+#: period type (characters 5-6 of a period code) -> what it is; ``fresh`` is judged per type
+PERIOD_TYPES = {"JJ": "yearly", "KW": "quarterly", "MM": "monthly"}
 # GX's names: an object column is checked value by value ("str", "date"); numeric dtypes by dtype name.
 TEXT_TYPES = ["str"]  # text columns are handed to GX as object dtype (see _as_objects)
 FLOAT_TYPES = ["float64"]
@@ -66,6 +68,8 @@ class Suite:
     checks: dict[str, CheckConfig]  # the checks this suite reports, in order
     expectations: list[Expectation]
     frame: pd.DataFrame  # the data to validate, with derived columns the expectations need
+    #: check -> why it has nothing to evaluate for this table (e.g. no region dimension); it passes saying so
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
@@ -106,22 +110,37 @@ def _periods(frame: pd.DataFrame, column: str, today: dt.date) -> list[Expectati
                         {"column": f"{column}__start", "max_value": pd.Timestamp(today)})]
 
 
+def not_applicable(shape: TableShape) -> dict[str, str]:
+    """Checks that have nothing to check for a table of ``shape``, with the reason."""
+    notes = {}
+    if not shape.regions:
+        notes["regions_known"] = "not applicable: the table has no region dimension (region_code is null)"
+    if not shape.periods:
+        notes["periods_valid"] = "not applicable: the table has no time dimension (period_code is null)"
+        notes["fresh"] = notes["periods_valid"]
+    return notes
+
+
 def cbs_suite(spec: CbsTable, observations: pd.DataFrame, *, checks: dict[str, CheckConfig],
               known_regions: set[str], expected_rows: int | None, previous_rows: int | None,
-              today: dt.date) -> Suite:
+              today: dt.date, shape: TableShape | None = None) -> Suite:
+    """The CBS checks for ``spec``; region and period checks, ``not_null`` and the key follow ``shape``
+    (the dimensions the table has; by default regions and periods)."""
+    shape = shape or TableShape()
     frame = _as_objects(observations)
     exps: list[Expectation] = []
     for col, types in [("table_id", TEXT_TYPES), ("measure_code", TEXT_TYPES), ("region_code", TEXT_TYPES),
                        ("period_code", TEXT_TYPES), ("other_dimensions", TEXT_TYPES), ("value", FLOAT_TYPES)]:
         exps.append(Expectation("schema", "ExpectColumnToExist", {"column": col}))
         exps.append(Expectation("schema", "ExpectColumnValuesToBeInTypeList", {"column": col, "type_list": types}))
-    for col in ("table_id", "measure_code", "region_code", "period_code", "other_dimensions"):
+    for col in shape.required:
         exps.append(Expectation("not_null", "ExpectColumnValuesToNotBeNull", {"column": col}))
-    exps.append(Expectation("key_unique", "ExpectCompoundColumnsToBeUnique",
-                            {"column_list": ["measure_code", "region_code", "period_code", "other_dimensions"]}))
-    exps.append(Expectation("regions_known", "ExpectColumnValuesToBeInSet",
-                            {"column": "region_code", "value_set": sorted(known_regions)}))
-    exps += _periods(frame, "period_code", today)
+    exps.append(Expectation("key_unique", "ExpectCompoundColumnsToBeUnique", {"column_list": shape.key}))
+    if shape.regions:
+        exps.append(Expectation("regions_known", "ExpectColumnValuesToBeInSet",
+                                {"column": "region_code", "value_set": sorted(known_regions)}))
+    if shape.periods:
+        exps += _periods(frame, "period_code", today)
     for measure, (low, high) in spec.value_ranges.items():
         exps.append(_range_where(frame, "value", "measure_code", measure, low, high))
     if previous_rows:
@@ -132,11 +151,18 @@ def cbs_suite(spec: CbsTable, observations: pd.DataFrame, *, checks: dict[str, C
         exps.append(Expectation("complete", "ExpectTableRowCountToEqual", {"value": expected_rows}))
     exps.append(Expectation("measures_present", "ExpectColumnDistinctValuesToContainSet",
                             {"column": "measure_code", "value_set": sorted(spec.measure_codes)}))
-    max_age = int(checks["fresh"].params.get("max_age_years", 3))
-    frame["period_year"] = pd.to_numeric(frame["period_code"].astype("string").str[:4], errors="coerce")
-    exps.append(Expectation("fresh", "ExpectColumnMaxToBeBetween",
-                            {"column": "period_year", "min_value": today.year - max_age}))
-    return Suite(f"cbs_{spec.name}", {c: checks[c] for c in CBS_CHECKS}, exps, frame)
+    if shape.periods:
+        max_age = int(checks["fresh"].params.get("max_age_years", 3))
+        codes = frame["period_code"].astype("string")
+        years = pd.to_numeric(codes.str[:4], errors="coerce").astype("Float64")
+        kinds = codes.str[4:6]
+        masks = {k: (kinds == k).fillna(False).astype(bool) for k in PERIOD_TYPES}
+        present = [k for k, mask in masks.items() if mask.any()] or ["JJ"]  # no period at all: fails on JJ
+        for kind in present:  # the latest period of each type (year, quarter, month) must be recent
+            frame[f"period_year__{kind}"] = years.where(masks[kind]).to_numpy(dtype="float64", na_value=math.nan)
+            exps.append(Expectation("fresh", "ExpectColumnMaxToBeBetween",
+                                    {"column": f"period_year__{kind}", "min_value": today.year - max_age}))
+    return Suite(f"cbs_{spec.name}", {c: checks[c] for c in CBS_CHECKS}, exps, frame, not_applicable(shape))
 
 
 def delivery_check_names(dtype: DeliveryType, checks: dict[str, CheckConfig]) -> list[str]:

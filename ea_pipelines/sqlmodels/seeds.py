@@ -3,7 +3,9 @@ programme's regions. This keeps municipality codes and targets out of the SQL.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -26,7 +28,73 @@ SEED_TABLES = {
     "staging.seed_programme_region": """
         region_code TEXT NOT NULL, role TEXT NOT NULL, label TEXT NOT NULL
     """,
+    "staging.seed_indicator_cbs": """
+        indicator_code TEXT NOT NULL, part TEXT NOT NULL, table_id TEXT NOT NULL, measure_code TEXT NOT NULL,
+        dimensions_like TEXT, scale FLOAT8 NOT NULL, aggregate TEXT NOT NULL
+    """,
+    "staging.seed_size_class": """
+        code TEXT NOT NULL, label TEXT NOT NULL, lower_bound BIGINT NOT NULL, upper_bound BIGINT
+    """,
 }
+#: CBS gemeentegrootteklassen (inhabitants on 1 January): code, label, lower bound, upper bound (exclusive)
+SIZE_CLASSES = [
+    ("GK1", "gemeenten met minder dan 5.000 inwoners", 0, 5_000),
+    ("GK2", "gemeenten met 5.000 tot 10.000 inwoners", 5_000, 10_000),
+    ("GK3", "gemeenten met 10.000 tot 20.000 inwoners", 10_000, 20_000),
+    ("GK4", "gemeenten met 20.000 tot 50.000 inwoners", 20_000, 50_000),
+    ("GK5", "gemeenten met 50.000 tot 100.000 inwoners", 50_000, 100_000),
+    ("GK6", "gemeenten met 100.000 tot 150.000 inwoners", 100_000, 150_000),
+    ("GK7", "gemeenten met 150.000 tot 250.000 inwoners", 150_000, 250_000),
+    ("GK8", "gemeenten met 250.000 of meer inwoners", 250_000, None),
+]
+AGGREGATES = ("sum", "none")
+
+
+def _like(filter_: dict[str, str]) -> str | None:
+    """A LIKE pattern matching ``other_dimensions`` (JSON with sorted keys) holding every code of ``filter_``."""
+    if not filter_:
+        return None
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    return "%" + "%".join(esc(json.dumps({k: str(v)})[1:-1]) for k, v in sorted(filter_.items())) + "%"
+
+
+def _cbs_parts(code: str, cbs: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """The rows of ``staging.seed_indicator_cbs`` for one indicator's ``cbs:`` declaration."""
+    scale = float(cbs.get("scale", 1))
+    aggregate = str(cbs.get("aggregate", "sum"))
+    if aggregate not in AGGREGATES:
+        raise ValueError(f"{where}: cbs aggregate must be one of {AGGREGATES}, not {aggregate!r}")
+    if "table" in cbs and not ({"numerator", "denominator"} & set(cbs)):
+        parts = {"value": cbs}
+    elif {"numerator", "denominator"} <= set(cbs) and "table" not in cbs:
+        parts = {"numerator": cbs["numerator"], "denominator": cbs["denominator"]}
+    else:
+        raise ValueError(f"{where}: cbs must be {{table, measure}} or {{numerator, denominator, scale}}")
+    rows = []
+    for part, decl in parts.items():
+        if not isinstance(decl, dict) or not decl.get("table") or not decl.get("measure"):
+            raise ValueError(f"{where}: cbs {part} needs a table and a measure")
+        rows.append({"indicator_code": code, "part": part, "table_id": str(decl["table"]),
+                     "measure_code": str(decl["measure"]), "dimensions_like": _like(decl.get("filter") or {}),
+                     "scale": scale, "aggregate": "sum" if part != "value" else aggregate})
+    return rows
+
+
+def indicator_cbs_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
+    """How each CBS-based indicator is computed (its ``cbs:`` declaration), one row per part."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = [row for ind in raw["indicators"] if ind.get("cbs")
+            for row in _cbs_parts(ind["code"], ind["cbs"], f"{path}: indicator {ind['code']}")]
+    return pd.DataFrame(rows, columns=["indicator_code", "part", "table_id", "measure_code", "dimensions_like",
+                                       "scale", "aggregate"]).astype({"scale": "float64", "dimensions_like": "object"})
+
+
+def size_class_frame() -> pd.DataFrame:
+    return pd.DataFrame(SIZE_CLASSES, columns=["code", "label", "lower_bound", "upper_bound"]).astype(
+        {"upper_bound": "Int64"})
 
 
 def indicator_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
@@ -61,7 +129,8 @@ def region_frame(programme: Programme) -> pd.DataFrame:
 
 def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATORS_FILE) -> dict[str, int]:
     frames = {"staging.seed_indicator": indicator_frame(indicators), "staging.seed_programme_region":
-              region_frame(programme)}
+              region_frame(programme), "staging.seed_indicator_cbs": indicator_cbs_frame(indicators),
+              "staging.seed_size_class": size_class_frame()}
     with wh.engine.begin() as conn:
         for table, cols in SEED_TABLES.items():
             # Recreated on every write, so a column added to the catalogue reaches existing warehouses.

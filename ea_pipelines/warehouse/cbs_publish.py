@@ -147,7 +147,7 @@ def stats(fetch: TableFetch) -> load_log.FetchStats:
     return load_log.FetchStats(
         source_modified=fetch.properties().modified, spec_fingerprint=fingerprint(fetch),
         requests=fetch.requests, bytes=fetch.bytes_received, elapsed_seconds=round(fetch.elapsed, 3),
-        provenance=fetch.provenance)
+        provenance=fetch.provenance, synthetic=fetch.synthetic)
 
 
 def fingerprint(fetch: TableFetch) -> str:

@@ -64,7 +64,8 @@ TABLES: dict[str, str] = {
         http_requests BIGINT,
         http_bytes BIGINT,
         elapsed_seconds FLOAT8,
-        provenance TEXT
+        provenance TEXT,
+        synthetic BOOLEAN
     """,
     "meta.lock": """
         name TEXT PRIMARY KEY
@@ -103,12 +104,9 @@ TABLES: dict[str, str] = {
 
 #: load_log columns added after the first release (incremental refresh): added to older warehouses too
 LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_requests": "BIGINT",
-                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "provenance": "TEXT"}
-#: delivery_log columns added after the first release
-DELIVERY_LOG_ADDED = {"provenance": "TEXT"}
-
-#: delivery_log columns added after the first release (visible re-delivery): added to older warehouses too
-DELIVERY_LOG_ADDED = {"replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
+                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "provenance": "TEXT", "synthetic": "BOOLEAN"}
+#: delivery_log columns added after the first release: added to older warehouses too
+DELIVERY_LOG_ADDED = {"provenance": "TEXT", "replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
 
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",

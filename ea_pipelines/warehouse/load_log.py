@@ -18,7 +18,8 @@ from ea_pipelines.warehouse.db import Warehouse
 
 @dataclass(frozen=True)
 class FetchStats:
-    """What a load fetched: upstream ``Modified``, the catalogue entry's fingerprint, requests, bytes, time."""
+    """What a load fetched: upstream ``Modified``, the catalogue entry's fingerprint, requests, bytes, time,
+    and whether the data came from a synthetic snapshot (never to be published over real figures)."""
 
     source_modified: str | None = None
     spec_fingerprint: str | None = None
@@ -26,6 +27,7 @@ class FetchStats:
     bytes: int | None = None
     elapsed_seconds: float | None = None
     provenance: str | None = None  # class of the data read (ea_pipelines.provenance): cbs_live, cbs_capture, ...
+    synthetic: bool | None = None
 
 
 def utcnow() -> datetime:
@@ -50,13 +52,13 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
         sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
                 "content_hash = :hash, finished_at = :now, message = :message, source_modified = :modified, "
                 "spec_fingerprint = :fingerprint, http_requests = :requests, http_bytes = :bytes, "
-                "elapsed_seconds = :elapsed, provenance = :provenance WHERE load_id = :load_id"
+                "elapsed_seconds = :elapsed, provenance = :provenance, synthetic = :synthetic WHERE load_id = :load_id"
                 + (" AND status = 'running'" if only_running else "")),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
          "message": mask_credentials(message or "")[:2000] or None, "load_id": load_id,
          "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
-         "elapsed": fetch.elapsed_seconds, "provenance": fetch.provenance},
+         "elapsed": fetch.elapsed_seconds, "provenance": fetch.provenance, "synthetic": fetch.synthetic},
     )
 
 
@@ -69,10 +71,11 @@ def fail(wh: Warehouse, *, load_id: str, message: str, mode: str | None = None, 
 
 
 def last_published(conn: Connection, source: str, table_id: str) -> sa.Row | None:
-    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint) of the newest load that
-    published this table."""
+    """(load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic, message)
+    of the newest load that published this table."""
     return conn.execute(
-        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint "
+        sa.text("SELECT load_id, content_hash, rows, finished_at, source_modified, spec_fingerprint, mode, synthetic, "
+                "message "
                 "FROM meta.load_log WHERE source = :source "
                 "AND table_id = :table_id AND status = 'published' ORDER BY finished_at DESC LIMIT 1"),
         {"source": source, "table_id": table_id},

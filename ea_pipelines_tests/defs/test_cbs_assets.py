@@ -1,0 +1,43 @@
+"""The CBS asset when CBS cannot be reached: it keeps the live version and says the table is stale."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import dagster as dg
+
+from ea_pipelines.definitions import build_definitions
+from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer
+from ea_pipelines_tests.defs.test_definitions import settings_for
+
+BEVOLKING = dg.AssetKey(["cbs", "bevolking"])
+
+
+def _dead_root() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def _run(tmp_path: Path, instance: dg.DagsterInstance, **env: str) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(settings_for(tmp_path, **env))
+    return defs.resolve_job_def("nightly_refresh").execute_in_process(instance=instance, asset_selection=[BEVOLKING])
+
+
+def test_unreachable_cbs_keeps_the_live_version_and_the_asset_says_stale(cbs_server: FakeCbsServer,
+                                                                         tmp_path: Path) -> None:
+    dead = _dead_root()
+    with dg.DagsterInstance.ephemeral() as instance:
+        live = _run(tmp_path, instance, EA_SOURCE_MODE="live", EA_CBS_V4_URL=cbs_server.v4_url)
+        offline = _run(tmp_path, instance, EA_SOURCE_MODE="auto", EA_CBS_V4_URL=f"{dead}/odata/v1/CBS")
+    assert live.success and offline.success
+    first = live.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
+    meta = offline.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
+    assert (first["status"].value, first["source_mode"].value, first["stale"].value) == ("published", "live", False)
+    assert (meta["status"].value, meta["source_mode"].value, meta["stale"].value) == ("kept", "fallback", True)
+    assert meta["published_load"].value == first["load_id"].value
+    assert meta["note"].value.startswith("CBS unreachable (") and "kept the published version" in meta["note"].value
+    checks = {e.check_name: e for e in offline.get_asset_check_evaluations() if e.asset_key == BEVOLKING}
+    assert not checks["fresh"].passed and checks["fresh"].severity == dg.AssetCheckSeverity.WARN
+    assert all(e.passed for name, e in checks.items() if name != "fresh") and len(checks) == 10
