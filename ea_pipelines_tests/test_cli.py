@@ -3,8 +3,8 @@ it (``python -m ea_pipelines.cli``, a fresh process), with every setting pointin
 
 The expected lines are written out by hand: the table sizes are the rows of the bundled snapshots (13,568 in
 the real 03759ned capture, 884 and 816 in the synthetic 70072ned and 85969NED) and of the example files (counted
-in the files: 6 ikbindr rows, 15 Kennispunt, 3 MKB, 25 Twents Fonds, 52 UWV: 2019-K1 … 2025-K2 for Twente and
-Nederland).
+in the files: 6 ikbindr rows, 15 Kennispunt, 3 MKB, 11 efforts, 4 qualitative contributions, 25 Twents Fonds,
+52 UWV: 2019-K1 … 2025-K2 for Twente and Nederland).
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ["ikbindr_labels/voorbeeld_ikbindr.xlsx", "kennispunt_twente/voorbeeld_kennispunt.csv",
-            "mkb_ranking/voorbeeld_mkb_ranking.csv", "twents_fonds_vouchers/voorbeeld_scholingscheques.csv",
+            "mkb_ranking/voorbeeld_mkb_ranking.csv", "programme_efforts/voorbeeld_inzet.xlsx",
+            "qualitative_contributions/voorbeeld_rijker_verantwoorden.csv",
+            "twents_fonds_vouchers/voorbeeld_scholingscheques.csv",
             "uwv_spanningsindicator/voorbeeld_spanningsindicator.xlsx"]
-EXAMPLE_ROWS = {"ikbindr_labels": 6, "kennispunt_twente": 15, "mkb_ranking": 3, "twents_fonds_vouchers": 25,
-                "uwv_spanningsindicator": 52}
+EXAMPLE_ROWS = {"ikbindr_labels": 6, "kennispunt_twente": 15, "mkb_ranking": 3, "programme_efforts": 11,
+                "qualitative_contributions": 4, "twents_fonds_vouchers": 25, "uwv_spanningsindicator": 52}
 CBS_ROWS = {"03759ned": "13,568", "70072ned": "884", "85969NED": "816"}
 SYNTHETIC = {"70072ned", "85969NED"}
 

@@ -3,7 +3,9 @@ deliveries (what `make run` does) reports each asset's provenance in its metadat
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +22,7 @@ def test_assets_show_provenance_after_a_run_with_the_examples(tmp_path: Path) ->
         target = tmp_path / "inbox" / example.parent.name / f"levering_{i}{example.suffix}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(example, target)
+        os.utime(target, (time.time() - 120, time.time() - 120))  # settled (EA_INBOX_SETTLE_SECONDS)
     defs = build_definitions(settings_for(tmp_path))
     result = defs.resolve_job_def("nightly_refresh").execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success

@@ -31,6 +31,14 @@ EXPECTED = {
                                "vacancies": 5120, "short_ww_benefits": 3790},
     "kennispunt_twente": {"indicator_code": "groenblauw_waardering", "region_code": "GM0141", "period": "2024JJ00",
                           "value": 7.2, "unit": "cijfer", "source_note": "Inwonerspanel Almelo, najaar 2024"},
+    "programme_efforts": {"goal_nr": 2, "effort": "Organiseren van netwerkbijeenkomsten", "status": "lopend",
+                          "period": "2025KW02",
+                          "explanation": "Twee bijeenkomsten met ondernemers op bedrijventerrein Westerdok.",
+                          "result_count": 2, "result_unit": "bijeenkomsten"},
+    "qualitative_contributions": {"goal_nr": 3, "title": "Van magazijn naar CNC-operator",
+                                  "body": "Dankzij de scholingscheque kon ik de opleiding naast mijn werk volgen.",
+                                  "author": "Programmateam EA", "contribution_date": dt.date(2025, 6, 15),
+                                  "image": "foto_cnc_operator.jpg"},
 }
 
 
