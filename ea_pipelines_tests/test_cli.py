@@ -69,7 +69,8 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7} rows{flag}" in out
     for example in EXAMPLES:
         dtype = example.split("/")[0]
-        assert f"  delivery {example}: accepted, {EXAMPLE_ROWS[dtype]} rows" in out
+        illustrative = " ILLUSTRATIVE (a bundled example file)"
+        assert f"  delivery {example}: accepted, {EXAMPLE_ROWS[dtype]} rows{illustrative}" in out
     assert any(re.fullmatch(r"Quality checks: \d+ passed, 0 failed \(Data Docs: .*\)", line) for line in out)
     report = next(line for line in out if line.startswith("Council report: "))
     assert re.fullmatch(rf"Council report: file://{re.escape(str(tmp_path))}/reports/\d{{4}}-\d\d-\d\d/"

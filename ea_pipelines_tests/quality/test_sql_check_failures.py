@@ -168,5 +168,5 @@ def test_a_stale_table_fails_fresh_as_a_warning(warehouse: Warehouse, sql_gate: 
     old = [(m, r, p.replace("2023", "2019").replace("2024", "2020"), v) for m, r, p, v in BASE]
     result = outcomes(warehouse, sql_gate, catalogue, Case("stale", "fresh", "", old))
     assert {name for name, o in result.items() if not o.passed} == {"fresh"}
-    assert result["fresh"].failures == ["latest period year 2020, expected at least 2023"]
+    assert result["fresh"].failures == ["latest yearly period year 2020, expected at least 2023"]
     assert result["fresh"].severity == "WARN" and not result["fresh"].blocking
