@@ -30,7 +30,7 @@ from ea_pipelines_tests.conftest import ADMIN_URL, TEST_TODAY, _postgres_or_skip
 from ea_pipelines_tests.deploy.services import BIN, ROOT, Service, free_port, graphql, wait_until
 from ea_pipelines_tests.faults.harness import published
 
-pytestmark = pytest.mark.deploy
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(1800)]  # whole nightly runs through real services
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 REDIS = shutil.which("redis-server")
 CELERY_CONFIG = ROOT / "deploy" / "run_config" / "celery_executor.yaml"
@@ -154,9 +154,10 @@ def test_the_daemon_runs_the_nightly_job_from_its_queue(env, webserver, database
         worker.stop()
     assert run["status"] == "SUCCESS", worker.tail(60)
     kinds = [e["dagster_event"]["event_type_value"] for e in events(databases, run_id) if e.get("dagster_event")]
-    # through the queue: enqueued by the launch, dequeued by the daemon, then started by the run worker
-    assert kinds.index("RUN_ENQUEUED") < kinds.index("RUN_DEQUEUED") < kinds.index("RUN_START")
-    assert kinds[-1] == "RUN_SUCCESS"
+    # through the queue: enqueued by the launch, launched by the daemon (STARTING), started by the run worker
+    # (Dagster stores these run events under their old PIPELINE_* names)
+    assert kinds.index("PIPELINE_ENQUEUED") < kinds.index("PIPELINE_STARTING") < kinds.index("PIPELINE_START")
+    assert "PIPELINE_SUCCESS" in kinds and "PIPELINE_FAILURE" not in kinds
     assert kinds.count("STEP_SUCCESS") >= 20
     assert warehouse_state(databases) == (11, 74_317.0)
     TIMINGS["daemon_seconds"] = round(run["endTime"] - run["startTime"], 1)
@@ -164,7 +165,8 @@ def test_the_daemon_runs_the_nightly_job_from_its_queue(env, webserver, database
 
 def test_the_same_run_in_process_for_comparison(env, databases) -> None:
     started = time.monotonic()
-    out = subprocess.run([str(BIN / "dagster"), "job", "execute", "-j", "nightly_refresh", "-w", "workspace.yaml"],
+    out = subprocess.run([str(BIN / "dagster"), "job", "execute", "-m", "ea_pipelines.definitions", "-a", "defs",
+                          "-j", "nightly_refresh"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert out.returncode == 0, out.stderr[-3000:]
     TIMINGS["in_process_seconds"] = round(time.monotonic() - started, 1)
@@ -214,36 +216,49 @@ def test_celery_workers_run_every_step(celery, webserver, databases, tmp_path) -
 
 
 def test_killing_a_worker_in_the_middle_of_a_step(celery, webserver, databases, tmp_path) -> None:
-    """A CBS step is held at its first write (the warehouse's load log is locked), its worker process is killed
-    with SIGKILL, then the lock is let go."""
+    """A CBS step is held where it publishes (staging.cbs_period is locked; the schema set-up does not touch it),
+    the worker process running it is killed with SIGKILL, then the lock is let go."""
     cenv, (broker, *workers) = celery
     web, url = webserver
     wh = Warehouse(databases["warehouse"])
+    wh.ensure_schema()  # when this test runs on its own
+    with wh.engine.begin() as conn:  # no CBS version yet, so that every CBS step really publishes (and waits)
+        conn.execute(sa.text("TRUNCATE staging.cbs_observation, staging.cbs_region, staging.cbs_measure, "
+                             "staging.cbs_period"))
+        conn.execute(sa.text("DELETE FROM meta.load_log WHERE source = 'cbs'"))
     before = published(wh, ("staging", "marts"))
     hold = sa.create_engine(databases["warehouse"], poolclass=sa.pool.NullPool)
     runner = daemon(cenv, tmp_path)
     try:
         with hold.connect() as conn:
-            conn.execute(sa.text("LOCK TABLE meta.load_log IN SHARE MODE"))  # every load's first write waits
+            conn.execute(sa.text("LOCK TABLE staging.cbs_period IN SHARE MODE"))  # every CBS publish waits
             run_id = launch(cenv, CELERY_CONFIG)
 
             def held_step() -> int | None:
-                waiting = conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'INSERT INTO meta.load_log%'")).scalar()
-                starts = [e for e in events(databases, run_id, "STEP_START") if e["step_key"].startswith("cbs__")]
-                return starts[0]["dagster_event"]["pid"] if waiting and starts else None
+                # from a connection of its own: inside the hold's transaction pg_stat_activity is a snapshot
+                with hold.connect() as watch:
+                    waiting = watch.execute(sa.text(  # a loader session (warehouse.locks.APPLICATION_NAME) waits
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND application_name = 'ea-pipelines' AND datname = current_database()")).scalar()
+                done = {e["step_key"] for e in events(databases, run_id, "STEP_SUCCESS")}
+                starts = [e for e in events(databases, run_id, "STEP_START")
+                          if e["step_key"].startswith("cbs__") and e["step_key"] not in done]
+                return (starts[0]["dagster_event"]["pid"], starts[0]["step_key"]) if waiting and starts else None
 
-            victim = wait_until(held_step, "a CBS step to wait at its first write", [runner, broker, *workers])
+            victim, step = wait_until(held_step, "a CBS step to wait where it publishes", [runner, broker, *workers])
             os.kill(victim, signal.SIGKILL)
             conn.rollback()  # lets the other steps go
         run = finished(url, run_id, [web, runner, broker, *workers])
     finally:
         runner.stop()
         hold.dispose()
-    kinds = [e["dagster_event"]["event_type_value"] for e in events(databases, run_id) if e.get("dagster_event")]
-    if run["status"] == "SUCCESS":  # the step was retried (its retry policy) and everything published
-        assert "STEP_UP_FOR_RETRY" in kinds or "STEP_RESTARTED" in kinds
+    step_events = [e for e in events(databases, run_id) if e.get("step_key") == step and e.get("dagster_event")]
+    if run["status"] == "SUCCESS":  # Celery put the lost task back on the queue and another process ran the step
+        starts = [e["dagster_event"]["pid"] for e in step_events if e["dagster_event"]["event_type_value"]
+                  in ("STEP_START", "STEP_RESTARTED")]
+        assert starts[0] == victim and len(starts) >= 2 and starts[-1] != victim, starts
+        kinds = [e["dagster_event"]["event_type_value"] for e in step_events]
+        assert "STEP_SUCCESS" in kinds and "STEP_FAILURE" not in kinds
         assert warehouse_state(databases) == (11, 74_317.0)
     else:  # failed: nothing of the killed step was published, and the rest is as it was or newly complete
         assert run["status"] == "FAILURE"
