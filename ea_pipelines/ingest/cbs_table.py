@@ -18,6 +18,7 @@ from ea_pipelines.cbs.source import CbsSource, TableFetch
 from ea_pipelines.ingest.snapshot_policy import NOT_DONE, kept_message, snapshot_refused
 from ea_pipelines.quality.gate import QualityGate, blocking, record
 from ea_pipelines.quality.gx_runner import CheckOutcome
+from ea_pipelines.quality.sql_checks import chunk_schema_problems
 from ea_pipelines.warehouse import load_log
 from ea_pipelines.warehouse.cbs_publish import SOURCE, fingerprint, publish_stream, stats
 from ea_pipelines.warehouse.db import Warehouse
@@ -107,7 +108,7 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
                                         schema_problems=schema_problems, shape=plan.shape)
 
         outcome = publish_stream(wh, fetch, plan, load_id=load_id, force=force, validate=validate,
-                                 keep_rows=gate.gx_max_rows if gate else 0)
+                                 inspect_chunk=chunk_schema_problems, keep_rows=gate.gx_max_rows if gate else 0)
         record(wh, outcome.checks, run_id=batch_id, load_id=load_id, asset=asset)
         if outcome.status == "blocked":
             kept = f"staging keeps load {previous.load_id}" if previous else "nothing was published before"
