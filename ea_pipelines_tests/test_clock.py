@@ -34,7 +34,7 @@ def pytest_at(clock_at: str, args: list[str], *, real_clock: bool) -> subprocess
     if faketime is None:
         pytest.skip("faketime is not installed (Debian package faketime; .ci/run installs it)")
     env = {k: v for k, v in os.environ.items() if k not in ("EA_TODAY", "EA_TEST_REAL_CLOCK")}
-    env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"  # timeouts and retries keep real time
+    # (not FAKETIME_DONT_FAKE_MONOTONIC: with it libfaketime makes Python's time.sleep fail with EINVAL)
     if real_clock:
         env["EA_TEST_REAL_CLOCK"] = "1"
     return subprocess.run([faketime, clock_at, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ea_pipelines.files import write_atomic
+
 NAME_MAX = 255  # bytes in one file name (ext4, xfs, tmpfs)
 REASON_SUFFIX = ".reason.txt"
 _CHUNK = 1 << 20
@@ -166,20 +168,8 @@ def free_name(folder: Path, name: str, sha256: str) -> Path:
 
 
 def store(data: bytes, dest: Path) -> Path:
-    """Write ``data`` to ``dest`` durably via a short temporary name (a long name cannot take a prefix)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f".part-{secrets.token_hex(6)}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return dest
+    """Write ``data`` to ``dest`` durably (a long name is fine: the temporary name is short)."""
+    return write_atomic(dest, data)
 
 
 def remove_if_unchanged(path: Path, seen: os.stat_result) -> bool:

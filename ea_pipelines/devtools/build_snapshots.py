@@ -21,9 +21,10 @@ from pathlib import Path
 from ea_pipelines.catalogue.cbs import CbsCatalogue, load_cbs_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
-from ea_pipelines.cbs.transport import MANIFEST, sha256, write_atomic
+from ea_pipelines.cbs.transport import MANIFEST, sha256
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable
 from ea_pipelines.devtools.synthetic import capture_file_for, capture_table, synthetic_table
+from ea_pipelines.files import write_atomic
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR
 
 POPULATION_CAPTURE = "03759ned"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ea_pipelines.cbs.transport import write_atomic
+from ea_pipelines.files import write_atomic
 from ea_pipelines.provenance import is_invented
 from ea_pipelines.report.charts import draw, svg_title, to_png, to_svg
 from ea_pipelines.report.content import ReportContent, read_content
