@@ -123,11 +123,10 @@ def run(settings: Settings, with_examples: bool) -> int:
 
 def report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the council report of one report moment from the marts as they are (no refresh)."""
-    import datetime as dt
-
+    from ea_pipelines import clock
     from ea_pipelines.report.moments import MomentError, resolve
 
-    now = dt.datetime.now()
+    now = clock.now()
     try:
         moment = resolve(args.moment, args.year, now.date())
     except MomentError as exc:
@@ -135,7 +134,7 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
 
-    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
+    wh = Warehouse.from_settings(settings)
     try:
         with wh.engine.connect() as conn:
             if not sa.inspect(conn).has_table("kernindicatoren", schema="marts"):
