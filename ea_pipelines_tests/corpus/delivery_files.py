@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 
-from ea_pipelines_tests.deliveries.helpers import csv_bytes, with_cached_formula, xlsx_bytes
+from ea_pipelines_tests.deliveries.helpers import csv_bytes, replace_cell, with_cached_formula, xlsx_bytes
 
 VOUCHERS = "twents_fonds_vouchers"
 KENNISPUNT = "kennispunt_twente"
@@ -213,18 +211,8 @@ def book(sheets: list[tuple[str, list[list[object]], str]], active: int = 0, hid
 
 def with_raw_value(data: bytes, cell: str, value: str, kind: str | None = None) -> bytes:
     """Set ``cell`` of the first sheet to a raw ``<v>`` (e.g. NaN, which openpyxl would never write)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                t = f' t="{kind}"' if kind else ""
-                body, n = re.subn(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)'.encode(),
-                                  f'<c r="{cell}"{t}><v>{value}</v></c>'.encode(), body)
-                assert n == 1, f"cell {cell} not found"
-            dst.writestr(item, body)
-    return out.getvalue()
+    t = f' t="{kind}"' if kind else ""
+    return replace_cell(data, cell, f'<c r="{cell}"{t}><v>{value}</v></c>')
 
 
 OLD = [["Oude cijfers (verborgen)"], HEADER, [2023, "GM0141", 1], [2024, "GM0141", 2]]

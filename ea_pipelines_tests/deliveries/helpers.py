@@ -25,18 +25,20 @@ def xlsx_bytes(rows: list[list[object]]) -> bytes:
 
 def with_cached_formula(data: bytes, cell: str, formula: str, cached: str | None) -> bytes:
     """Put a formula in ``cell`` of the first sheet, with ``cached`` as Excel's stored result (or none)."""
+    value = f"<v>{cached}</v>" if cached is not None else ""
+    return replace_cell(data, cell, f'<c r="{cell}"><f>{formula}</f>{value}</c>')
+
+
+def replace_cell(data: bytes, cell: str, cell_xml: str) -> bytes:
+    """The workbook with ``cell`` of the first sheet replaced by ``cell_xml`` as written (XML no library writes)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             body = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                xml = body.decode()
-                value = f"<v>{cached}</v>" if cached is not None else ""
-                replacement = f'<c r="{cell}"><f>{formula}</f>{value}</c>'
-                xml, n = re.subn(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)', replacement, xml)
+                body, n = re.subn(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)'.encode(), cell_xml.encode(), body)
                 assert n == 1, f"cell {cell} not found"
-                body = xml.encode()
             dst.writestr(item, body)
     return out.getvalue()
 
