@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import yaml
 
 from ea_pipelines.catalogue.cbs import Programme
+from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
 INDICATORS_FILE = Path(__file__).resolve().parents[1] / "catalogue" / "indicators.yaml"
@@ -132,6 +133,7 @@ def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATO
               region_frame(programme), "staging.seed_indicator_cbs": indicator_cbs_frame(indicators),
               "staging.seed_size_class": size_class_frame()}
     with wh.engine.begin() as conn:
+        locks.hold(conn, "sqlmodels")  # the models read these tables: never drop them under a build (deadlock)
         for table, cols in SEED_TABLES.items():
             # Recreated on every write, so a column added to the catalogue reaches existing warehouses.
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue
 from ea_pipelines.settings import DEFAULT_PG_LOCK_TIMEOUT, DEFAULT_PG_STATEMENT_TIMEOUT, Settings, redact_url
-from ea_pipelines.warehouse import locks
-from ea_pipelines.warehouse.ddl import SCHEMAS, statements
+from ea_pipelines.warehouse import ddl, locks
+from ea_pipelines.warehouse.ddl import SCHEMAS
 
 _names = itertools.count()
 
@@ -120,8 +120,16 @@ class Warehouse:
         return self._engine
 
     def ensure_schema(self, deliveries: DeliveryCatalogue | None = None) -> None:
+        """Create what is missing and add the columns older tables lack; idempotent, run before every load."""
         with self.engine.begin() as conn:
-            for stmt in statements(deliveries):
+            for stmt in ddl.creations(deliveries):
+                conn.execute(sa.text(stmt))
+
+            def existing(table: str) -> set[str]:
+                schema, name = table.split(".")
+                return {c["name"] for c in sa.inspect(conn).get_columns(name, schema=schema)}
+
+            for stmt in ddl.additions(deliveries, existing) + ddl.provenance_backfill():
                 conn.execute(sa.text(stmt))
 
     def dispose(self) -> None:

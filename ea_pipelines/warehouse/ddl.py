@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ea_pipelines.catalogue.deliveries import SQL_TYPES, DeliveryCatalogue, DeliveryType
 from ea_pipelines.provenance import example_hashes
 
@@ -121,18 +123,36 @@ def delivery_tables(dtype: DeliveryType) -> dict[str, dict[str, str]]:
             f"staging.{dtype.name}": {**cols, **DELIVERY_STAGING_EXTRA}}
 
 
-def statements(deliveries: DeliveryCatalogue | None = None) -> list[str]:
-    """Idempotent DDL: safe to run before every load. Columns added to a delivery type are added too."""
+def creations(deliveries: DeliveryCatalogue | None = None) -> list[str]:
+    """Schemas and tables, each only if missing. On PostgreSQL these take no lock on a table that exists."""
     out = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in SCHEMAS]
     out += [f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip()})" for name, cols in TABLES.items()]
-    out += [f"ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in LOAD_LOG_ADDED.items()]
-    out += [f"ALTER TABLE meta.delivery_log ADD COLUMN IF NOT EXISTS {c} {t}" for c, t in DELIVERY_LOG_ADDED.items()]
-    out += provenance_backfill()
     for dtype in deliveries.types if deliveries else ():
         for table, cols in delivery_tables(dtype).items():
             out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{c} {t}' for c, t in cols.items())})")
-            out += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {c} {t.replace(' NOT NULL', '')}"
-                    for c, t in cols.items()]
+    return out
+
+
+def added_columns(deliveries: DeliveryCatalogue | None = None) -> dict[str, dict[str, str]]:
+    """Columns that tables created by an older release may lack, per table (NOT NULL dropped: old rows)."""
+    out = {"meta.load_log": dict(LOAD_LOG_ADDED), "meta.delivery_log": dict(DELIVERY_LOG_ADDED)}
+    for dtype in deliveries.types if deliveries else ():
+        for table, cols in delivery_tables(dtype).items():
+            out[table] = {c: t.replace(" NOT NULL", "") for c, t in cols.items()}
+    return out
+
+
+def additions(deliveries: DeliveryCatalogue | None, existing: Callable[[str], set[str]]) -> list[str]:
+    """``ALTER TABLE ... ADD COLUMN`` for the columns a table lacks (``existing`` gives a table's columns).
+
+    Only for missing columns: on PostgreSQL even ``ADD COLUMN IF NOT EXISTS`` of a column that exists takes an
+    ACCESS EXCLUSIVE lock, and every run (every Celery step) ensures the schema while other steps of the same
+    run read those tables: the locks taken in a different order deadlocked.
+    """
+    out = []
+    for table, cols in added_columns(deliveries).items():
+        have = existing(table)
+        out += [f"ALTER TABLE {table} ADD COLUMN {c} {t}" for c, t in cols.items() if c not in have]
     return out
 
 
