@@ -66,32 +66,58 @@ TITLES = {
     "M000173_2": "Totale bevolking",
     "BeroepsEnNietBeroepsbevolking_1": "Bevolking 15 tot 75 jaar",
 }
-EXTRA_REGIONS = {"GM0363": ("Amsterdam", 931298), "GM0193": ("Zwolle", 132411)}
 FIRST_YEAR, LAST_YEAR = 2013, 2025
 
 
-def _population_2024(capture: Path) -> dict[str, tuple[str, float]]:
+def _populations(capture: Path) -> dict[str, dict[str, tuple[str, float]]]:
+    """Per year (``2024``): every region with a population on 1 January in the capture, with its name."""
     names = {c["Identifier"]: c["Title"] for c in
              json.loads((capture / "codes-RegioS.json").read_bytes())["value"]}
-    pops = {r["RegioS"]: r["Value"] for r in json.loads((capture / "observations-page-1.json").read_bytes())["value"]
-            if r["Measure"] == "M000352" and r["Perioden"] == "2024JJ00" and r["Value"] is not None}
-    return {code: (names[code], float(pop)) for code, pop in pops.items()}
+    out: dict[str, dict[str, tuple[str, float]]] = {}
+    for r in json.loads((capture / "observations-page-1.json").read_bytes())["value"]:
+        if r["Measure"] == "M000352" and r["Value"] is not None:
+            out.setdefault(r["Perioden"][:4], {})[r["RegioS"]] = (names[r["RegioS"]], float(r["Value"]))
+    return out
 
 
-def _regions(catalogue: CbsCatalogue, capture: Path) -> dict[str, tuple[str, float]]:
-    """Programme regions (and two outsiders) with a size weight relative to the municipality."""
-    pops = _population_2024(capture)
+#: tables that CBS recalculates to one regional classification for all years
+CLASSIFICATIONS = {"85969NED": "2023"}  # "regio (indeling 2023)"
+#: the reference year of the weights, and of the region classification of a table "(indeling 2023)"
+WEIGHT_YEAR = "2024"
+
+
+def _regions(catalogue: CbsCatalogue, capture: Path, years: range,
+             classification: str | None) -> dict[int, dict[str, tuple[str, float]]]:
+    """Per year: the regions a table has that year, each with a size weight relative to the municipality.
+
+    The country, the programme's province and COROP area (the sum of its members), and every municipality that
+    existed on 1 January of that year in the capture (years before the capture take its first year), so that
+    municipalities of the same size class can be compared and merged municipalities appear in older years, as
+    in the real tables. A table with a fixed regional classification (``classification``, e.g. "2023": CBS
+    recalculates all years to it) has that year's municipalities in every year.
+    """
+    pops = _populations(capture)
+    first = min(pops)
     prog = catalogue.programme
-    out: dict[str, tuple[str, float]] = {}
-    for code in prog.region_codes:
-        if code == prog.peer_corop:
-            total = sum(pops[m][1] for m in prog.peer_municipalities)
-            out[code] = (f"{prog.peer_group_name} (CR)", total)
-        else:
-            out[code] = pops[code]
-    out.update(EXTRA_REGIONS)
-    base = out[prog.municipality_code][1]
-    return {code: (name, pop / base) for code, (name, pop) in out.items()}
+    base = pops[WEIGHT_YEAR][prog.municipality_code][1]
+    out = {}
+    for year in years:
+        ref = pops[classification or max(first, min(str(year), max(pops)))]
+        regions: dict[str, tuple[str, float]] = {}
+        for code in (prog.country, prog.province):
+            regions[code] = pops[WEIGHT_YEAR][code]
+        members = sum(pops[WEIGHT_YEAR][m][1] for m in prog.peer_municipalities)
+        regions[prog.peer_corop] = (f"{prog.peer_group_name} (CR)", members)
+        for code, (name, pop) in sorted(ref.items()):
+            if code.startswith("GM"):  # the weight of the reference year, where the municipality has one
+                regions[code] = (name, pops[WEIGHT_YEAR].get(code, (name, pop))[1])
+        out[year] = {code: (name, pop / base) for code, (name, pop) in regions.items()}
+    return out
+
+
+def _codes(regions: dict[int, dict[str, tuple[str, float]]]) -> dict[str, str]:
+    """Every region code of any year, with its name, in first-seen order."""
+    return {code: name for year in sorted(regions) for code, (name, _) in regions[year].items()}
 
 
 def _status(year: int, last: int) -> str:
@@ -110,9 +136,9 @@ def _round(value: float, decimals: int) -> float | int:
 def synthetic_table(spec: CbsTable, catalogue: CbsCatalogue, capture: Path) -> FakeTable:
     """A table in the exact response format of ``spec.api``, with illustrative values."""
     profile = PROFILES[spec.table_id]
-    regions = _regions(catalogue, capture)
     last = LAST_YEAR if spec.api == "v4" else LAST_YEAR - 1
     years = range(FIRST_YEAR, last + 1)
+    regions = _regions(catalogue, capture, years, CLASSIFICATIONS.get(spec.table_id))
     rng = random.Random(f"ea-pipelines:{spec.table_id}")
     decimals = {m: (1 if level < 100 else 0) for m, (level, _) in profile.items()}
     if spec.api == "v4":
@@ -146,15 +172,16 @@ def _v4(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
             for i, m in enumerate(profile, start=1)]},
         "RegioSCodes": {"@odata.context": ctx + "RegioSCodes", "value": [
             {"Identifier": code, "Index": i, "Title": name, "Description": "", "DimensionGroupId": code[:2]}
-            for i, (code, (name, _)) in enumerate(regions.items(), start=1)]},
+            for i, (code, name) in enumerate(_codes(regions).items(), start=1)]},
         "PeriodenCodes": {"@odata.context": ctx + "PeriodenCodes", "value": [
             {"Identifier": f"{y}JJ00", "Index": i, "Title": str(y) + (" *" if y >= last - 1 else ""),
              "Description": "", "DimensionGroupId": "0", "Status": _status(y, last)}
             for i, y in enumerate(years, start=1)]},
     }
     rows = []
-    for code, (_, weight) in regions.items():
-        for y in years:
+    for code in _codes(regions):
+        for y in (y for y in years if code in regions[y]):
+            weight = regions[y][code][1]
             for m, (level, growth) in profile.items():
                 rows.append({"Id": len(rows), "Measure": m, "ValueAttribute": "None",
                              "Value": _round(_value(rng, level, growth, weight, y, last), decimals[m]),
@@ -201,15 +228,16 @@ def _v3(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
             for k, (t, _) in genders.items()]},
         "RegioS": {"odata.metadata": meta + "RegioS", "value": [
             {"Key": _pad(code, 10), "Title": name, "Description": None, "CategoryGroupID": None}
-            for code, (name, _) in regions.items()]},
+            for code, name in _codes(regions).items()]},
         "Perioden": {"odata.metadata": meta + "Perioden", "value": [
             {"Key": f"{y}JJ00", "Title": str(y) + (" *" if y == last else ""), "Description": None,
              "Status": _status(y, last)} for y in years]},
     }
     rows = []
     for g, (_, share) in genders.items():
-        for code, (_, weight) in regions.items():
-            for y in years:
+        for code in _codes(regions):
+            for y in (y for y in years if code in regions[y]):
+                weight = regions[y][code][1]
                 row: dict[str, Any] = {"ID": len(rows), "Geslacht": _pad(g, 8), "RegioS": _pad(code, 10),
                                        "Perioden": f"{y}JJ00"}
                 for m, (level, growth) in profile.items():
