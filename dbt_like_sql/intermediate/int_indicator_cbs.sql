@@ -7,8 +7,8 @@
 -- Comparison groups CBS does not publish are computed from their member municipalities, part by part
 -- (so a ratio is the summed numerator over the summed denominator, never an average of ratios), only
 -- when every member (at least two) has a value, and labelled in source_table ("berekend uit N gemeenten"):
---   * the peer group's COROP area (members: the programme's municipality and its peers), where CBS has
---     no row for it;
+--   * the peer group's COROP area (members: the programme's municipality and its peers; in years before a
+--     member existed, the municipalities it was formed from, see peer_cover), where CBS has no row for it;
 --   * the size class of the programme's municipality (CBS gemeentegrootteklasse by inhabitants on
 --     1 January of the same year, staging.seed_size_class), as region code GK1..GK8.
 with v as (select * from {{ ref('stg_cbs_value') }}),
@@ -23,11 +23,55 @@ measured as (
     join v on v.table_id = d.table_id and v.measure_code = d.measure_code
         and (d.dimensions_like is null or v.other_dimensions like d.dimensions_like escape '\')
 ),
--- group x member x year: the peer group (every year) and the municipality's size class of that year
-peer_members as (
+-- group x member x year: the peer group and the municipality's size class of that year
+validity as (
+    select region_code, min(valid_from) as valid_from, max(valid_to) as valid_to, max(successor_code) as successor_code
+    from {{ source('staging', 'cbs_region') }} group by region_code
+),
+configured as (
     select g.region_code as group_code, m.region_code as member_code
     from roles g join roles m on m.role in ('municipality', 'peer')
     where g.role = 'peer_corop'
+),
+present as (
+    select distinct table_id, region_code, substr(period_code, 1, 4) || 'JJ00' as year_code from measured
+),
+-- The peer group of a year as that year's table has it: each configured municipality, or, in years before it
+-- existed, the municipalities it was formed from (their successor_code is the configured one; every one of
+-- them that existed on 1 January of that year). A table that CBS recalculated to today's classification has
+-- the configured municipality itself in every year.
+predecessors as (
+    select c.group_code, c.member_code as configured_code, v.region_code as member_code,
+        v.valid_from, v.valid_to
+    from configured c join validity v on v.successor_code = c.member_code
+),
+peer_cover as (
+    select c.group_code, c.member_code as configured_code, c.member_code, p.table_id, p.year_code
+    from configured c join present p on p.region_code = c.member_code
+    union all
+    select pr.group_code, pr.configured_code, pr.member_code, p.table_id, p.year_code
+    from predecessors pr join present p on p.region_code = pr.member_code
+    where not exists (select 1 from present q where q.region_code = pr.configured_code
+                      and q.table_id = p.table_id and q.year_code = p.year_code)
+),
+peer_missing as (  -- a predecessor that existed that year but has no figure: the group is incomplete
+    select distinct pc.group_code, pc.table_id, pc.year_code
+    from peer_cover pc
+    join predecessors pr on pr.group_code = pc.group_code and pr.configured_code = pc.configured_code
+    where pc.member_code <> pc.configured_code
+      and (pr.valid_from is null or pr.valid_from <= cast(substr(pc.year_code, 1, 4) || '-01-01' as date))
+      and (pr.valid_to is null or pr.valid_to > cast(substr(pc.year_code, 1, 4) || '-01-01' as date))
+      and not exists (select 1 from present q where q.region_code = pr.member_code
+                      and q.table_id = pc.table_id and q.year_code = pc.year_code)
+),
+peer_members as (
+    select pc.group_code, pc.member_code, pc.table_id, pc.year_code
+    from peer_cover pc
+    where (select count(distinct x.configured_code) from peer_cover x where x.group_code = pc.group_code
+           and x.table_id = pc.table_id and x.year_code = pc.year_code)
+          = (select count(*) from configured c where c.group_code = pc.group_code)
+      and not exists (select 1 from peer_missing m where m.group_code = pc.group_code
+                      and m.table_id = pc.table_id and m.year_code = pc.year_code)
 ),
 own_class as (
     select p.period_code as year_code, c.code as group_code, c.lower_bound, c.upper_bound
@@ -42,13 +86,16 @@ class_members as (
         and p.population >= o.lower_bound and (o.upper_bound is null or p.population < o.upper_bound)
 ),
 group_size as (
-    select group_code, cast(null as text) as year_code, count(*) as members from peer_members group by group_code
+    select group_code, table_id, year_code, count(*) as members
+    from peer_members group by group_code, table_id, year_code
     union all
-    select group_code, year_code, count(*) from class_members group by group_code, year_code
+    select group_code, cast(null as text), year_code, count(*) from class_members group by group_code, year_code
 ),
 member_values as (
-    select pm.group_code, cast(null as text) as year_code, m.*
-    from measured m join peer_members pm on pm.member_code = m.region_code
+    select pm.group_code, pm.year_code, m.*
+    from measured m
+    join peer_members pm on pm.member_code = m.region_code and pm.table_id = m.table_id
+        and pm.year_code = substr(m.period_code, 1, 4) || 'JJ00'
     where m.aggregate = 'sum'
     union all
     select cm.group_code, cm.year_code, m.*
@@ -68,8 +115,8 @@ computed as (
         case when count(distinct mv.provenance) = 1 and count(mv.provenance) = count(*) then max(mv.provenance)
         end as provenance
     from member_values mv
-    join group_size gs on gs.group_code = mv.group_code
-        and (gs.year_code = mv.year_code or (gs.year_code is null and mv.year_code is null))
+    join group_size gs on gs.group_code = mv.group_code and gs.year_code = mv.year_code
+        and (gs.table_id = mv.table_id or gs.table_id is null)
     group by mv.indicator_code, mv.part, mv.table_id, mv.group_code, mv.period_code
     having count(*) = max(gs.members) and count(distinct mv.region_code) = max(gs.members)
         and max(gs.members) > 1  -- a group of one is the municipality itself, not a comparison

@@ -5,9 +5,13 @@ with codes as (
     select region_code from {{ source('staging', 'seed_programme_region') }}
 ),
 names as (
-    select region_code, max(name) as name from {{ source('staging', 'cbs_region') }} group by region_code
+    -- validity and successor as CBS describes them in the tables' region code lists
+    select region_code, max(name) as name, min(valid_from) as valid_from, max(valid_to) as valid_to,
+        max(successor_code) as successor_code
+    from {{ source('staging', 'cbs_region') }} group by region_code
     union all
-    select code, label from {{ source('staging', 'seed_size_class') }}
+    select code, label, cast(null as date), cast(null as date), cast(null as text)
+    from {{ source('staging', 'seed_size_class') }}
 ),
 latest_population as (
     select p.region_code, p.population, p.provenance
@@ -30,7 +34,10 @@ select
          when lp.population < 50000 then '20.000 - 50.000'
          when lp.population < 100000 then '50.000 - 100.000'
          else '>= 100.000' end as population_class,
-    lp.provenance as population_provenance
+    lp.provenance as population_provenance,
+    n.valid_from,
+    n.valid_to,
+    n.successor_code
 from codes c
 left join names n on n.region_code = c.region_code
 left join programme pr on pr.region_code = c.region_code

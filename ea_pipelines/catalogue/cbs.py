@@ -62,12 +62,15 @@ class TableShape:
     """Which dimensions a CBS table has, as its metadata says: the checks follow from it.
 
     ``regions``: the table has a geographic dimension (``region_code`` is null for every row otherwise);
-    ``periods``: it has a time dimension; ``others``: its further dimensions (``other_dimensions``).
+    ``periods``: it has a time dimension; ``others``: its further dimensions (``other_dimensions``);
+    ``region_codes``: the table's own region code list, so its codes are known even where the bundled code list
+    lacks them (a municipality created after it was built).
     """
 
     regions: bool = True
     periods: bool = True
     others: tuple[str, ...] = ()
+    region_codes: frozenset[str] = frozenset()
 
     @property
     def key(self) -> list[str]:

@@ -33,6 +33,7 @@ from ea_pipelines.cbs.readers import (
     dimension_roles,
 )
 from ea_pipelines.cbs.transport import Fetched
+from ea_pipelines.reference.region_history import parse_validity
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ class TablePlan:
     def shape(self) -> TableShape:
         """The dimensions the table has (from its metadata), which decide the checks that apply."""
         geo, time, others = dimension_roles(self.dims)
-        return TableShape(regions=geo is not None, periods=time is not None, others=tuple(others))
+        return TableShape(regions=geo is not None, periods=time is not None, others=tuple(others),
+                          region_codes=frozenset(c.code for c in self.codes.get(geo, [])) if geo else frozenset())
 
     @property
     def period_status(self) -> dict[str, str | None]:
@@ -141,10 +143,15 @@ class TablePlan:
 
     def region_frame(self) -> pd.DataFrame:
         geo, _, _ = dimension_roles(self.dims)
-        return pd.DataFrame(
-            [(self.spec.table_id, c.code, c.title.strip()) for c in self.codes.get(geo, [])
-             if c.code in self.present_regions],
-            columns=["table_id", "region_code", "name"])
+        rows = []
+        for c in self.codes.get(geo, []):
+            if c.code in self.present_regions:
+                validity = parse_validity(c.description)
+                rows.append((self.spec.table_id, c.code, c.title.strip(), validity.valid_from, validity.valid_to,
+                             validity.successor))
+        return pd.DataFrame(rows, columns=["table_id", "region_code", "name", "valid_from", "valid_to",
+                                           "successor_code"]).astype({"valid_from": "datetime64[s]",
+                                                                      "valid_to": "datetime64[s]"})
 
     def period_frame(self) -> pd.DataFrame:
         _, time, _ = dimension_roles(self.dims)

@@ -58,6 +58,7 @@ class Code:
     code: str
     title: str
     status: str | None
+    description: str | None = None  # a region's history (ea_pipelines.reference.region_history)
 
 
 @dataclass
@@ -205,7 +206,8 @@ class V4Reader:
                 for d in self.t.get("Dimensions").payload["value"]]
 
     def codes(self, dim: Dimension) -> list[Code]:
-        return [Code(c["Identifier"], c["Identifier"].strip(), c.get("Title", ""), c.get("Status"))
+        return [Code(c["Identifier"], c["Identifier"].strip(), c.get("Title", ""), c.get("Status"),
+                     c.get("Description"))
                 for c in self.t.get(f"{dim.id}Codes").payload["value"]]
 
     def count(self, odata_filter: str) -> int:
@@ -271,7 +273,7 @@ class V3Reader:
                 if p.get("Type") in kinds]
 
     def codes(self, dim: Dimension) -> list[Code]:
-        return [Code(c["Key"], c["Key"].strip(), c.get("Title", ""), c.get("Status"))
+        return [Code(c["Key"], c["Key"].strip(), c.get("Title", ""), c.get("Status"), c.get("Description"))
                 for c in self.t.get(dim.id).payload["value"]]
 
     def count(self, odata_filter: str) -> int:

@@ -138,7 +138,7 @@ def cbs_suite(spec: CbsTable, observations: pd.DataFrame, *, checks: dict[str, C
     exps.append(Expectation("key_unique", "ExpectCompoundColumnsToBeUnique", {"column_list": shape.key}))
     if shape.regions:
         exps.append(Expectation("regions_known", "ExpectColumnValuesToBeInSet",
-                                {"column": "region_code", "value_set": sorted(known_regions)}))
+                                {"column": "region_code", "value_set": sorted(known_regions | shape.region_codes)}))
     if shape.periods:
         exps += _periods(frame, "period_code", today)
     for measure, (low, high) in spec.value_ranges.items():

@@ -40,7 +40,10 @@ TABLES: dict[str, str] = {
         table_id TEXT NOT NULL,
         region_code TEXT NOT NULL,
         name TEXT,
-        load_id TEXT NOT NULL
+        load_id TEXT NOT NULL,
+        valid_from DATE,
+        valid_to DATE,
+        successor_code TEXT
     """,
     "staging.cbs_period": """
         table_id TEXT NOT NULL,
@@ -110,6 +113,9 @@ LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_r
 #: delivery_log columns added after the first release: added to older warehouses too
 DELIVERY_LOG_ADDED = {"provenance": "TEXT", "replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
 
+#: columns of other tables added after the first release
+TABLE_ADDED = {"staging.cbs_region": {"valid_from": "DATE", "valid_to": "DATE", "successor_code": "TEXT"}}
+
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",
                       "source_row": "BIGINT NOT NULL"}
@@ -135,7 +141,7 @@ def creations(deliveries: DeliveryCatalogue | None = None) -> list[str]:
 
 def added_columns(deliveries: DeliveryCatalogue | None = None) -> dict[str, dict[str, str]]:
     """Columns that tables created by an older release may lack, per table (NOT NULL dropped: old rows)."""
-    out = {"meta.load_log": dict(LOAD_LOG_ADDED), "meta.delivery_log": dict(DELIVERY_LOG_ADDED)}
+    out = {"meta.load_log": dict(LOAD_LOG_ADDED), "meta.delivery_log": dict(DELIVERY_LOG_ADDED), **TABLE_ADDED}
     for dtype in deliveries.types if deliveries else ():
         for table, cols in delivery_tables(dtype).items():
             out[table] = {c: t.replace(" NOT NULL", "") for c, t in cols.items()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -15,7 +16,7 @@ from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
-from ea_pipelines.warehouse.db import Warehouse
+from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 from ea_pipelines_tests.conftest import FAST
 from ea_pipelines_tests.sqlmodels.known_inputs import load, obs
 
@@ -51,6 +52,12 @@ def test_twente_population_2024_from_the_real_capture(wh: Warehouse, tmp_path) -
     size_class = population[("GK5", "2024JJ00")]
     assert size_class.source_table == f"03759ned (berekend uit {len(members)} gemeenten)" and len(members) > 40
     assert size_class.value == sum(members)
+    # merged municipalities keep their figures, with the validity and successor the code list states
+    with wh.engine.connect() as conn:
+        appingedam = conn.execute(sa.text("SELECT valid_to, successor_code FROM marts.dim_region "
+                                          "WHERE code = 'GM0003'")).one()
+    assert (str(appingedam.valid_to)[:10], appingedam.successor_code) == ("2021-01-01", "GM1979")
+    assert ("GM0003", "2020JJ00") in population and ("GM0003", "2021JJ00") not in population
 
 
 def test_ratios_are_sums_over_sums_and_a_missing_member_leaves_no_value(wh: Warehouse) -> None:
@@ -95,3 +102,57 @@ def test_a_published_peer_group_row_is_not_replaced_by_a_computed_one(wh: Wareho
     assert failed(build_all(wh, MODELS)) == {}
     twente = facts(wh, "bevolking")[("CR12", "2024JJ00")]
     assert (twente.value, twente.source_table) == (281_234, "03759ned")
+
+
+def _regions(wh: Warehouse, rows: list[tuple[str, str, str | None, str | None, str | None]]) -> None:
+    """staging.cbs_region rows (table 03759ned): code, name, valid_from, valid_to, successor."""
+    frame = pd.DataFrame(rows, columns=["region_code", "name", "valid_from", "valid_to", "successor_code"])
+    frame = frame.assign(table_id="03759ned", load_id="L1").astype({"valid_from": "datetime64[s]",
+                                                                  "valid_to": "datetime64[s]"})
+    with wh.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM staging.cbs_region"))
+        bulk_insert(conn, "staging.cbs_region", frame)
+
+
+@pytest.mark.parametrize("predecessors_reported", [2, 1])
+def test_older_years_of_the_peer_group_use_the_municipalities_that_existed_then(wh: Warehouse,
+                                                                                predecessors_reported: int) -> None:
+    """Issue 13, item 3: GM0183 (a Twente member) formed on 1 January 2024 from GM9001 and GM9002 (as in CBS's
+    code list: "Opgeheven per 01-01-2024, overgegaan naar: ..."). The 2023 figure of Twente adds the two old
+    municipalities; 2024 the new one. With one of the two old ones missing, 2023 has no Twente figure."""
+    rows = []
+    for year in ("2023JJ00", "2024JJ00"):
+        rows += [obs("03759ned", "M000352", code, year, 20_000) for code in ["GM0141", *PEERS] if code != "GM0183"]
+    rows.append(obs("03759ned", "M000352", "GM0183", "2024JJ00", 31_000))
+    rows += [obs("03759ned", "M000352", "GM9001", "2023JJ00", 17_000),
+             obs("03759ned", "M000352", "GM9002", "2023JJ00", 13_500)][:predecessors_reported]
+    load(wh, rows)
+    _regions(wh, [("GM0183", "Nieuwgemeente", "2024-01-01", None, None),
+                  ("GM9001", "Oudgemeente A", None, "2024-01-01", "GM0183"),
+                  ("GM9002", "Oudgemeente B", "1913-12-01", "2024-01-01", "GM0183")])
+    assert failed(build_all(wh, MODELS)) == {}
+    population = facts(wh, "bevolking")
+    assert population[("CR12", "2024JJ00")].value == 13 * 20_000 + 31_000
+    if predecessors_reported == 2:
+        older = population[("CR12", "2023JJ00")]
+        assert (older.value, older.source_table) == (13 * 20_000 + 17_000 + 13_500,
+                                                   "03759ned (berekend uit 15 gemeenten)")
+    else:
+        assert ("CR12", "2023JJ00") not in population
+    with wh.engine.connect() as conn:
+        old = conn.execute(sa.text("SELECT name, valid_from, valid_to, successor_code FROM marts.dim_region "
+                                   "WHERE code = 'GM9001'")).one()
+    assert (old.name, str(old.valid_to)[:10], old.successor_code) == ("Oudgemeente A", "2024-01-01", "GM0183")
+
+
+def test_a_table_recalculated_to_todays_classification_keeps_the_configured_members(wh: Warehouse) -> None:
+    """A table like 85969NED ("regio (indeling 2023)") has today's municipality in every year, also before it
+    existed: its figure is used, the predecessors (absent from that table) are not required."""
+    rows = [obs("03759ned", "M000352", code, year, 20_000) for code in ["GM0141", *PEERS]
+            for year in ("2023JJ00", "2024JJ00")]
+    load(wh, rows)
+    _regions(wh, [("GM0183", "Nieuwgemeente", "2024-01-01", None, None),
+                  ("GM9001", "Oudgemeente A", None, "2024-01-01", "GM0183")])
+    assert failed(build_all(wh, MODELS)) == {}
+    population = facts(wh, "bevolking")
+    assert population[("CR12", "2023JJ00")].value == population[("CR12", "2024JJ00")].value == 14 * 20_000
