@@ -38,7 +38,7 @@ from ea_pipelines.reference.region_history import parse_validity
 log = logging.getLogger(__name__)
 
 OBSERVATION_COLUMNS = ["table_id", "measure_code", "region_code", "period_code", "other_dimensions",
-                       "value", "value_attribute", "period_status"]
+                       "value", "value_attribute", "period_status", "value_text"]
 
 
 @dataclass
@@ -269,6 +269,9 @@ def page_table(page: ObservationPage, table_id: str, period_status: dict[str, st
         "value": value,
         "value_attribute": pa.array(page.value_attribute, pa.string()),
         "period_status": statuses.take(pc.index_in(periods, distinct)),
+        # text-valued measures (v4 StringValue, v3 String topics); numbers stay in value
+        "value_text": (pa.array([None if v is None else str(v) for v in page.value_text], pa.string())
+                       if page.value_text is not None else pa.nulls(n, pa.string())),
     })
 
 

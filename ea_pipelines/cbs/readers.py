@@ -42,6 +42,16 @@ class Measure:
     title: str
     unit: str | None
     decimals: int | None
+    datatype: str | None = None  # v4 DataType / v3 Datatype: Double, Long, Integer, ... or String
+
+    @property
+    def is_text(self) -> bool:
+        """A text-valued measure (a classification or remark rather than a number)."""
+        return (self.datatype or "").strip().lower() in TEXT_DATATYPES
+
+
+#: data types of text-valued measures, lower case (v4 MeasureCodes DataType, v3 DataProperties Datatype)
+TEXT_DATATYPES = frozenset({"string", "char", "text"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class ObservationPage:
     value_attribute: Sequence[str | None]
     source_rows: int  # rows as the API counts them (v3 rows are wide)
     repeat: int = 1
+    value_text: Sequence[str | None] | None = None  # text-valued measures (v4 StringValue); None: no text
 
 def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list[str]]:
     """(geo dimension id, time dimension id, other dimension ids) of a table."""
@@ -196,7 +207,8 @@ class V4Reader:
 
     def measures(self) -> list[Measure]:
         return [
-            Measure(m["Identifier"].strip(), m.get("Title", "").strip(), m.get("Unit"), m.get("Decimals"))
+            Measure(m["Identifier"].strip(), m.get("Title", "").strip(), m.get("Unit"), m.get("Decimals"),
+                    m.get("DataType"))
             for m in self.t.get("MeasureCodes").payload["value"]
         ]
 
@@ -215,7 +227,7 @@ class V4Reader:
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         geo, time, others = dimension_roles(dims)
-        fields = ["Measure", *(k for k in (geo, time) if k), *others, "Value", "ValueAttribute"]
+        fields = ["Measure", *(k for k in (geo, time) if k), *others, "Value", "ValueAttribute", "StringValue"]
         for payload in follow_pages(self.t, "Observations", {"$filter": odata_filter}, "@odata.nextLink"):
             rows = payload["value"]
             if not measures.issuperset(_column(rows, "Measure")):  # padded codes, or measures not filtered out
@@ -224,7 +236,7 @@ class V4Reader:
                 columns = dict(zip(fields, zip(*map(operator.itemgetter(*fields), rows), strict=True), strict=True)
                                ) if rows else {f: () for f in fields}
             except KeyError:  # Value or ValueAttribute may be left out; a dimension may not (KeyError names it)
-                optional = {"Value", "ValueAttribute"}
+                optional = {"Value", "ValueAttribute", "StringValue"}
                 columns = {f: [r.get(f) if f in optional else r[f] for r in rows] for f in fields}
             yield ObservationPage(
                 measure_code=columns["Measure"],
@@ -234,6 +246,7 @@ class V4Reader:
                 value=columns["Value"],
                 value_attribute=columns["ValueAttribute"],
                 source_rows=len(payload["value"]),
+                value_text=columns["StringValue"] if any(v is not None for v in columns["StringValue"]) else None,
             )
 
 
@@ -264,7 +277,8 @@ class V3Reader:
                                info.get("Modified"), status)
 
     def measures(self) -> list[Measure]:
-        return [Measure(p["Key"].strip(), (p.get("Title") or "").strip(), p.get("Unit"), p.get("Decimals"))
+        return [Measure(p["Key"].strip(), (p.get("Title") or "").strip(), p.get("Unit"), p.get("Decimals"),
+                        p.get("Datatype"))
                 for p in self._data_properties() if p.get("Type") == "Topic"]
 
     def dimensions(self) -> list[Dimension]:
@@ -282,20 +296,28 @@ class V3Reader:
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         geo, time, others = dimension_roles(dims)
         keys = {p["Key"].strip(): p["Key"] for p in self._data_properties()}
-        wanted = [keys[m.code] for m in self.measures() if m.code in measures]
+        chosen = [m for m in self.measures() if m.code in measures]
+        wanted = [keys[m.code] for m in chosen]
+        text = [m.is_text for m in chosen]
         n = len(wanted)
         for payload in follow_pages(self.t, "TypedDataSet", {"$filter": odata_filter}, "odata.nextLink"):
             rows = payload["value"]
+            values = _wide_values(rows, wanted)
+            texts = None
+            if any(text):  # a text measure's values go to value_text; its numeric value stays empty
+                texts = [v if text[i % n] else None for i, v in enumerate(values)]
+                values = [None if text[i % n] else v for i, v in enumerate(values)]
             # wide rows to long: one observation per measure, in the same order in every row
             yield ObservationPage(
                 measure_code=wanted * len(rows),
                 region_code=_column(rows, geo) if geo else [None] * len(rows),
                 period_code=_column(rows, time) if time else [None] * len(rows),
                 others={d: _column(rows, d) for d in others},
-                value=_wide_values(rows, wanted),
+                value=values,
                 value_attribute=[None] * (n * len(rows)),
                 source_rows=len(rows),
                 repeat=n,
+                value_text=texts,
             )
 
 

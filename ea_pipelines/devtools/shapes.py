@@ -41,6 +41,8 @@ PERIOD_TITLES = {"JJ": "{y}", "KW": "{y} {n}e kwartaal", "MM": "{y} maand {n}"}
 #: measures: (v4 identifier, v3 key, title, unit, decimals, (min, max))
 MEASURES = (("M001234", "Aantal_1", "Aantal", "aantal", 0, (0, None)),
             ("M005678_2", "Aandeel_2", "Aandeel", "%", 1, (0, 100)))
+#: the text-valued measure of a shape with ``text`` (v4 DataType/v3 Datatype "String"; v4 sends StringValue)
+TEXT_MEASURE = ("M009999", "Toelichting_3", "Toelichting", None, 0, (None, None))
 #: v4 value attributes of a missing value (StatLine's "." and "x", and an impossible cell)
 ATTRIBUTES = ("Missing", "Confidential", "Impossible")
 PERIOD_MIXES = (("JJ",), ("JJ", "KW"), ("JJ", "MM"), ("JJ", "KW", "MM"))
@@ -57,6 +59,11 @@ class Shape:
     periods: tuple[str, ...]  # period types: JJ, KW, MM
     attributes: bool  # some values missing, with a value attribute (v4) or null (v3)
     number: int = 0
+    text: bool = False  # a text-valued measure besides the numeric ones
+
+    @property
+    def measures(self) -> tuple[tuple[Any, ...], ...]:
+        return (*MEASURES, TEXT_MEASURE) if self.text else MEASURES
 
     @property
     def table_id(self) -> str:
@@ -73,7 +80,8 @@ class Shape:
     def describe(self) -> str:
         kept = self.extra_dims - self.filtered
         return (f"{self.api}, {'regions' if self.regions else 'national'}, {self.filtered} filtered + {kept} kept "
-                f"dimension(s), periods {'+'.join(self.periods)}{', missing values' if self.attributes else ''}")
+                f"dimension(s), periods {'+'.join(self.periods)}{', missing values' if self.attributes else ''}"
+                f"{', a text measure' if self.text else ''}")
 
     def kept_codes(self, dim: str) -> tuple[str, ...]:
         """The codes of ``dim`` the catalogue entry fetches."""
@@ -89,7 +97,7 @@ class Shape:
         combos = 1
         for dim in self.dims:
             combos *= len(self.kept_codes(dim))
-        return len(MEASURES) * regions * periods * combos
+        return len(self.measures) * regions * periods * combos
 
     def defects(self) -> list[str]:
         """The defects that apply to this shape (no region to make unknown in a national table; a v3 row
@@ -105,13 +113,20 @@ def all_shapes() -> list[Shape]:
     for number, (api, regions, extra, periods) in enumerate(itertools.product(
             ("v4", "v3"), (True, False), range(4), PERIOD_MIXES)):
         out.append(Shape(api, regions, extra, filtered=number % (extra + 1), periods=periods,
-                         attributes=number % 2 == 0, number=number))
+                         attributes=number % 2 == 0, number=number, text=number % 3 == 1))
     return out
 
 
-def _value(shape: Shape, m: int, i: int) -> float | int:
-    """An illustrative value: counts as integers, shares between 0 and 100."""
+def _value(shape: Shape, m: int, i: int) -> float | int | str:
+    """An illustrative value: counts as integers, shares between 0 and 100, the text measure a remark."""
+    if m == len(MEASURES):
+        return text_value(i)
     return 1000 + 7 * i if m == 0 else round((13 * i) % 1000 / 10, 1)
+
+
+def text_value(i: int) -> str:
+    """The text of observation ``i`` of a text-valued measure (StatLine shows such remarks as they are)."""
+    return ("geen wijziging", "nieuw ingedeeld", "voorlopige indeling")[(i // 3) % 3]
 
 
 def _cells(shape: Shape) -> list[tuple[str | None, str, dict[str, str]]]:
@@ -125,7 +140,7 @@ def _cells(shape: Shape) -> list[tuple[str | None, str, dict[str, str]]]:
 
 def _missing(shape: Shape, i: int) -> str | None:
     """The value attribute of observation ``i`` when its value is missing, else None."""
-    return ATTRIBUTES[(i // 11) % len(ATTRIBUTES)] if shape.attributes and i % 11 == 5 else None
+    return ATTRIBUTES[(i // 11) % len(ATTRIBUTES)] if shape.attributes and i % 11 in (4, 5) else None
 
 
 def _period_title(code: str) -> str:
@@ -160,8 +175,8 @@ def _v4(shape: Shape) -> FakeTable:
         "Dimensions": {"@odata.context": ctx + "Dimensions", "value": dims},
         "MeasureCodes": {"@odata.context": ctx + "MeasureCodes", "value": [
             {"Identifier": ident, "Index": i, "Title": title, "Description": "", "MeasureGroupId": None,
-             "DataType": "Long" if decimals == 0 else "Double", "Unit": unit, "Decimals": decimals,
-             "PresentationType": "Absolute"} for i, (ident, _, title, unit, decimals, _) in enumerate(MEASURES)]},
+             "DataType": _datatype(unit, decimals), "Unit": unit, "Decimals": decimals,
+             "PresentationType": "Absolute"} for i, (ident, _, title, unit, decimals, _) in enumerate(shape.measures)]},
         "PeriodenCodes": {"@odata.context": ctx + "PeriodenCodes", "value": [
             {"Identifier": p, "Index": i, "Title": _period_title(p), "Description": "", "DimensionGroupId": None,
              "Status": "Definitief"} for i, p in enumerate(periods)]},
@@ -176,11 +191,13 @@ def _v4(shape: Shape) -> FakeTable:
             for i, c in enumerate(EXTRA_DIMS[d])]}
     rows = []
     for region, period, others in _cells(shape):
-        for m, (ident, *_rest) in enumerate(MEASURES):
+        for m, (ident, *_rest) in enumerate(shape.measures):
             i = len(rows)
-            attribute = _missing(shape, i)
+            text = m == len(MEASURES)
+            attribute = None if text else _missing(shape, i)
             row: dict[str, Any] = {"Id": i, "Measure": ident, "ValueAttribute": attribute or "None",
-                                   "Value": None if attribute else _value(shape, m, i), "StringValue": None}
+                                   "Value": None if attribute or text else _value(shape, m, i),
+                                   "StringValue": _value(shape, m, i) if text else None}
             row.update(others)
             if region is not None:
                 row["RegioS"] = region
@@ -188,6 +205,10 @@ def _v4(shape: Shape) -> FakeTable:
             rows.append(row)
     entities["Properties"]["ObservationCount"] = len(rows)
     return FakeTable("v4", shape.table_id, entities, rows)
+
+
+def _datatype(unit: str | None, decimals: int) -> str:
+    return "String" if unit is None else "Long" if decimals == 0 else "Double"
 
 
 def _pad(code: str, width: int = 10) -> str:
@@ -204,9 +225,9 @@ def _v3(shape: Shape) -> FakeTable:
                       "Title": "Regio's", "MapYear": 2024, "ReleasePolicy": False})
     props.append({"odata.type": "Cbs.OData.TimeDimension", "Type": "TimeDimension", "Key": "Perioden",
                   "Title": "Perioden", "ReleasePolicy": True})
-    for _, key, title, unit, decimals, _ in MEASURES:
+    for _, key, title, unit, decimals, _ in shape.measures:
         props.append({"odata.type": "Cbs.OData.Topic", "Type": "Topic", "Key": key, "Title": title,
-                      "Datatype": "Long" if decimals == 0 else "Double", "Unit": unit, "Decimals": decimals,
+                      "Datatype": _datatype(unit, decimals), "Unit": unit, "Decimals": decimals,
                       "Default": "Impossible"})
     for i, p in enumerate(props):
         p.update({"ID": i, "Position": i, "ParentID": None, "Description": "", "Default": p.get("Default", "None")})
@@ -235,9 +256,9 @@ def _v3(shape: Shape) -> FakeTable:
         if region is not None:
             row["RegioS"] = _pad(region)
         row["Perioden"] = period
-        for m, (_, key, *_rest) in enumerate(MEASURES):
-            i = len(rows) * len(MEASURES) + m
-            row[key] = None if _missing(shape, i) else _value(shape, m, i)
+        for m, (_, key, *_rest) in enumerate(shape.measures):
+            i = len(rows) * len(shape.measures) + m
+            row[key] = None if _missing(shape, i) and m < len(MEASURES) else _value(shape, m, i)
         rows.append(row)
     entities["TableInfos"]["value"][0]["RecordCount"] = len(rows)
     return FakeTable("v3", shape.table_id, entities, rows)
@@ -248,7 +269,7 @@ def shape_entry(shape: Shape) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": shape.name, "table_id": shape.table_id, "api": shape.api,
         "title": f"Vormtabel {shape.number}", "description": shape.describe(), "frequency": "Per maand",
-        "measures": {(ident if shape.api == "v4" else key): title for ident, key, title, *_ in MEASURES},
+        "measures": {(ident if shape.api == "v4" else key): title for ident, key, title, *_ in shape.measures},
         "value_ranges": {(ident if shape.api == "v4" else key): {"min": low, "max": high}
                          for ident, key, _, _, _, (low, high) in MEASURES},
     }

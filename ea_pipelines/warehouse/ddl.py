@@ -26,7 +26,8 @@ TABLES: dict[str, str] = {
         value FLOAT8,
         value_attribute TEXT,
         period_status TEXT,
-        load_id TEXT NOT NULL
+        load_id TEXT NOT NULL,
+        value_text TEXT
     """,
     "staging.cbs_measure": """
         table_id TEXT NOT NULL,
@@ -114,7 +115,8 @@ LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_r
 DELIVERY_LOG_ADDED = {"provenance": "TEXT", "replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
 
 #: columns of other tables added after the first release
-TABLE_ADDED = {"staging.cbs_region": {"valid_from": "DATE", "valid_to": "DATE", "successor_code": "TEXT"}}
+TABLE_ADDED = {"staging.cbs_region": {"valid_from": "DATE", "valid_to": "DATE", "successor_code": "TEXT"},
+               "staging.cbs_observation": {"value_text": "TEXT"}}
 
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",

@@ -26,11 +26,13 @@ from ea_pipelines.devtools.shapes import (
     EXTRA_DIMS,
     PERIODS,
     REGIONS,
+    TEXT_MEASURE,
     Shape,
     all_shapes,
     inject,
     shape_entry,
     shape_table,
+    text_value,
 )
 from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.quality.gate import QualityGate
@@ -55,6 +57,8 @@ def test_the_generated_shapes_cover_every_combination() -> None:
         (api, regions, extra, periods) for api in ("v4", "v3") for regions in (True, False) for extra in range(4)
         for periods in (("JJ",), ("JJ", "KW"), ("JJ", "MM"), ("JJ", "KW", "MM"))}
     assert {s.filtered for s in SHAPES} == {0, 1, 2, 3} and {s.attributes for s in SHAPES} == {True, False}
+    assert {(s.api, s.regions, s.text) for s in SHAPES} == {(api, regions, text) for api in ("v4", "v3")
+                                                           for regions in (True, False) for text in (True, False)}
     assert sum(len(s.defects()) for s in SHAPES) == 16 * 5 + 16 * 4 + 16 * 4 + 16 * 3
 
 
@@ -89,7 +93,8 @@ def gate_for(shape: Shape, warehouse: Warehouse, docs: Path) -> QualityGate:
 def observations(wh: Warehouse, table_id: str) -> list[sa.Row]:
     with wh.engine.connect() as conn:
         return conn.execute(sa.text("SELECT measure_code, region_code, period_code, other_dimensions, value, "
-                                    "value_attribute, load_id FROM staging.cbs_observation WHERE table_id = :t"),
+                                    "value_attribute, value_text, load_id FROM staging.cbs_observation "
+                                    "WHERE table_id = :t"),
                             {"t": table_id}).fetchall()
 
 
@@ -120,6 +125,16 @@ def test_a_shape_loads_from_its_entry_and_each_defect_blocks_it(shape: Shape, sh
     assert {tuple(sorted(json.loads(r.other_dimensions))) for r in rows} == {tuple(sorted(shape.dims))}
     for d in shape.dims:  # filtered dimensions hold only the codes the entry keeps, the others every code
         assert {json.loads(r.other_dimensions)[d] for r in rows} == set(shape.kept_codes(d))
+    text_code = TEXT_MEASURE[0 if shape.api == "v4" else 1]
+    texts = [r for r in rows if r.measure_code == text_code]
+    if shape.text:  # text-valued: the text in value_text, no number; numbers never in value_text
+        assert len(texts) == len(rows) // 3 and {r.value for r in texts} == {None}
+        served = {text_value(3 * i) for i in range(3)}
+        assert {r.value_text for r in texts} <= served and None not in {r.value_text for r in texts}
+        assert shape.filtered or {r.value_text for r in texts} == served  # unfiltered: every text arrives
+    assert not texts or shape.text
+    assert {r.value_text for r in rows if r.measure_code != text_code} == {None}
+    rows = [r for r in rows if r.measure_code != text_code]
     missing = [r for r in rows if r.value is None]
     if not shape.attributes:
         assert not missing
