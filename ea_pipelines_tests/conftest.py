@@ -33,6 +33,15 @@ OWNED_PREFIX = "ea_pipelines_test_"
 TEST_TODAY = "2026-11-30"
 
 #: tiny delays so that retry tests run fast; the logic is the same as in production
+def snapshot_rows(table_id: str) -> int:
+    """Observations a load of the bundled snapshot of ``table_id`` publishes: the count CBS announced in the
+    snapshot (v3 counts wide rows: times the catalogue's measures). Derived from the files, not written out."""
+    folder = DEFAULT_SNAPSHOT_DIR / table_id
+    counted = next(f for f in folder.glob("*-count.txt"))
+    spec = next(t for t in load_cbs_catalogue(DEFAULT_CATALOGUE).tables if t.table_id == table_id)
+    return int(counted.read_text()) * (len(spec.measure_codes) if spec.api == "v3" else 1)
+
+
 FAST = RetryPolicy(timeout=3, max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.2)
 
 

@@ -1,8 +1,8 @@
 """`ea-pipelines run --with-examples` and `ea-pipelines summary`: what `make run` does, run as `make run` runs
 it (``python -m ea_pipelines.cli``, a fresh process), with every setting pointing into the test's own folder.
 
-The expected lines are written out by hand: the table sizes are the rows of the bundled snapshots (13,568 in
-the real 03759ned capture, 884 and 816 in the synthetic 70072ned and 85969NED) and of the example files (counted
+The expected lines: the table sizes are the rows of the bundled snapshots (13,568 in the real 03759ned capture,
+the synthetic 70072ned and 85969NED counted from their snapshot files) and of the example files (counted by hand
 in the files: 6 ikbindr rows, 15 Kennispunt, 3 MKB, 11 efforts, 4 qualitative contributions, 25 Twents Fonds,
 52 UWV: 2019-K1 … 2025-K2 for Twente and Nederland).
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from ea_pipelines_tests.conftest import snapshot_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ["ikbindr_labels/voorbeeld_ikbindr.xlsx", "kennispunt_twente/voorbeeld_kennispunt.csv",
             "mkb_ranking/voorbeeld_mkb_ranking.csv", "programme_efforts/voorbeeld_inzet.xlsx",
@@ -25,7 +27,7 @@ EXAMPLES = ["ikbindr_labels/voorbeeld_ikbindr.xlsx", "kennispunt_twente/voorbeel
             "uwv_spanningsindicator/voorbeeld_spanningsindicator.xlsx"]
 EXAMPLE_ROWS = {"ikbindr_labels": 6, "kennispunt_twente": 15, "mkb_ranking": 3, "programme_efforts": 11,
                 "qualitative_contributions": 4, "twents_fonds_vouchers": 25, "uwv_spanningsindicator": 52}
-CBS_ROWS = {"03759ned": "13,568", "70072ned": "884", "85969NED": "816"}
+CBS_ROWS = {"03759ned": 13_568, "70072ned": snapshot_rows("70072ned"), "85969NED": snapshot_rows("85969NED")}
 SYNTHETIC = {"70072ned", "85969NED"}
 
 
@@ -61,12 +63,12 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert re.fullmatch(r"nightly_refresh succeeded \(run [0-9a-f-]{36}, EA_SOURCE_MODE=replay\)",
                         out[out.index("") + 1])
     assert f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}" in out
-    assert table_line("staging.cbs_observation", "15,268") in out  # 13,568 + 884 + 816
+    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()):,}") in out
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in out
     for table_id, rows in CBS_ROWS.items():
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
-        assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7} rows{flag}" in out
+        assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7,} rows{flag}" in out
     for example in EXAMPLES:
         dtype = example.split("/")[0]
         illustrative = " ILLUSTRATIVE (a bundled example file)"
@@ -89,7 +91,7 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert [line for line in out2 if line.startswith("example delivery placed")] == []  # once per warehouse
     for table_id, rows in CBS_ROWS.items():
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
-        assert (f"  cbs {table_id:<10} unchanged  source mode replay   {rows:>7} rows{flag} "
+        assert (f"  cbs {table_id:<10} unchanged  source mode replay   {rows:>7,} rows{flag} "
                 "(data fetch skipped: Modified unchanged)") in out2
     assert f"  no partner files were waiting in {tmp_path / 'inbox'}" in out2
     assert not any(line.startswith("  delivery ") for line in out2)
@@ -100,7 +102,7 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert summary.returncode == 0, summary.stderr[-3000:]
     lines = summary.stdout.splitlines()
     assert lines[:2] == [f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}", "Tables:"]
-    assert table_line("staging.cbs_observation", "15,268") in lines
+    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()):,}") in lines
     assert table_line("marts.kernindicatoren", "11") in lines
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in lines

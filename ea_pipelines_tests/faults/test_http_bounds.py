@@ -28,13 +28,14 @@ MB = 2**20
 #: generous per-read timeout (a trickle never trips it), a 3 s deadline per request, 8 MB per answer, 5 pages
 POLICY = RetryPolicy(timeout=30, max_attempts=3, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.2,
                      deadline=3, max_response_bytes=8 * MB, max_pages=5)
-TABLE = "regionale_kerncijfers"  # 70072ned: 884 rows, five pages of 200
+TABLE = "regionale_kerncijfers"  # 70072ned (synthetic)
+PAGE_SIZE = 200  # small pages: every test here is refused on the second page, so the memory peak is the bomb's
 PAGE = "/70072ned/Observations$"
 
 
 @pytest.fixture
 def server(fake_tables: list[FakeTable]) -> Iterator[FakeCbsServer]:
-    with FakeCbsServer([t for t in fake_tables if t.table_id == "70072ned"], page_size=200) as s:
+    with FakeCbsServer([t for t in fake_tables if t.table_id == "70072ned"], page_size=PAGE_SIZE) as s:
         yield s
 
 

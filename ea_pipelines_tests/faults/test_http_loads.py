@@ -33,7 +33,8 @@ from ea_pipelines_tests.faults.harness import population, published
 #: every other HTTP test), so that a normal answer on a busy machine is never mistaken for a timeout; a held
 #: request costs those 3 s. Three attempts.
 POLICY = RetryPolicy(timeout=FAST.timeout, max_attempts=3, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.2)
-TABLE = "regionale_kerncijfers"  # 70072ned: 884 rows, five pages of 200
+TABLE = "regionale_kerncijfers"  # 70072ned (synthetic)
+PAGE_SIZE = 200  # many small pages: a fault on the second one hits a load well under way
 PAGE = "/70072ned/Observations$"
 SECOND_PAGE = (Fault("pass"),)  # the first page passes, the fault hits the second
 
@@ -80,7 +81,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def server(fake_tables: list[FakeTable]) -> Iterator[FakeCbsServer]:
-    with FakeCbsServer([t for t in fake_tables if t.table_id == "70072ned"], page_size=200) as s:
+    with FakeCbsServer([t for t in fake_tables if t.table_id == "70072ned"], page_size=PAGE_SIZE) as s:
         yield s
 
 
