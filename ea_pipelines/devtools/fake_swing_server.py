@@ -51,8 +51,10 @@ class FakeSwingServer(FakeCbsServer):
 
     def __init__(self, variables: list[FakeVariable], regions: tuple[tuple[str, str], ...] = TWENTE,
                  periods: tuple[str, ...] = ("2021", "2022", "2023"), *, page_size: int = 100,
-                 api_key: str | None = None, enabled: bool = True) -> None:
+                 api_key: str | None = None, enabled: bool = True, public_root: str | None = None) -> None:
         super().__init__([], page_size=page_size)
+        #: the root the bodies name (@odata.context, nextLink); default this server's own URL
+        self.public_root = public_root
         self.variables = {v.code: v for v in variables}
         self.regions = regions
         self.periods = periods
@@ -64,6 +66,10 @@ class FakeSwingServer(FakeCbsServer):
     @property
     def ods_url(self) -> str:
         return self.root + ODS_ROOT
+
+    @property
+    def _link_root(self) -> str:
+        return self.public_root or self.ods_url
 
     def respond(self, path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str, bytes]:
         path = unquote(path)
@@ -86,7 +92,7 @@ class FakeSwingServer(FakeCbsServer):
     def _route(self, rest: list[str], params: dict[str, str]) -> tuple[int, str, bytes]:
         path = "/".join(rest)
         if not rest:
-            return _json({"@odata.context": f"{self.ods_url}/$metadata", "value": [
+            return _json({"@odata.context": f"{self._link_root}/$metadata", "value": [
                 {"name": n, "kind": "EntitySet", "url": n}
                 for n in ("Variables", "GeoLevels", "PeriodLevels", "Periods", "DataSources")]})
         if rest == ["Variables"]:
@@ -111,20 +117,20 @@ class FakeSwingServer(FakeCbsServer):
         if var is None:
             raise LookupError(f"Variable '{first[2]}' not found")
         if len(rest) == 1:
-            return _json({"@odata.context": f"{self.ods_url}/$metadata#Variables/$entity",
+            return _json({"@odata.context": f"{self._link_root}/$metadata#Variables/$entity",
                           "ExternalCode": var.code, "Name": var.name, "Description": ""})
-        levels = [_ENTITY.match(p) for p in rest[1:4]]
-        if len(rest) < 4 or not all(levels) or [m[1] for m in levels] != ["GeoLevels", "PeriodLevels", "Periods"][
-                :len(levels)]:
+        geo_m = _ENTITY.match(rest[1]) if len(rest) > 1 else None
+        level_m = _ENTITY.match(rest[2]) if len(rest) > 2 else None
+        if not (geo_m and geo_m[1] == "GeoLevels" and level_m and level_m[1] == "PeriodLevels"):
             raise LookupError(f"no resource {path!r}")
-        geo, plevel = levels[0][2], levels[1][2]
+        geo, plevel = geo_m[2], level_m[2]
         if geo != var.geo_level or plevel.lower() != var.period_level:
             raise LookupError(f"{var.code} has no values at {geo}/{plevel}")
-        if len(rest) == 3 and rest[2] == "Periods":
+        if rest[3:] == ["Periods"]:
             return self._page(path, params, [{"ExternalCode": p, "Name": p} for p in self.periods])
-        if len(rest) == 5 and rest[4] == "Values" and levels[2] is not None:
-            period = levels[2][2]
-            periods = self.periods if period == "all" else (period,)
+        period_m = _ENTITY.match(rest[3]) if len(rest) > 3 else None
+        if period_m and period_m[1] == "Periods" and rest[4:] == ["Values"]:
+            periods = self.periods if period_m[2] == "all" else (period_m[2],)
             rows = [{"ExternalCode": c, "GeoLevel": geo, "PeriodLevel": plevel, "Period": p,
                      "ValueString": var.values.get((c, p), "?")} for p in periods for c, _ in self.regions]
             return self._page(path, params, rows)
@@ -133,9 +139,9 @@ class FakeSwingServer(FakeCbsServer):
     def _page(self, path: str, params: dict[str, str], rows: list[dict[str, Any]]) -> tuple[int, str, bytes]:
         skip = int(params.get("$skip", "0") or 0)
         chunk = rows[skip:skip + self.page_size]
-        body: dict[str, Any] = {"@odata.context": f"{self.ods_url}/$metadata#{path}", "value": chunk}
+        body: dict[str, Any] = {"@odata.context": f"{self._link_root}/$metadata#{path}", "value": chunk}
         if skip + self.page_size < len(rows):
-            body["@odata.nextLink"] = f"{self.ods_url}/{path}?$skip={skip + self.page_size}"
+            body["@odata.nextLink"] = f"{self._link_root}/{path}?$skip={skip + self.page_size}"
         return _json(body)
 
 
