@@ -24,7 +24,7 @@ ranked as (
 ),
 passed_over as (
     select indicator_code, region_code, period_code,
-           string_agg(source || ' (' || provenance_label || ')', '; ' order by choice) as others
+           string_agg(source || ' [' || provenance_label || ']', '; ' order by choice) as others
     from ranked
     where choice > 1
     group by indicator_code, region_code, period_code
@@ -33,8 +33,8 @@ select
     r.indicator_code, r.region_code, r.period_code, r.value, r.numerator, r.denominator, r.status, r.source,
     r.source_table, r.load_id, r.fetched_at, r.provenance,
     case when r.candidates > 1 then
-        'gekozen: ' || r.source || ' (' || r.provenance_label || ') boven ' || o.others
-        || ' (sterkste herkomst, bij gelijke herkomst de recentste)'
+        'gekozen: ' || r.source || ' [' || r.provenance_label || ']; niet gekozen: ' || o.others
+        || ' (regel: sterkste herkomst, bij gelijke herkomst de recentste)'
     end as precedence_note
 from ranked r
 left join passed_over o on o.indicator_code = r.indicator_code and o.region_code = r.region_code

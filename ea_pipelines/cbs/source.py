@@ -160,8 +160,9 @@ class CbsSource:
 
     #: meta.load_log.source of its loads; also its landing folder and provenance classes
     name = "cbs"
-    #: what a note calls the source
+    #: what a note calls the source, and whose figures it publishes
     label = "CBS"
+    publisher = "CBS"
 
     mode: str
     v4_url: str
@@ -219,7 +220,7 @@ class CbsSource:
     def _open_replay(self, spec: CbsTable, mode: str, note: str) -> TableFetch:
         transport = ReplayTransport(self.snapshot_dir / spec.table_id / MANIFEST, base_url=self._base(spec))
         if transport.synthetic:
-            note += f" (SYNTHETIC snapshot: illustrative values, not {self.label} figures)"
+            note += f" (SYNTHETIC snapshot: illustrative values, not {self.publisher} figures)"
         origin = "snapshot:" + hashlib.sha256(transport.manifest_path.read_bytes()).hexdigest()
         return TableFetch(spec, self._reader(transport, spec), mode, transport.synthetic, note, origin,
                           manifest=transport.manifest_path, source_name=self.name)

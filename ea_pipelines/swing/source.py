@@ -29,6 +29,7 @@ API_KEY_SETTING = "EA_SWING_API_KEY"
 class SwingSource(CbsSource):
     name = "swing"
     label = "the Swing Open Data Service"
+    publisher = "Kennispunt Twente"
 
     ods_url: str = DEFAULT_ODS_URL
     #: sent as the ``apikey`` header; never logged, never in a manifest, never in the UI
