@@ -6,15 +6,14 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
-from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, load_delivery_catalogue
+from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
-from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.settings import (
     DEFAULT_CBS_MAX_PAGES,
     DEFAULT_DELIVERY_CATALOGUE,
@@ -26,6 +25,7 @@ from ea_pipelines.settings import (
     Settings,
     mask_credentials,
 )
+from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
 
 #: Real URLs (warehouse, CBS) by their masked form. A resource's config, which the Dagster UI shows, holds only

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ea_pipelines.catalogue.swing import GEO_LEVELS, PERIOD_LEVELS, SwingVariable
-from ea_pipelines.cbs.errors import CbsBadResponse, CbsError, CbsHttpError, CbsNotJsonError, CbsTableNotFound
+from ea_pipelines.cbs.errors import CbsError, CbsHttpError, CbsNotJsonError, CbsTableNotFound
 from ea_pipelines.cbs.readers import GEO, TIME, Code, Dimension, Measure, ObservationPage, TableProperties, follow_pages
 from ea_pipelines.cbs.transport import Transport
 from ea_pipelines.swing.errors import SwingServiceOff, SwingVariableNotFound

@@ -2,7 +2,8 @@
 
 ``python -m ea_pipelines_tests.faults.child '<json>'``; keys: ``action`` (load or build), ``url``; for a load
 ``table`` (catalogue name), ``mode`` (replay or live), ``v4_url``/``v3_url``/``landing_dir`` (live), ``batch_id``,
-``force``; ``source: swing`` with ``ods_url`` loads a Swing ODS variable instead; optionally ``pause_before`` + ``marker`` and ``max_file_bytes``. On success it prints one JSON line.
+``force``; ``source: swing`` with ``ods_url`` loads a Swing ODS variable instead; optionally ``pause_before`` +
+``marker`` and ``max_file_bytes``. On success it prints one JSON line.
 
 ``pause_before`` stops the process inside its transaction, just before its first statement that changes
 that table: it writes the statement to ``marker`` and waits until ``<marker>.release`` exists. This is
@@ -31,9 +32,9 @@ from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR, DEFAULT_SWING_SNAPSHOT_DIR
-from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
+from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
 
 WRITES = r"^\s*(?:INSERT\s+INTO|DELETE\s+FROM|UPDATE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE|COPY|TRUNCATE)\s+"
