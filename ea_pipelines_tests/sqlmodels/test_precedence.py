@@ -71,3 +71,17 @@ def test_one_value_per_region_and_period_by_provenance(wh: Warehouse, api: str, 
         kern = conn.execute(sa.text("SELECT latest_period, value_source, precedence_note FROM marts.kernindicatoren "
                                     "WHERE indicator_code = 'grond_lokaal_mkb'")).one()
     assert kern.latest_period == "2024JJ00" and kern.value_source == "Kennispunt Twente" and kern.precedence_note is None
+
+
+def test_the_report_says_which_source_was_taken(wh: Warehouse) -> None:
+    from ea_pipelines.report.content import read_content
+
+    publish_swing(wh, {2023: 12.0, 2024: 13.0}, "swing_live")
+    deliver_kennispunt(wh, {2024: 98.0}, "partner")
+    assert failed_tests(build_all(wh, MODELS)) == {}
+    content = read_content(wh.engine)
+    section = next(s for s in content.sections if s.code == "grond_lokaal_mkb")
+    assert section.latest_value == 13.0
+    note = next(n for n in section.notes if n.startswith("Bronkeuze"))
+    assert "gekozen: Kennispunt Twente (open data)" in note and "niet gekozen: Kennispunt Twente [partnerlevering]" \
+        in note
