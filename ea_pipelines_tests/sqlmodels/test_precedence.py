@@ -70,7 +70,7 @@ def test_one_value_per_region_and_period_by_provenance(wh: Warehouse, api: str, 
     with wh.engine.connect() as conn:
         kern = conn.execute(sa.text("SELECT latest_period, value_source, precedence_note FROM marts.kernindicatoren "
                                     "WHERE indicator_code = 'grond_lokaal_mkb'")).one()
-    assert kern.latest_period == "2024JJ00" and kern.value_source == "Kennispunt Twente" and kern.precedence_note is None
+    assert (kern.latest_period, kern.value_source, kern.precedence_note) == ("2024JJ00", "Kennispunt Twente", None)
 
 
 def test_the_report_says_which_source_was_taken(wh: Warehouse) -> None:
