@@ -27,6 +27,8 @@ EXAMPLE_ROWS = {"ikbindr_labels": 6, "kennispunt_twente": 15, "mkb_ranking": 3, 
                 "qualitative_contributions": 4, "twents_fonds_vouchers": 25, "uwv_spanningsindicator": 52}
 CBS_ROWS = {"03759ned": "13,568", "70072ned": "884", "85969NED": "816"}
 SYNTHETIC = {"70072ned", "85969NED"}
+#: the Swing ODS variables of swing_variables.yaml (all from synthetic snapshots in replay)
+SWING_CODES = ("kp_bt_ondernemersver_pct", "kp_grond_lokaal_mkb_ha", "kp_panel_groenblauw_cijfer")
 
 
 @pytest.fixture
@@ -61,12 +63,15 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert re.fullmatch(r"nightly_refresh succeeded \(run [0-9a-f-]{36}, EA_SOURCE_MODE=replay\)",
                         out[out.index("") + 1])
     assert f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}" in out
-    assert table_line("staging.cbs_observation", "15,268") in out  # 13,568 + 884 + 816
+    # 13,568 + 884 + 816 (CBS) + 3 x 42 (Kennispunt open data: 14 municipalities x 3 years, synthetic snapshots)
+    assert table_line("staging.cbs_observation", "15,394") in out
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in out
     for table_id, rows in CBS_ROWS.items():
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7} rows{flag}" in out
+    for code in SWING_CODES:
+        assert f"  swing {code:<10} published  source mode replay        42 rows SYNTHETIC" in out
     for example in EXAMPLES:
         dtype = example.split("/")[0]
         illustrative = " ILLUSTRATIVE (a bundled example file)"
@@ -91,6 +96,8 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert (f"  cbs {table_id:<10} unchanged  source mode replay   {rows:>7} rows{flag} "
                 "(data fetch skipped: Modified unchanged)") in out2
+    for code in SWING_CODES:  # the same responses: nothing published again (no modification date to skip on)
+        assert f"  swing {code:<10} unchanged  source mode replay        42 rows SYNTHETIC" in out2
     assert f"  no partner files were waiting in {tmp_path / 'inbox'}" in out2
     assert not any(line.startswith("  delivery ") for line in out2)
     for dtype, rows in EXAMPLE_ROWS.items():  # loaded once: the same rows, not twice as many
@@ -100,7 +107,7 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert summary.returncode == 0, summary.stderr[-3000:]
     lines = summary.stdout.splitlines()
     assert lines[:2] == [f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}", "Tables:"]
-    assert table_line("staging.cbs_observation", "15,268") in lines
+    assert table_line("staging.cbs_observation", "15,394") in lines
     assert table_line("marts.kernindicatoren", "11") in lines
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in lines

@@ -23,14 +23,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer
+from ea_pipelines.reference.regions import RegionIndex
+from ea_pipelines.settings import DEFAULT_CATALOGUE
 
 ODS_ROOT = "/jiveservices/odata"
-#: the municipalities of Twente (the programme's peer group), as (ExternalCode, name)
-TWENTE = (("GM0141", "Almelo"), ("GM0147", "Borne"), ("GM1774", "Dinkelland"), ("GM0153", "Enschede"),
-          ("GM0158", "Haaksbergen"), ("GM0163", "Hellendoorn"), ("GM0164", "Hengelo"), ("GM1735", "Hof van Twente"),
-          ("GM0168", "Losser"), ("GM0173", "Oldenzaal"), ("GM1742", "Rijssen-Holten"), ("GM0183", "Tubbergen"),
-          ("GM1700", "Twenterand"), ("GM0189", "Wierden"))
+
+
+def _peer_group() -> tuple[tuple[str, str], ...]:
+    """The programme's peer group municipalities (cbs_tables.yaml), with their CBS names."""
+    programme = load_cbs_catalogue(DEFAULT_CATALOGUE).programme
+    names = RegionIndex.from_code_list().names
+    return tuple((code, names.get(code, code)) for code in programme.peer_municipalities)
+
+
+#: the regions the fake serves by default: the programme's peer group (Twente), as (ExternalCode, name)
+TWENTE = _peer_group()
 
 _ENTITY = re.compile(r"^(\w+)\('((?:[^']|'')*)'\)$")
 

@@ -12,7 +12,7 @@ The shared fetch (``ea_pipelines.cbs.fetch``) sees a "table" with one measure (t
 
 The ODS announces no row count, so the count the completeness check compares with is the grid the ODS answers
 for ``Periods('all')``: every region of the level times every period from the catalogue's first year (a missing
-value is a row with ``'?'``, not a missing row). Region codes become CBS codes (``GM0141``), years CBS periods
+value is a row with ``'?'``, not a missing row). Region codes become CBS codes (``GMnnnn``), years CBS periods
 (``2023JJ00``).
 """
 
@@ -37,7 +37,7 @@ SUGGESTIONS = 5
 
 
 def cbs_region(geo_level: str, external_code: Any) -> str:
-    """The CBS code of an ODS region: ``GM0141`` as is, a bare municipality number (``141``, ``0141``) padded."""
+    """The CBS code of an ODS region: ``GMnnnn`` as is, a bare municipality number (``nnn``, ``0nnn``) padded."""
     code = str(external_code).strip()
     prefix = GEO_LEVELS[geo_level]
     if re.fullmatch(prefix + r"\d{4}", code):
