@@ -166,7 +166,8 @@ class HttpClient:
                     raise CbsTableNotFound(f"HTTP 404 for {resp.url}")
                 elif resp.status_code in (401, 403):
                     hint = f"; {self.access_hint}" if self.access_hint else ""
-                    raise CbsAccessDenied(f"HTTP {resp.status_code} for {resp.url}{hint}", resp.status_code)
+                    raise CbsAccessDenied(f"HTTP {resp.status_code} for {resp.url}: {_snippet(body)}{hint}",
+                                          resp.status_code)
                 elif resp.status_code >= 400:
                     raise CbsHttpError(f"HTTP {resp.status_code} for {resp.url}: {_snippet(body)}",
                                        resp.status_code)
