@@ -54,6 +54,7 @@ def table_line(table: str, rows: str) -> str:
     return f"  {table:<36} {rows:>9} rows"
 
 
+@pytest.mark.timeout(600)  # two whole nightly runs (CBS, Kennispunt open data, deliveries, marts, report)
 def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str], tmp_path: Path) -> None:
     first = cli(env, tmp_path, "run", "--with-examples")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
