@@ -39,19 +39,19 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
             started = conn.execute(sa.text("SELECT min(started_at) FROM meta.load_log WHERE batch_id = :b"),
                                    {"b": batch_id}).scalar()
             loads = conn.execute(sa.text(
-                "SELECT table_id, status, mode, rows, message FROM meta.load_log "
+                "SELECT table_id, status, mode, rows, message, source FROM meta.load_log "
                 "WHERE batch_id = :b ORDER BY started_at"), {"b": batch_id}).fetchall()
             files = conn.execute(sa.text(
                 "SELECT delivery_type, file_name, status, rows, provenance, replaced FROM meta.delivery_log "
                 "WHERE received_at >= :t ORDER BY received_at"), {"t": started}).fetchall() if started else []
             lines.append(f"This run ({batch_id}):")
-            for table_id, status, mode, rows, message in loads:
+            for table_id, status, mode, rows, message, source in loads:
                 synthetic = " SYNTHETIC" if message and "SYNTHETIC" in message else ""
                 skipped = " (data fetch skipped: Modified unchanged)" if message and message.startswith(
                     "skipped the data fetch") else ""
                 if status == "kept":
                     skipped = " (snapshot not published over the published version: STALE, see meta.load_log)"
-                lines.append(f"  cbs {table_id:<10} {status:<10} source mode {mode or '-':<8} "
+                lines.append(f"  {source} {table_id:<10} {status:<10} source mode {mode or '-':<8} "
                              f"{rows or 0:>7,} rows{synthetic}{skipped}")
             for dtype, name, status, rows, provenance, replaced in files:
                 example = " ILLUSTRATIVE (a bundled example file)" if provenance == "illustrative" else ""

@@ -6,6 +6,7 @@ import dagster as dg
 
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
+from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.defs.cbs_assets import build_cbs_assets
 from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox_sensor, process_deliveries
 from ea_pipelines.defs.readonly_copy_asset import build_readonly_copy_asset
@@ -13,9 +14,11 @@ from ea_pipelines.defs.report_assets import build_report_asset
 from ea_pipelines.defs.resources import resources_from_settings
 from ea_pipelines.defs.schedules import build_nightly_job, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
+from ea_pipelines.defs.swing_assets import build_swing_assets
 from ea_pipelines.quality.suites import load_checks
 from ea_pipelines.settings import Settings
 from ea_pipelines.sqlmodels.project import load_project
+from ea_pipelines.sqlmodels.seeds import indicator_codes
 from ea_pipelines.warehouse.readonly_copy import readonly_copy_path
 
 
@@ -23,8 +26,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     catalogue = load_cbs_catalogue(settings.catalogue_path)
     deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)
+    swing = load_swing_catalogue(settings.swing_catalogue_path, indicators=indicator_codes(),
+                                 cbs_table_ids={t.table_id for t in catalogue.tables})
     checks = load_checks()
-    cbs_assets = build_cbs_assets(catalogue, checks)
+    cbs_assets = [*build_cbs_assets(catalogue, checks), *build_swing_assets(swing, checks)]
     delivery_assets = build_delivery_assets(deliveries, checks)
     cbs_keys = [a.key for a in cbs_assets]
     delivery_keys = [a.key for a in delivery_assets]

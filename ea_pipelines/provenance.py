@@ -14,10 +14,20 @@ participation rate, takes the weakest class of its parts):
 ``cbs_capture``
     Real CBS responses replayed from a capture (the bundled 03759ned snapshot, or a landed live batch),
     in replay mode or as the fallback when CBS cannot be reached. Real, but possibly not the latest.
+``swing_capture``
+    Real responses of a Swing Open Data Service (Kennispunt Twente's "Twente in cijfers") replayed from a
+    landed live batch, or as the fallback when the service cannot be reached. Ranks with ``cbs_capture``.
 ``partner``
     A real delivery from a partner (Kennispunt Twente, UWV, ...).
 ``cbs_live``
     Fetched live from CBS in this or an earlier run.
+``swing_live``
+    Fetched live from a Swing Open Data Service (the statistics office's own publication, as ``cbs_live``
+    is CBS's): ranks with ``cbs_live``.
+
+Classes of equal rank are equally strong: a value computed from a ``cbs_live`` and a ``swing_live`` part is
+as strong as either (``weakest`` returns the first of the tied classes in ``CLASSES`` order). A synthetic
+Swing snapshot is ``synthetic``, like a synthetic CBS snapshot.
 
 ``illustrative`` and ``synthetic`` are *invented*: the report marks them and never judges a target on them.
 """
@@ -28,13 +38,19 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-#: Provenance classes, weakest first.
-CLASSES = ("illustrative", "synthetic", "cbs_capture", "partner", "cbs_live")
+#: Provenance classes, weakest first (classes of equal rank side by side; see RANK).
+CLASSES = ("illustrative", "synthetic", "cbs_capture", "swing_capture", "partner", "cbs_live", "swing_live")
+#: Strength of each class: higher is stronger; equal ranks are equally strong.
+RANK = {"illustrative": 0, "synthetic": 1, "cbs_capture": 2, "swing_capture": 2, "partner": 3, "cbs_live": 4,
+        "swing_live": 4}
+#: The classes of each fetched source: (live, replayed real capture).
+SOURCE_CLASSES = {"cbs": ("cbs_live", "cbs_capture"), "swing": ("swing_live", "swing_capture")}
 #: Classes whose values are invented, not measured.
 INVENTED = frozenset({"illustrative", "synthetic"})
 #: How the report names each class (Dutch).
 LABEL = {"illustrative": "illustratief voorbeeld", "synthetic": "synthetisch", "cbs_capture": "CBS (opgeslagen)",
-         "partner": "partnerlevering", "cbs_live": "CBS"}
+         "swing_capture": "Kennispunt Twente open data (opgeslagen)", "partner": "partnerlevering", "cbs_live": "CBS",
+         "swing_live": "Kennispunt Twente open data"}
 #: Where the bundled example deliveries live.
 EXAMPLES_DIR = Path(__file__).resolve().parent / "deliveries" / "examples"
 
@@ -49,18 +65,25 @@ def weakest(*classes: str | None) -> str | None:
     for c in known:
         if c not in CLASSES:
             raise ProvenanceError(f"unknown provenance class {c!r} (known: {', '.join(CLASSES)})")
-    return min(known, key=CLASSES.index) if known else None
+    return min(known, key=lambda c: (RANK[c], CLASSES.index(c))) if known else None
 
 
 def is_invented(provenance: str | None) -> bool:
     return provenance in INVENTED
 
 
-def cbs_provenance(mode: str, synthetic: bool) -> str:
-    """The class of a CBS load: its source mode (live, replay, fallback) and whether its snapshot is synthetic."""
+def source_provenance(source: str, mode: str, synthetic: bool) -> str:
+    """The class of a load of a fetched ``source`` (cbs, swing): its source mode (live, replay, fallback) and
+    whether its snapshot is synthetic."""
     if synthetic:
         return "synthetic"
-    return "cbs_live" if mode == "live" else "cbs_capture"
+    live, capture = SOURCE_CLASSES[source]
+    return live if mode == "live" else capture
+
+
+def cbs_provenance(mode: str, synthetic: bool) -> str:
+    """The class of a CBS load (see :func:`source_provenance`)."""
+    return source_provenance("cbs", mode, synthetic)
 
 
 @lru_cache(maxsize=4)

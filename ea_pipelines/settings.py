@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -34,6 +34,10 @@ DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue" / "cbs_tables.yaml"
 DEFAULT_DELIVERY_CATALOGUE = PACKAGE_DIR / "catalogue" / "deliveries.yaml"
 DEFAULT_SQL_DIR = PACKAGE_DIR.parent / "dbt_like_sql"
 DEFAULT_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "cbs"
+DEFAULT_SWING_CATALOGUE = PACKAGE_DIR / "catalogue" / "swing_variables.yaml"
+DEFAULT_SWING_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "swing"
+#: Twente in cijfers' (Kennispunt Twente) Swing Open Data Service
+DEFAULT_SWING_ODS_URL = "https://twente.incijfers.nl/jiveservices/odata"
 
 
 class SettingsError(ValueError):
@@ -99,6 +103,11 @@ class Settings:
     duckdb_memory_limit: str | None = "512MB"
     pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
     pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
+    swing_ods_url: str = DEFAULT_SWING_ODS_URL
+    #: the Swing ODS's API key (EA_SWING_API_KEY): optional, a secret; never in a repr, log or the UI
+    swing_api_key: str = field(default="", repr=False)
+    swing_catalogue_path: Path = DEFAULT_SWING_CATALOGUE
+    swing_snapshot_dir: Path = DEFAULT_SWING_SNAPSHOT_DIR
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -160,6 +169,10 @@ class Settings:
             duckdb_memory_limit=env.get("EA_DUCKDB_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
             pg_lock_timeout=_float(env, "EA_PG_LOCK_TIMEOUT", defaults.pg_lock_timeout),
             pg_statement_timeout=_float(env, "EA_PG_STATEMENT_TIMEOUT", defaults.pg_statement_timeout),
+            swing_ods_url=(env.get("EA_SWING_ODS_URL") or defaults.swing_ods_url).strip().rstrip("/"),
+            swing_api_key=(env.get("EA_SWING_API_KEY") or "").strip(),
+            swing_catalogue_path=Path(env.get("EA_SWING_CATALOGUE") or defaults.swing_catalogue_path),
+            swing_snapshot_dir=Path(env.get("EA_SWING_SNAPSHOT_DIR") or defaults.swing_snapshot_dir),
         )
 
 

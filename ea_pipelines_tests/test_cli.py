@@ -29,6 +29,8 @@ EXAMPLE_ROWS = {"ikbindr_labels": 6, "kennispunt_twente": 15, "mkb_ranking": 3, 
                 "qualitative_contributions": 4, "twents_fonds_vouchers": 25, "uwv_spanningsindicator": 52}
 CBS_ROWS = {"03759ned": 13_568, "70072ned": snapshot_rows("70072ned"), "85969NED": snapshot_rows("85969NED")}
 SYNTHETIC = {"70072ned", "85969NED"}
+#: the Swing ODS variables of swing_variables.yaml (all from synthetic snapshots in replay)
+SWING_CODES = ("kp_bt_ondernemersver_pct", "kp_grond_lokaal_mkb_ha", "kp_panel_groenblauw_cijfer")
 
 
 @pytest.fixture
@@ -54,6 +56,7 @@ def table_line(table: str, rows: str) -> str:
     return f"  {table:<36} {rows:>9} rows"
 
 
+@pytest.mark.timeout(600)  # two whole nightly runs (CBS, Kennispunt open data, deliveries, marts, report)
 def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str], tmp_path: Path) -> None:
     first = cli(env, tmp_path, "run", "--with-examples")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
@@ -63,12 +66,15 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert re.fullmatch(r"nightly_refresh succeeded \(run [0-9a-f-]{36}, EA_SOURCE_MODE=replay\)",
                         out[out.index("") + 1])
     assert f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}" in out
-    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()):,}") in out
+    # the CBS snapshots, and 3 x 42 (Kennispunt open data: 14 municipalities x 3 years, synthetic snapshots)
+    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()) + 3 * 42:,}") in out
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in out
     for table_id, rows in CBS_ROWS.items():
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7,} rows{flag}" in out
+    for code in SWING_CODES:
+        assert f"  swing {code:<10} published  source mode replay        42 rows SYNTHETIC" in out
     for example in EXAMPLES:
         dtype = example.split("/")[0]
         illustrative = " ILLUSTRATIVE (a bundled example file)"
@@ -93,6 +99,8 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert (f"  cbs {table_id:<10} unchanged  source mode replay   {rows:>7,} rows{flag} "
                 "(data fetch skipped: Modified unchanged)") in out2
+    for code in SWING_CODES:  # the same responses: nothing published again (no modification date to skip on)
+        assert f"  swing {code:<10} unchanged  source mode replay        42 rows SYNTHETIC" in out2
     assert f"  no partner files were waiting in {tmp_path / 'inbox'}" in out2
     assert not any(line.startswith("  delivery ") for line in out2)
     for dtype, rows in EXAMPLE_ROWS.items():  # loaded once: the same rows, not twice as many
@@ -102,7 +110,7 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert summary.returncode == 0, summary.stderr[-3000:]
     lines = summary.stdout.splitlines()
     assert lines[:2] == [f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}", "Tables:"]
-    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()):,}") in lines
+    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()) + 3 * 42:,}") in lines
     assert table_line("marts.kernindicatoren", "11") in lines
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in lines

@@ -157,3 +157,15 @@ def test_loads_from_before_provenance_are_classified_once(warehouse: Warehouse, 
         files = dict(conn.execute(sa.text("SELECT load_id, provenance FROM meta.delivery_log")).tuples().all())
     assert cbs == {"a": "synthetic", "b": "cbs_capture", "c": "cbs_live", "d": None}
     assert files == {"e": "illustrative", "f": "partner", "g": None}
+
+
+def test_swing_classes_rank_with_their_cbs_counterparts() -> None:
+    from ea_pipelines.provenance import RANK, source_provenance, weakest
+
+    assert RANK["swing_live"] == RANK["cbs_live"] and RANK["swing_capture"] == RANK["cbs_capture"]
+    assert weakest("swing_live", "partner") == "partner" and weakest("swing_capture", "partner") == "swing_capture"
+    assert weakest("swing_live", "cbs_live") == "cbs_live"  # a tie: the first of the two in CLASSES order
+    assert weakest("synthetic", "swing_live") == "synthetic"
+    assert [source_provenance("swing", m, False) for m in ("live", "replay", "fallback")] == \
+        ["swing_live", "swing_capture", "swing_capture"]
+    assert source_provenance("swing", "live", True) == "synthetic"

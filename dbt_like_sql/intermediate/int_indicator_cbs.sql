@@ -1,5 +1,6 @@
 -- Indicators computed from CBS tables, as indicators.yaml declares them (`cbs:`, in
--- staging.seed_indicator_cbs): a measure of a table, or a ratio of two measures times a scale, matched
+-- staging.seed_indicator_cbs), and indicators a Swing ODS variable provides (swing_variables.yaml `indicator:`,
+-- in the same seed as a one-measure table): a measure of a table, or a ratio of two measures times a scale, matched
 -- per region and period. Nothing here names a table or an indicator. Ratios keep their numerator and
 -- denominator; a ratio is provisional when either part is, and takes the weakest provenance class of its
 -- parts (ea_pipelines.provenance).
@@ -18,7 +19,7 @@ pop as (select * from {{ ref('int_population') }}),
 classes as (select * from {{ source('staging', 'seed_size_class') }}),
 measured as (
     select d.indicator_code, d.part, d.scale, d.aggregate, v.table_id, v.region_code, v.period_code, v.value,
-        v.status, v.load_id, v.fetched_at, v.table_id as source_table, v.provenance
+        v.status, v.load_id, v.fetched_at, v.table_id as source_table, v.provenance, v.source
     from decl d
     join v on v.table_id = d.table_id and v.measure_code = d.measure_code
         and (d.dimensions_like is null or v.other_dimensions like d.dimensions_like escape '\')
@@ -113,7 +114,8 @@ computed as (
         mv.table_id || ' (berekend uit ' || cast(count(*) as varchar) || ' gemeenten)' as source_table,
         -- the members come from one load of one table, so one class; anything else leaves NULL (model tests fail)
         case when count(distinct mv.provenance) = 1 and count(mv.provenance) = count(*) then max(mv.provenance)
-        end as provenance
+        end as provenance,
+        max(mv.source) as source
     from member_values mv
     join group_size gs on gs.group_code = mv.group_code and gs.year_code = mv.year_code
         and (gs.table_id = mv.table_id or gs.table_id is null)
@@ -136,7 +138,7 @@ ratios as (
         q.value as denominator,
         case when n.status = 'definitief' and q.status = 'definitief' then 'definitief'
              when n.status = 'definitief' then q.status else n.status end as status,
-        'CBS' as source,
+        case when n.source = q.source then n.source else n.source || ' / ' || q.source end as source,
         case when n.source_table = q.source_table then n.source_table
              else n.source_table || ' / ' || q.source_table end as source_table,
         n.load_id, n.fetched_at,
@@ -150,7 +152,7 @@ direct as (
     select
         p.indicator_code, p.region_code, p.period_code, p.value * p.scale as value,
         cast(null as double precision) as numerator, cast(null as double precision) as denominator,
-        p.status, 'CBS' as source, p.source_table, p.load_id, p.fetched_at, p.provenance
+        p.status, p.source, p.source_table, p.load_id, p.fetched_at, p.provenance
     from parts p
     where p.part = 'value'
 )

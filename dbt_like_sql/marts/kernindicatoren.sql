@@ -24,7 +24,7 @@ previous as (
 ),
 cur as (
     select l.indicator_code, f.region_code, f.period_code, f.value, f.status, f.source_table, f.fetched_at,
-           f.provenance
+           f.provenance, f.source as value_source, f.precedence_note
     from latest l join f on f.indicator_code = l.indicator_code and f.region_code = l.region_code
         and f.period_code = l.period_code
 ),
@@ -82,7 +82,9 @@ select
         else 'niet behaald'
     end as status,
     i.source,
+    c.value_source,
     c.source_table,
+    c.precedence_note,
     c.fetched_at,
     current_date - cast(c.fetched_at as date) as days_since_fetch,
     cast(extract(year from current_date) as integer) - cast(substr(c.period_code, 1, 4) as integer) as years_since_period,

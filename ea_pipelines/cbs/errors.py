@@ -36,6 +36,10 @@ class CbsHttpError(CbsError):
         self.status = status
 
 
+class CbsAccessDenied(CbsHttpError):
+    """HTTP 401 or 403: the request needs a key (or another key). The message names the setting that holds it."""
+
+
 class CbsNotJsonError(CbsError):
     """A body that is not JSON (an HTML error page, a wrong content type)."""
 

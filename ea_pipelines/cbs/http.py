@@ -30,6 +30,7 @@ import requests
 import urllib3.exceptions
 
 from ea_pipelines.cbs.errors import (
+    CbsAccessDenied,
     CbsBadResponse,
     CbsHostUnreachable,
     CbsHttpError,
@@ -131,6 +132,10 @@ class HttpClient:
     session: requests.Session = field(default_factory=requests.Session)
     sleep: Callable[[float], None] = time.sleep
     rng: Callable[[], float] = random.random
+    #: extra request headers (an API key): sent, never logged, never part of a landing key or manifest
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    #: appended to the message of a 401/403: what to do about it (the setting that holds the key)
+    access_hint: str = ""
     #: what was spent, for run metadata
     requests_made: int = 0
     bytes_received: int = 0
@@ -159,6 +164,10 @@ class HttpClient:
                         delay = min(after, self.policy.retry_after_cap)
                 elif resp.status_code == 404:
                     raise CbsTableNotFound(f"HTTP 404 for {resp.url}")
+                elif resp.status_code in (401, 403):
+                    hint = f"; {self.access_hint}" if self.access_hint else ""
+                    raise CbsAccessDenied(f"HTTP {resp.status_code} for {resp.url}: {_snippet(body)}{hint}",
+                                          resp.status_code)
                 elif resp.status_code >= 400:
                     raise CbsHttpError(f"HTTP {resp.status_code} for {resp.url}: {_snippet(body)}",
                                        resp.status_code)
@@ -188,7 +197,8 @@ class HttpClient:
             try:
                 resp = self.session.get(
                     url, params=params, timeout=(min(10.0, self.policy.timeout), self.policy.timeout),
-                    headers={"Accept": "application/json" if expect == "json" else "text/plain"}, stream=True)
+                    headers={**self.headers, "Accept": "application/json" if expect == "json" else "text/plain"},
+                    stream=True)
                 outcome["resp"] = resp
                 self.requests_made += 1
                 outcome["body"] = self._read_bounded(resp)

@@ -36,7 +36,7 @@ from ea_pipelines.cbs.fetch import TableData, TablePlan, fetch_table, observatio
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
 from ea_pipelines.cbs.readers import Reader, TableProperties, V3Reader, V4Reader
 from ea_pipelines.cbs.transport import MANIFEST, LiveTransport, ReplayTransport, Transport
-from ea_pipelines.provenance import cbs_provenance
+from ea_pipelines.provenance import source_provenance
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class TableFetch:
     manifest: Path | None = None  # the snapshot manifest; for live, written by close()
     http: HttpClient | None = None
     batch_id: str = ""
+    source_name: str = "cbs"  # meta.load_log.source, and the provenance classes (ea_pipelines.provenance)
     started: float = field(default_factory=time.monotonic)
     _properties: TableProperties | None = None
     _source: CbsSource | None = None
@@ -76,8 +77,9 @@ class TableFetch:
 
     @property
     def provenance(self) -> str:
-        """Provenance class of the data (ea_pipelines.provenance): cbs_live, cbs_capture or synthetic."""
-        return cbs_provenance(self.mode, self.synthetic)
+        """Provenance class of the data (ea_pipelines.provenance): cbs_live, cbs_capture or synthetic (or the
+        classes of another fetched source, such as swing_live)."""
+        return source_provenance(self.source_name, self.mode, self.synthetic)
 
     def properties(self) -> TableProperties:
         """The table's Properties (v4) or TableInfos (v3): one metadata request, made once."""
@@ -152,6 +154,16 @@ class TableFetch:
 
 @dataclass
 class CbsSource:
+    """CBS tables, fetched (v4 or v3) or replayed. A subclass serves another OData statistics source through the
+    same fetch, checks and publish (:class:`ea_pipelines.swing.source.SwingSource`) by overriding the hooks
+    below: ``name``, ``_base``, ``_reader``, ``_http`` and ``_explain_not_found``."""
+
+    #: meta.load_log.source of its loads; also its landing folder and provenance classes
+    name = "cbs"
+    #: what a note calls the source, and whose figures it publishes
+    label = "CBS"
+    publisher = "CBS"
+
     mode: str
     v4_url: str
     v3_url: str
@@ -199,8 +211,8 @@ class CbsSource:
                            fetch.requests, fetch.bytes_received)
 
     def _fallback(self, spec: CbsTable, exc: CbsHostUnreachable) -> TableFetch:
-        note = f"CBS unreachable ({exc}); used the bundled snapshot instead"
-        log.warning("%s: CBS unreachable (%s); opened the bundled snapshot", spec.table_id, exc)
+        note = f"{self.label} unreachable ({exc}); used the bundled snapshot instead"
+        log.warning("%s: %s unreachable (%s); opened the bundled snapshot", spec.table_id, self.label, exc)
         fetch = self._open_replay(spec, "fallback", note)
         fetch.unreachable = str(exc)
         return fetch
@@ -208,21 +220,24 @@ class CbsSource:
     def _open_replay(self, spec: CbsTable, mode: str, note: str) -> TableFetch:
         transport = ReplayTransport(self.snapshot_dir / spec.table_id / MANIFEST, base_url=self._base(spec))
         if transport.synthetic:
-            note += " (SYNTHETIC snapshot: illustrative values, not CBS figures)"
+            note += f" (SYNTHETIC snapshot: illustrative values, not {self.publisher} figures)"
         origin = "snapshot:" + hashlib.sha256(transport.manifest_path.read_bytes()).hexdigest()
         return TableFetch(spec, self._reader(transport, spec), mode, transport.synthetic, note, origin,
-                          manifest=transport.manifest_path)
+                          manifest=transport.manifest_path, source_name=self.name)
+
+    def _http(self) -> HttpClient:
+        return HttpClient(self.policy)
 
     def _open_live(self, spec: CbsTable, batch_id: str) -> TableFetch:
-        http = HttpClient(self.policy)
+        http = self._http()
         transport = LiveTransport(
-            base_url=self._base(spec), http=http, landing_dir=self.landing_dir / "cbs",
+            base_url=self._base(spec), http=http, landing_dir=self.landing_dir / self.name,
             table_id=spec.table_id, api=spec.api,
             extra_params={"$format": "json"} if spec.api == "v3" else {},
         )
         return TableFetch(spec, self._reader(transport, spec), "live", False,
                           f"fetched live from {self._base(spec)}", "live", http=http, batch_id=batch_id,
-                          _source=self)
+                          _source=self, source_name=self.name)
 
     def _explain_not_found(self, spec: CbsTable, http: HttpClient, exc: CbsError) -> CbsError:
         """Turn "not found" into "wrong case" when the catalogue of that API knows another spelling."""

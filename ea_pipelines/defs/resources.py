@@ -7,6 +7,7 @@ from pydantic import PrivateAttr
 
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, load_delivery_catalogue
+from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.deliveries.inbox import Folders
@@ -24,6 +25,7 @@ from ea_pipelines.settings import (
     Settings,
     mask_credentials,
 )
+from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
 
 #: Real URLs (warehouse, CBS) by their masked form. A resource's config, which the Dagster UI shows, holds only
@@ -41,6 +43,10 @@ def _register_url(url: str) -> str:
 
 def _real_url(shown: str) -> str:
     return _REAL_URLS.get(shown, shown)
+
+
+#: API keys by the (masked) URL they belong to: like the real URLs, never part of a resource's config (the UI)
+_API_KEYS: dict[str, str] = {}
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -109,6 +115,36 @@ class CbsSourceResource(dg.ConfigurableResource):
         )
 
 
+class SwingSourceResource(dg.ConfigurableResource):
+    """Where Kennispunt Twente's open data comes from: a Swing Open Data Service ``live``, its bundled snapshots
+    (``replay``) or ``auto``. The API key (EA_SWING_API_KEY) is not part of this config: the UI shows only whether
+    one is set."""
+
+    mode: str
+    ods_url: str
+    catalogue: str
+    snapshot_dir: str
+    landing_dir: str
+    api_key_set: bool = False
+    timeout: float = 60.0
+    max_attempts: int = 5
+    backoff_cap: float = 60.0
+    retry_after_cap: float = 120.0
+    deadline: float = DEFAULT_HTTP_DEADLINE
+    max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
+    max_pages: int = DEFAULT_CBS_MAX_PAGES
+    full_fetch: bool = False
+
+    def source(self) -> SwingSource:
+        return SwingSource.create(
+            self.mode, _real_url(self.ods_url), Path(self.snapshot_dir), Path(self.landing_dir),
+            load_swing_catalogue(Path(self.catalogue)), api_key=_API_KEYS.get(self.ods_url, ""),
+            policy=RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, deadline=self.deadline,
+                               max_response_bytes=self.max_response_bytes, max_pages=self.max_pages,
+                               backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap),
+        )
+
+
 class DeliveriesResource(dg.ConfigurableResource):
     """Where partner files arrive and go, and the limits that protect the parser."""
 
@@ -159,6 +195,11 @@ class ReportingResource(dg.ConfigurableResource):
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     url = _register_url(settings.warehouse_url)  # the UI shows the URL with its password masked
+    swing_url = _register_url(settings.swing_ods_url)
+    if settings.swing_api_key:
+        _API_KEYS[swing_url] = settings.swing_api_key
+    else:
+        _API_KEYS.pop(swing_url, None)
     programme = load_cbs_catalogue(settings.catalogue_path).programme
     return {
         "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path),
@@ -177,6 +218,16 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
             mode=settings.source_mode, v4_url=_register_url(settings.cbs_v4_url),
             v3_url=_register_url(settings.cbs_v3_url),
             snapshot_dir=str(settings.snapshot_dir), landing_dir=str(settings.landing_dir),
+            timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
+            deadline=settings.http_deadline, max_response_bytes=settings.http_max_response_bytes,
+            max_pages=settings.cbs_max_pages,
+            backoff_cap=settings.http_backoff_cap, retry_after_cap=settings.retry_after_cap,
+            full_fetch=settings.cbs_full_fetch,
+        ),
+        "swing": SwingSourceResource(
+            mode=settings.source_mode, ods_url=swing_url, catalogue=str(settings.swing_catalogue_path),
+            snapshot_dir=str(settings.swing_snapshot_dir), landing_dir=str(settings.landing_dir),
+            api_key_set=bool(settings.swing_api_key),
             timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
             deadline=settings.http_deadline, max_response_bytes=settings.http_max_response_bytes,
             max_pages=settings.cbs_max_pages,

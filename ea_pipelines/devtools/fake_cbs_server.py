@@ -151,6 +151,10 @@ class FakeCbsServer:
 
     # -- routing --------------------------------------------------------------------------------------
 
+    def respond(self, path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str, bytes]:
+        """The answer to a GET; a subclass that serves another API (fake_swing_server) may look at ``headers``."""
+        return self.answer(path, params)
+
     def answer(self, path: str, params: dict[str, str]) -> tuple[int, str, bytes]:
         for api, root in (("v4", V4_ROOT), ("v3", V3_ROOT)):
             if path.startswith(root + "/"):
@@ -253,7 +257,7 @@ class FakeCbsServer:
                                b"<title>TypedDataSet</title></feed>")
                     return
                 params = dict(parse_qsl(parts.query))
-                status, ctype, body = server.answer(parts.path, params)
+                status, ctype, body = server.respond(parts.path, params, dict(self.headers))
                 with server._lock:
                     tampers = [fn for pattern, fn in server.tampers if re.search(pattern, parts.path)]
                 for rewrite in tampers:

@@ -20,7 +20,7 @@ from ea_pipelines.quality.gate import QualityGate, blocking, record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.quality.sql_checks import chunk_schema_problems
 from ea_pipelines.warehouse import load_log
-from ea_pipelines.warehouse.cbs_publish import SOURCE, fingerprint, publish_stream, stats
+from ea_pipelines.warehouse.cbs_publish import fingerprint, publish_stream, stats
 from ea_pipelines.warehouse.db import Warehouse
 
 log = logging.getLogger(__name__)
@@ -82,12 +82,12 @@ def load_cbs_table(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
     """
     load_id = new_load_id(spec.table_id)
     asset = asset or f"cbs/{spec.name}"
-    load_log.start(wh, load_id=load_id, batch_id=batch_id, source=SOURCE, table_id=spec.table_id)
+    load_log.start(wh, load_id=load_id, batch_id=batch_id, source=source.name, table_id=spec.table_id)
     fetch: TableFetch | None = None
     previous: sa.Row | None = None
     try:
         with wh.engine.connect() as conn:
-            previous = load_log.last_published(conn, SOURCE, spec.table_id)
+            previous = load_log.last_published(conn, source.name, spec.table_id)
         fetch = source.open(spec, batch_id)
         refused = None if replace_published else snapshot_refused(fetch, previous)
         if refused is not None:

@@ -25,6 +25,9 @@ from ea_pipelines.cbs.source import TableFetch
 #: CBS's v3 ``Modified`` carries no offset: it is Dutch local time
 CBS_ZONE = ZoneInfo("Europe/Amsterdam")
 
+#: how messages name each fetched source (TableFetch.source_name)
+SOURCE_LABEL = {"cbs": "CBS", "swing": "the Swing Open Data Service"}
+
 #: what a kept load leaves out
 NOT_DONE = "observations, quality checks (carried over, fresh judged again), publish"
 
@@ -57,7 +60,7 @@ def snapshot_refused(fetch: TableFetch, published: sa.Row | None) -> str | None:
     if fetch.mode == "live" or published is None:
         return None
     if published.mode not in ("replay", "fallback"):  # live, or unknown: treated as the real thing
-        return "the published version was fetched live from CBS"
+        return f"the published version was fetched live from {SOURCE_LABEL.get(fetch.source_name, fetch.source_name)}"
     if fetch.synthetic and not published_synthetic(published):
         return "the snapshot is synthetic and the published version is not"
     ours, theirs = parse_modified(fetch.properties().modified), parse_modified(published.source_modified)
@@ -72,9 +75,10 @@ def kept_message(fetch: TableFetch, published: sa.Row, reason: str) -> str:
     version = (f"load {published.load_id}, source mode {published.mode}, CBS Modified "
                f"{published.source_modified or 'unknown'}, published {when}")
     kind = "synthetic" if fetch.synthetic else "real"
+    label = SOURCE_LABEL.get(fetch.source_name, fetch.source_name)
     if fetch.mode == "fallback":
-        head = f"CBS unreachable ({fetch.unreachable}): kept the published version ({version})"
-        tail = "The table is stale until CBS can be reached again."
+        head = f"{label} unreachable ({fetch.unreachable}): kept the published version ({version})"
+        tail = f"The table is stale until {label} can be reached again."
     else:
         head = f"replay: kept the published version ({version})"
         tail = "Run config replace_published: true replaces it anyway."

@@ -77,6 +77,8 @@ class IndicatorSection:
     latest_period_end: dt.date | None = None
     # Provenance classes (ea_pipelines.provenance) of the figures shown; the series has a provenance column.
     provenance: str | None = None  # of latest_value
+    #: when two sources gave latest_value (Kennispunt open data and a delivery): which was taken (Dutch)
+    precedence_note: str | None = None
     previous_provenance: str | None = None
     comparison_provenance: dict[str, str | None] = field(default_factory=dict)  # region label -> class
     status_provenance: str | None = None  # weakest class of the figures the target status rests on
@@ -257,6 +259,7 @@ def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]
         latest_period=labels.get(k["latest_period"]), latest_value=_num(k["latest_value"]),
         value_status=k["value_status"], previous_period=labels.get(k["previous_period"]),
         previous_value=_num(k["previous_value"]), comparisons=comparisons, source_table=k["source_table"],
+        precedence_note=k["precedence_note"] if isinstance(k.get("precedence_note"), str) else None,
         region_code=k["region_code"], latest_period_code=k["latest_period"],
         fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime())
 
@@ -290,6 +293,8 @@ def _notes(s: IndicatorSection, rows: pd.DataFrame, revisions: pd.DataFrame, lab
     if s.latest_value is None:
         notes.append("Er zijn nog geen cijfers voor deze indicator in het datawarehouse.")
         return notes
+    if s.precedence_note:
+        notes.append(f"Bronkeuze {s.latest_period}: {s.precedence_note}.")
     own = rows[rows["region"] == s.region_name]
     provisional = [p for p, st in zip(own["period_label"], own["status"], strict=True) if st in PROVISIONAL]
     if provisional:

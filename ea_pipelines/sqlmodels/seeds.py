@@ -12,6 +12,8 @@ import sqlalchemy as sa
 import yaml
 
 from ea_pipelines.catalogue.cbs import Programme
+from ea_pipelines.catalogue.swing import DEFAULT_SWING_CATALOGUE, load_swing_catalogue
+from ea_pipelines.provenance import CLASSES, LABEL, RANK
 from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
@@ -32,6 +34,9 @@ SEED_TABLES = {
     "staging.seed_indicator_cbs": """
         indicator_code TEXT NOT NULL, part TEXT NOT NULL, table_id TEXT NOT NULL, measure_code TEXT NOT NULL,
         dimensions_like TEXT, scale FLOAT8 NOT NULL, aggregate TEXT NOT NULL
+    """,
+    "staging.seed_provenance_class": """
+        provenance TEXT NOT NULL, strength BIGINT NOT NULL, label TEXT NOT NULL
     """,
     "staging.seed_size_class": """
         code TEXT NOT NULL, label TEXT NOT NULL, lower_bound BIGINT NOT NULL, upper_bound BIGINT
@@ -93,6 +98,25 @@ def indicator_cbs_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
                                        "scale", "aggregate"]).astype({"scale": "float64", "dimensions_like": "object"})
 
 
+def indicator_codes(path: Path = INDICATORS_FILE) -> set[str]:
+    return {str(ind["code"]) for ind in yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]}
+
+
+def indicator_swing_frame(path: Path = DEFAULT_SWING_CATALOGUE, indicators: Path = INDICATORS_FILE) -> pd.DataFrame:
+    """The indicators a Swing ODS variable provides (its catalogue entry's ``indicator``), in the shape of
+    ``staging.seed_indicator_cbs``: the variable is the table and its one measure; never summed into groups."""
+    catalogue = load_swing_catalogue(path, indicators=indicator_codes(indicators))
+    rows = [{"indicator_code": v.indicator, "part": "value", "table_id": v.variable, "measure_code": v.variable,
+             "dimensions_like": None, "scale": 1.0, "aggregate": "none"} for v in catalogue.variables if v.indicator]
+    return pd.DataFrame(rows, columns=["indicator_code", "part", "table_id", "measure_code", "dimensions_like",
+                                       "scale", "aggregate"]).astype({"scale": "float64", "dimensions_like": "object"})
+
+
+def provenance_class_frame() -> pd.DataFrame:
+    """The provenance classes with their rank (ea_pipelines.provenance.RANK): the marts' precedence rule."""
+    return pd.DataFrame([(c, RANK[c], LABEL[c]) for c in CLASSES], columns=["provenance", "strength", "label"])
+
+
 def size_class_frame() -> pd.DataFrame:
     return pd.DataFrame(SIZE_CLASSES, columns=["code", "label", "lower_bound", "upper_bound"]).astype(
         {"upper_bound": "Int64"})
@@ -128,9 +152,12 @@ def region_frame(programme: Programme) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["region_code", "role", "label"])
 
 
-def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATORS_FILE) -> dict[str, int]:
+def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATORS_FILE,
+                swing: Path = DEFAULT_SWING_CATALOGUE) -> dict[str, int]:
+    fetched = pd.concat([indicator_cbs_frame(indicators), indicator_swing_frame(swing, indicators)], ignore_index=True)
     frames = {"staging.seed_indicator": indicator_frame(indicators), "staging.seed_programme_region":
-              region_frame(programme), "staging.seed_indicator_cbs": indicator_cbs_frame(indicators),
+              region_frame(programme), "staging.seed_indicator_cbs": fetched,
+              "staging.seed_provenance_class": provenance_class_frame(),
               "staging.seed_size_class": size_class_frame()}
     with wh.engine.begin() as conn:
         locks.hold(conn, "sqlmodels")  # the models read these tables: never drop them under a build (deadlock)

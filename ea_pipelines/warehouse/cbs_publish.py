@@ -28,7 +28,7 @@ from ea_pipelines.cbs.source import TableFetch
 from ea_pipelines.warehouse import load_log, locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
-SOURCE = "cbs"
+SOURCE = "cbs"  # meta.load_log.source of CBS loads; another fetched source names its own (TableFetch.source_name)
 OBSERVATIONS = "staging.cbs_observation"
 
 #: (connection inside the publish transaction, the whole table as a DataFrame or None when it was too
@@ -49,9 +49,9 @@ class PublishOutcome:
     seconds: dict[str, float] = field(default_factory=dict)  # stream (fetch, parse, load), checks, commit
 
 
-def _lock(conn: sa.Connection, table_id: str) -> None:
+def _lock(conn: sa.Connection, source: str, table_id: str) -> None:
     """Serialise publishers of the same table on PostgreSQL (DuckDB allows one writer per file anyway)."""
-    locks.hold(conn, f"cbs:{table_id}")
+    locks.hold(conn, f"{source}:{table_id}")
 
 
 def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id: str, force: bool = False,
@@ -72,7 +72,7 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
     with wh.engine.connect() as conn:
         tx = conn.begin()
         try:
-            _lock(conn, table_id)
+            _lock(conn, fetch.source_name, table_id)
             conn.execute(sa.text(f"DELETE FROM {OBSERVATIONS} WHERE table_id = :t"), {"t": table_id})
             with no_cyclic_gc():
                 for chunk in fetch.chunks(plan):
@@ -93,7 +93,7 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
             if any(o.blocking for o in checks):
                 tx.rollback()
                 return PublishOutcome("blocked", rows, digest, checks, preview, clock.laps)
-            last = load_log.last_published(conn, SOURCE, table_id)
+            last = load_log.last_published(conn, fetch.source_name, table_id)
             if not force and last is not None and last.content_hash == digest:
                 tx.rollback()
                 return PublishOutcome("unchanged", rows, digest, checks, preview, clock.laps)

@@ -175,7 +175,7 @@ def provenance_backfill() -> list[str]:
     return [
         "UPDATE meta.load_log SET provenance = CASE WHEN message LIKE '%SYNTHETIC%' THEN 'synthetic' "
         "WHEN mode = 'live' THEN 'cbs_live' ELSE 'cbs_capture' END "
-        "WHERE provenance IS NULL AND mode IS NOT NULL AND status IN ('published', 'unchanged')",
+        "WHERE provenance IS NULL AND mode IS NOT NULL AND status IN ('published', 'unchanged') AND source = 'cbs'",
         f"UPDATE meta.delivery_log SET provenance = CASE WHEN sha256 IN ({examples}) THEN 'illustrative' "
         "ELSE 'partner' END WHERE provenance IS NULL AND status = 'accepted'",
     ]

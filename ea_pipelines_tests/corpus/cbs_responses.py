@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ea_pipelines.cbs.errors import (
+    CbsAccessDenied,
     CbsBadResponse,
     CbsError,
     CbsHttpError,
@@ -144,7 +145,7 @@ CBS_CASES: list[CbsCase] = [
             "99999ned: CBS has no table with this id (HTTP 404 for {v4}/99999ned/Properties); check the id and its "
             "case in the catalogue entry 'bevolking'",
             spec={"table_id": "99999ned"}),
-    CbsCase("access refused (403)", "bevolking", CbsHttpError,
+    CbsCase("access refused (403)", "bevolking", CbsAccessDenied,
             "HTTP 403 for {v4}/03759ned/MeasureCodes: {{\"error\": \"injected\"}}",
             faults=(("/03759ned/MeasureCodes$", Fault("status", 403)),)),
     # -- measures and dimensions ---------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def test_a_permanent_cbs_error_fails_without_retries(tmp_path: Path) -> None:
 def test_every_asset_is_grouped_owned_and_described(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     nodes = [graph.get(k) for k in graph.get_all_asset_keys()]
-    assert {n.group_name for n in nodes} == {"cbs", "deliveries", "staging", "marts", "reporting"}
+    assert {n.group_name for n in nodes} == {"cbs", "kennispunt", "deliveries", "staging", "marts", "reporting"}
     undescribed = [n.key.to_user_string() for n in nodes if not n.description or not n.owners]
     assert undescribed == []
     report = graph.get(dg.AssetKey(["reporting", "council_report"]))
@@ -165,6 +165,8 @@ def test_sql_models_are_assets_with_lineage_and_their_tests_are_checks(defs: dg.
         assert graph.get(key).group_name == ("marts" if model.layer == "intermediate" else model.layer)
         assert all((key, t.name) in checks for t in model.tests)
     assert dg.AssetKey(["cbs", "bevolking"]) in graph.get(dg.AssetKey(["staging", "stg_cbs_value"])).parent_keys
+    assert dg.AssetKey(["kennispunt", "grond_lokaal_mkb"]) in graph.get(
+        dg.AssetKey(["staging", "stg_cbs_value"])).parent_keys
     assert dg.AssetKey(["deliveries", "mkb_ranking"]) in graph.get(
         dg.AssetKey(["intermediate", "int_indicator_delivery"])).parent_keys
     assert dg.AssetKey(["marts", "fact_indicator_value"]) in graph.get(

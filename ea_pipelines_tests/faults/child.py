@@ -2,7 +2,8 @@
 
 ``python -m ea_pipelines_tests.faults.child '<json>'``; keys: ``action`` (load or build), ``url``; for a load
 ``table`` (catalogue name), ``mode`` (replay or live), ``v4_url``/``v3_url``/``landing_dir`` (live), ``batch_id``,
-``force``; optionally ``pause_before`` + ``marker`` and ``max_file_bytes``. On success it prints one JSON line.
+``force``; ``source: swing`` with ``ods_url`` loads a Swing ODS variable instead; optionally ``pause_before`` +
+``marker`` and ``max_file_bytes``. On success it prints one JSON line.
 
 ``pause_before`` stops the process inside its transaction, just before its first statement that changes
 that table: it writes the statement to ``marker`` and waits until ``<marker>.release`` exists. This is
@@ -26,12 +27,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.ingest.cbs_table import load_cbs_table
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR, DEFAULT_SWING_SNAPSHOT_DIR
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
+from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
 
 WRITES = r"^\s*(?:INSERT\s+INTO|DELETE\s+FROM|UPDATE|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE|COPY|TRUNCATE)\s+"
@@ -60,10 +63,17 @@ def main(args: dict) -> dict:
     if args["action"] == "build":
         results = build_all(wh, load_project(DEFAULT_SQL_DIR))
         return {"models": len(results), "failed_tests": sum(not t.passed for ts in results.values() for t in ts)}
-    spec = load_cbs_catalogue(DEFAULT_CATALOGUE).table(args["table"])
     policy = RetryPolicy(timeout=5, max_attempts=2, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.1)
-    source = CbsSource(args.get("mode", "replay"), args.get("v4_url", ""), args.get("v3_url", ""),
-                       DEFAULT_SNAPSHOT_DIR, Path(args.get("landing_dir", ".")), policy)
+    if args.get("source") == "swing":  # a Swing ODS variable (catalogue name), live from ``ods_url`` or replayed
+        swing = load_swing_catalogue()
+        spec = swing.variable(args["table"]).table()
+        source: CbsSource = SwingSource.create(args.get("mode", "replay"), args.get("ods_url", ""),
+                                               DEFAULT_SWING_SNAPSHOT_DIR, Path(args.get("landing_dir", ".")), swing,
+                                               policy=policy)
+    else:
+        spec = load_cbs_catalogue(DEFAULT_CATALOGUE).table(args["table"])
+        source = CbsSource(args.get("mode", "replay"), args.get("v4_url", ""), args.get("v3_url", ""),
+                           DEFAULT_SNAPSHOT_DIR, Path(args.get("landing_dir", ".")), policy)
     report = load_cbs_table(spec, source, wh, batch_id=args["batch_id"], force=args.get("force", False))
     return {"status": report.status, "load_id": report.load_id, "rows": report.rows}
 

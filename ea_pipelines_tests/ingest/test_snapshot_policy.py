@@ -11,7 +11,7 @@ from ea_pipelines.ingest.snapshot_policy import parse_modified, snapshot_refused
 
 def snapshot(mode: str = "fallback", synthetic: bool = False, modified: str | None = "2026-06-23T00:00:00+02:00"):
     props = SimpleNamespace(modified=modified)
-    return SimpleNamespace(mode=mode, synthetic=synthetic, properties=lambda: props)
+    return SimpleNamespace(mode=mode, synthetic=synthetic, properties=lambda: props, source_name="cbs")
 
 
 def published(mode: str | None, synthetic: bool | None = False, modified: str | None = "2026-06-23T00:00:00+02:00",

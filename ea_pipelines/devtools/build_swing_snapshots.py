@@ -1,0 +1,81 @@
+"""Build the bundled SYNTHETIC replay snapshots of the Swing ODS variables (``ea_pipelines/snapshots/swing/``).
+
+Each catalogue variable is fetched live, through the real client, from the fake Swing ODS
+(:mod:`ea_pipelines.devtools.fake_swing_server`) serving synthetic values; the landed responses are copied next
+to a manifest that says ``"synthetic": true``. The values are INVENTED (deterministic from a hash), never
+Kennispunt figures; every load from these snapshots has provenance ``synthetic``.
+
+    python -m ea_pipelines.devtools.build_swing_snapshots [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from ea_pipelines.catalogue.swing import DEFAULT_SWING_CATALOGUE, SwingCatalogue, load_swing_catalogue
+from ea_pipelines.cbs.http import RetryPolicy
+from ea_pipelines.cbs.transport import MANIFEST
+from ea_pipelines.devtools.fake_swing_server import FakeSwingServer, FakeVariable, synthetic_values
+from ea_pipelines.files import write_atomic
+from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR
+from ea_pipelines.swing.source import SwingSource
+
+NOTE = ("SYNTHETIC snapshot: invented values in the response format of a Swing Open Data Service, built by "
+        "ea_pipelines.devtools.build_swing_snapshots against the fake ODS; NOT Kennispunt Twente figures. The "
+        "variable code is a placeholder (see swing_variables.yaml).")
+PERIODS = ("2021", "2022", "2023")
+#: the root the snapshot bodies name: a reserved .invalid host, so that no one mistakes them for a real site's
+PUBLIC_ROOT = "https://synthetic-swing-ods.invalid/jiveservices/odata"
+
+
+def fake_variables(catalogue: SwingCatalogue) -> list[FakeVariable]:
+    out = []
+    for v in catalogue.variables:
+        low, high = v.value_range
+        low = 0.0 if low is None else float(low)
+        high = low + 100.0 if high is None else float(high)
+        out.append(FakeVariable(v.variable, v.title, synthetic_values(v.variable, low, high, periods=PERIODS)))
+    return out
+
+
+def build(out: Path, catalogue: SwingCatalogue) -> list[Path]:
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, FakeSwingServer(fake_variables(catalogue), periods=PERIODS,
+                                                               page_size=20, public_root=PUBLIC_ROOT) as ods:
+        catalogue = SwingCatalogue(catalogue.site, tuple(
+            type(v)(**{**v.__dict__, "period_from": None}) for v in catalogue.variables), catalogue.path)
+        source = SwingSource.create("live", ods.ods_url, Path(tmp) / "snapshots", Path(tmp) / "landing", catalogue,
+                                    policy=RetryPolicy(max_attempts=1))
+        for var in catalogue.variables:
+            result = source.fetch(var.table(), batch_id="snapshot")
+            manifest = json.loads(result.manifest.read_text())
+            target = out / var.variable
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            responses = {}
+            for number, (key, entry) in enumerate(sorted(manifest["responses"].items()), start=1):
+                name = f"response-{number:02d}.json"
+                shutil.copyfile(result.manifest.parent / entry["file"], target / name)
+                responses[key] = {"file": name, "sha256": entry["sha256"]}
+            snapshot = {"table_id": var.variable, "api": "swing", "synthetic": True, "note": NOTE,
+                        "source": "fake Swing ODS (ea_pipelines.devtools.fake_swing_server)", "responses": responses}
+            write_atomic(target / MANIFEST, json.dumps(snapshot, indent=1, sort_keys=True).encode())
+            written.append(target)
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_SWING_SNAPSHOT_DIR)
+    parser.add_argument("--catalogue", type=Path, default=DEFAULT_SWING_CATALOGUE)
+    args = parser.parse_args()
+    for path in build(args.out, load_swing_catalogue(args.catalogue)):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

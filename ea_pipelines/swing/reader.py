@@ -1,0 +1,160 @@
+"""A reader of one Swing ODS variable, behind the interface of the CBS readers (``ea_pipelines.cbs.readers``).
+
+The shared fetch (``ea_pipelines.cbs.fetch``) sees a "table" with one measure (the variable) and two dimensions:
+``GeoItem`` (geo) and ``Period`` (time). Requests, relative to the ODS root (``EA_SWING_ODS_URL``):
+
+- ``Variables('<var>')``: the variable (``ExternalCode``, ``Name``): the table's properties;
+- ``GeoLevels('<level>')/GeoItems``: the regions of the level (``ExternalCode``, ``Name``), paged;
+- ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods``: its periods (``ExternalCode``);
+- ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods('all')/Values``: the values, paged
+  with ``@odata.nextLink``; rows carry ``ExternalCode``, ``GeoLevel``, ``PeriodLevel``, ``Period`` and
+  ``ValueString`` (``'?'`` for a missing value).
+
+The ODS announces no row count, so the count the completeness check compares with is the grid the ODS answers
+for ``Periods('all')``: every region of the level times every period from the catalogue's first year (a missing
+value is a row with ``'?'``, not a missing row). Region codes become CBS codes (``GMnnnn``), years CBS periods
+(``2023JJ00``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ea_pipelines.catalogue.swing import GEO_LEVELS, PERIOD_LEVELS, SwingVariable
+from ea_pipelines.cbs.errors import CbsError, CbsHttpError, CbsNotJsonError, CbsTableNotFound
+from ea_pipelines.cbs.readers import GEO, TIME, Code, Dimension, Measure, ObservationPage, TableProperties, follow_pages
+from ea_pipelines.cbs.transport import Transport
+from ea_pipelines.swing.errors import SwingServiceOff, SwingVariableNotFound
+
+NEXT_LINK = "@odata.nextLink"
+#: ValueString texts that mean "no value" ('?' is what the ODS sends; '-' and 'x' appear in Swing exports)
+MISSING = frozenset({"?", "-", "x", ""})
+#: how many suggestions an unknown variable gets
+SUGGESTIONS = 5
+
+
+def cbs_region(geo_level: str, external_code: Any) -> str:
+    """The CBS code of an ODS region: ``GMnnnn`` as is, a bare municipality number (``nnn``, ``0nnn``) padded."""
+    code = str(external_code).strip()
+    prefix = GEO_LEVELS[geo_level]
+    if re.fullmatch(prefix + r"\d{4}", code):
+        return code
+    if re.fullmatch(r"\d{1,4}", code):
+        return prefix + code.zfill(4)
+    raise ValueError(f"region ExternalCode {code[:40]!r} of geo level {geo_level!r} is not a municipality code")
+
+
+def cbs_period(period_level: str, external_code: Any) -> str:
+    code = str(external_code).strip()
+    if not re.fullmatch(r"\d{4}", code):
+        raise ValueError(f"period {code[:40]!r} of period level {period_level!r} is not a year")
+    return code + PERIOD_LEVELS[period_level]
+
+
+class SwingReader:
+    """One variable of a Swing ODS, read through a live or replay transport."""
+
+    api = "swing"
+
+    def __init__(self, transport: Transport, variable: SwingVariable) -> None:
+        self.t = transport
+        self.var = variable
+        self.table_id = variable.variable
+        self._codes: dict[str, list[Code]] = {}
+
+    @property
+    def _levels(self) -> str:
+        v = self.var
+        return f"Variables('{v.variable}')/GeoLevels('{v.geo_level}')/PeriodLevels('{v.period_level}')"
+
+    def properties(self) -> TableProperties:
+        try:
+            p = self.t.get(f"Variables('{self.var.variable}')").payload
+        except (CbsTableNotFound, CbsNotJsonError) as exc:
+            raise self.diagnose(exc) from exc
+        if isinstance(p, dict) and isinstance(p.get("value"), list):  # a collection answer: its single entity
+            p = p["value"][0] if p["value"] else {}
+        if not isinstance(p, dict) or str(p.get("ExternalCode", "")).strip() != self.var.variable:
+            raise self.diagnose(CbsTableNotFound(f"Variables('{self.var.variable}') is empty"))
+        return TableProperties(self.var.variable, str(p.get("Name", "")), None, "")
+
+    def measures(self) -> list[Measure]:
+        return [Measure(self.var.variable, self.var.title, self.var.unit, None)]
+
+    def dimensions(self) -> list[Dimension]:
+        return [Dimension("GeoItem", GEO), Dimension("Period", TIME)]
+
+    def codes(self, dim: Dimension) -> list[Code]:
+        if dim.id not in self._codes:
+            if dim.kind == GEO:
+                rows = self._all(f"GeoLevels('{self.var.geo_level}')/GeoItems")
+                self._codes[dim.id] = [Code(str(r["ExternalCode"]), cbs_region(self.var.geo_level, r["ExternalCode"]),
+                                            str(r.get("Name", "")), None) for r in rows]
+            else:
+                rows = self._all(f"{self._levels}/Periods")
+                self._codes[dim.id] = [Code(str(r["ExternalCode"]), cbs_period(self.var.period_level,
+                                                                                r["ExternalCode"]),
+                                            str(r.get("Name") or r["ExternalCode"]), None)
+                                       for r in rows if self._wanted_period(str(r["ExternalCode"]))]
+        return self._codes[dim.id]
+
+    def count(self, odata_filter: str) -> int:
+        """Rows expected: regions x periods of the level (the ODS has no ``$count``; see the module docstring)."""
+        return len(self.codes(Dimension("GeoItem", GEO))) * len(self.codes(Dimension("Period", TIME)))
+
+    def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
+        v = self.var
+        for payload in follow_pages(self.t, f"{self._levels}/Periods('all')/Values", {}, NEXT_LINK):
+            rows = [r for r in payload["value"] if self._wanted_period(str(r["Period"]).strip())]
+            for r in rows:
+                if str(r["GeoLevel"]).strip().lower() != v.geo_level.lower() or \
+                        str(r["PeriodLevel"]).strip().lower() != v.period_level.lower():
+                    raise ValueError(f"a value of geo level {r['GeoLevel']!r} / period level {r['PeriodLevel']!r}, "
+                                     f"not {v.geo_level!r} / {v.period_level!r}")
+            texts = [str(r["ValueString"]).strip() if r["ValueString"] is not None else "" for r in rows]
+            yield ObservationPage(
+                measure_code=[v.variable] * len(rows),
+                region_code=[cbs_region(v.geo_level, r["ExternalCode"]) for r in rows],
+                period_code=[cbs_period(v.period_level, r["Period"]) for r in rows],
+                others={},
+                value=[None if t in MISSING else float(t) for t in texts],  # anything else: ValueError, named
+                value_attribute=["missing" if t in MISSING else None for t in texts],
+                source_rows=len(rows),
+            )
+
+    def _wanted_period(self, code: str) -> bool:
+        return self.var.period_from is None or code >= self.var.period_from
+
+    def _all(self, path: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for payload in follow_pages(self.t, path, {}, NEXT_LINK):
+            rows.extend(payload["value"])
+        return rows
+
+    def diagnose(self, exc: CbsError) -> CbsError:
+        """Why ``Variables('<var>')`` failed: the service is switched off, or the site has no such variable."""
+        try:
+            service = self.t.get("").payload  # the OData service document
+            alive = isinstance(service, dict) and "value" in service
+        except (CbsTableNotFound, CbsNotJsonError, CbsHttpError):
+            alive = False
+        if not alive:
+            return SwingServiceOff(
+                f"{self.t.base_url}: the site answers but its Open Data Service does not ({exc}). The site's "
+                f"administrator must enable the Open Data Service (Swing: beheer); until then EA_SOURCE_MODE=auto "
+                f"uses the bundled snapshot of {self.var.variable}")
+        try:
+            codes = [str(r.get("ExternalCode", "")) for r in self._all("Variables")]
+        except CbsError:
+            codes = []
+        near = difflib.get_close_matches(self.var.variable, codes, n=SUGGESTIONS, cutoff=0.4)
+        case = [c for c in codes if c.lower() == self.var.variable.lower() and c != self.var.variable]
+        hint = (f"the site has {case[0]!r} (codes are case-sensitive)" if case else
+                f"nearest codes on the site: {', '.join(near)}" if near else
+                f"none of its {len(codes)} variable codes is close")
+        return SwingVariableNotFound(
+            f"{self.var.variable}: the Open Data Service at {self.t.base_url} has no variable with this code; "
+            f"{hint}. Fix `variable` of the catalogue entry {self.var.name!r} (swing_variables.yaml)")

@@ -1,0 +1,54 @@
+"""Swing ODS variables through the shared loader into both warehouses: synthetic replay, live over HTTP, the
+snapshot policy, and the unchanged rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ea_pipelines.catalogue.swing import SwingCatalogue
+from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer
+from ea_pipelines.ingest.cbs_table import load_cbs_table
+from ea_pipelines.warehouse.db import Warehouse
+from ea_pipelines_tests.swing.conftest import PERIODS, swing_source
+
+
+def log_rows(wh: Warehouse) -> list[tuple]:
+    with wh.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT source, table_id, status, mode, provenance, synthetic FROM meta.load_log "
+                                    "ORDER BY started_at")).fetchall()
+
+
+def values(wh: Warehouse, code: str) -> dict[tuple[str, str], float | None]:
+    with wh.engine.connect() as conn:
+        return {(r, p): v for r, p, v in conn.execute(sa.text(
+            "SELECT region_code, period_code, value FROM staging.cbs_observation WHERE table_id = :t"), {"t": code})}
+
+
+def test_replay_publishes_the_synthetic_snapshot_as_synthetic(wh: Warehouse, swing_catalogue: SwingCatalogue,
+                                                              tmp_path: Path) -> None:
+    source = swing_source("replay", "https://unused.invalid/jiveservices/odata", tmp_path, swing_catalogue)
+    for var in swing_catalogue.variables:
+        report = load_cbs_table(var.table(), source, wh, batch_id="b1")
+        assert report.status == "published" and report.mode == "replay" and report.synthetic
+        assert "SYNTHETIC" in report.note and "not Kennispunt Twente figures" in report.note
+    again = load_cbs_table(swing_catalogue.variables[0].table(), source, wh, batch_id="b2")
+    assert again.status == "unchanged"  # same responses, same content hash: nothing published twice
+    rows = log_rows(wh)
+    assert {r[0] for r in rows} == {"swing"} and {r[4] for r in rows} == {"synthetic"} and all(r[5] for r in rows)
+
+
+def test_live_publishes_over_http_as_swing_live_and_a_snapshot_never_replaces_it(
+        wh: Warehouse, ods: FakeSwingServer, swing_catalogue: SwingCatalogue, tmp_path: Path) -> None:
+    var = swing_catalogue.variable("grond_lokaal_mkb")
+    live = load_cbs_table(var.table(), swing_source("live", ods.ods_url, tmp_path, swing_catalogue), wh,
+                          batch_id="b1")
+    assert live.status == "published" and live.requests > 3 and live.rows == len(TWENTE) * len(PERIODS)
+    got = values(wh, var.variable)
+    assert got[("GM0164", "2023JJ00")] == (164 + 2023) / 100 and got[("GM0141", "2022JJ00")] is None  # '?'
+    replay = swing_source("replay", "https://unused.invalid/jiveservices/odata", tmp_path, swing_catalogue)
+    kept = load_cbs_table(var.table(), replay, wh, batch_id="b2")
+    assert kept.status == "kept" and "fetched live from the Swing Open Data Service" in kept.note
+    assert values(wh, var.variable) == got
+    assert [r[2:5] for r in log_rows(wh)] == [("published", "live", "swing_live"), ("kept", "replay", None)]
