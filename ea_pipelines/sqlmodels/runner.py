@@ -58,12 +58,25 @@ def _add_missing_columns(conn: sa.Connection, schema: str, target: str, like: st
             conn.execute(sa.text(f"ALTER TABLE {schema}.{target} ADD COLUMN {col} {typ}"))
 
 
+def _whole_tables(conn: sa.Connection) -> None:
+    """Plan this transaction's queries for whole-table work (PostgreSQL).
+
+    The models and their tests read whole tables through chains of CTEs, whose sizes PostgreSQL cannot estimate
+    (it assumes one row) and then joins in nested loops: quadratic, 175 s for int_indicator_cbs over 48,000 CBS
+    values instead of 0.4 s with hash joins. Without nested loops the plan's cost looks huge, so JIT is off too.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
+        conn.execute(sa.text("SET LOCAL jit = off"))
+
+
 def build(wh: Warehouse, model: Model, rels: dict[str, str]) -> int:
     """Materialise ``model``; returns its row count."""
     sql = render(model.sql, rels).strip().rstrip(";")
     rel, name = model.relation, model.name
     with wh.engine.begin() as conn:
         locks.hold(conn, "sqlmodels")  # one model build at a time, whichever run it belongs to
+        _whole_tables(conn)
         conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {model.layer}"))
         if model.materialized == "view":
             conn.execute(sa.text(f"CREATE OR REPLACE VIEW {rel} AS {sql}"))
@@ -96,6 +109,7 @@ def build(wh: Warehouse, model: Model, rels: dict[str, str]) -> int:
 def run_tests(wh: Warehouse, model: Model, rels: dict[str, str]) -> list[TestResult]:
     results = []
     with wh.engine.connect() as conn:
+        _whole_tables(conn)
         for test in model.tests:
             sql = render(test.sql, rels).strip().rstrip(";")
             failing = int(conn.execute(sa.text(f"SELECT count(*) FROM ({sql}) AS t")).scalar())
