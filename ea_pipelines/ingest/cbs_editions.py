@@ -29,6 +29,9 @@ from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
 log = logging.getLogger(__name__)
 
+#: the check of a table's latest period (checks.yaml)
+FRESH = "fresh"
+
 
 @dataclass
 class EntryReport:
@@ -48,11 +51,14 @@ class EntryReport:
 
     @property
     def checks(self) -> list[CheckOutcome]:
-        """One outcome per check over every edition loaded: a check passes when it passed for each."""
+        """One outcome per check over every edition loaded: a check passes when it passed for each. Except
+        ``fresh``: a discontinued edition's latest period is old by nature, so the entry is as fresh as its
+        newest edition loaded."""
         if len(self.reports) == 1:
             return self.reports[0].checks
+        newest = self.reports[-1]
         return combine([[dataclasses.replace(o, failures=[f"{r.table_id}: {f}" for f in o.failures])
-                         for o in r.checks] for r in self.reports])
+                         for o in r.checks if r is newest or o.check != FRESH] for r in self.reports])
 
     def summary(self) -> pd.DataFrame:
         """One row per edition: status, mode, rows, or why it was skipped or failed."""
