@@ -167,3 +167,18 @@ def test_without_recorded_editions_replay_uses_the_configured_chain(tmp_path: Pa
     spec = catalogue_with(tmp_path, successors=[B.table_id])
     found = cbs_editions.from_manifests(spec, tmp_path / "no-snapshots")
     assert found.ids == (A.table_id, B.table_id) and found.origin.startswith("catalogue entry")
+
+
+def test_the_fake_listing_serves_rows_shaped_like_the_tables_own_metadata(tmp_path: Path) -> None:
+    import requests
+
+    with FakeCbsServer([edition_table("v3", A), edition_table("v4", C)]) as server:
+        v3 = requests.get(f"{server.root}/ODataCatalog/Tables", params={"$format": "json"}, timeout=5).json()
+        v4 = requests.get(f"{server.v4_url}/Datasets", params={"$select": "Identifier,Status"}, timeout=5).json()
+    [row] = v3["value"]
+    assert {"ID", "Identifier", "Title", "Summary", "Modified", "MetaDataModified", "OutputStatus", "Frequency",
+            "Period", "RecordCount", "ApiUrl", "FeedUrl"} <= set(row)
+    assert (row["Identifier"], row["OutputStatus"], row["Period"]) == (A.table_id, "Gediscontinueerd", "2021 - 2022")
+    assert v3["odata.metadata"].endswith("/ODataCatalog/$metadata#Tables")
+    assert v4["value"] == [{"Identifier": C.table_id, "Status": "Regulier"}]
+    assert v4["@odata.context"].endswith("/odata/v1/CBS/$metadata#Datasets")
