@@ -27,5 +27,6 @@ select
     t.table_id, t.edition_table_id, t.measure_code, t.region_code, t.period_code, t.other_dimensions, t.value,
     t.status, t.load_id, t.fetched_at, t.provenance
 from tagged t
+-- equality on an expression (a table without periods has null period_code): lets both engines hash-join
 join chosen c on c.table_id = t.table_id and c.edition_rank = t.edition_rank
-    and (c.period_code = t.period_code or (c.period_code is null and t.period_code is null))
+    and coalesce(c.period_code, '') = coalesce(t.period_code, '')
