@@ -12,14 +12,15 @@
 --     member existed, the municipalities it was formed from, see peer_cover), where CBS has no row for it;
 --   * the size class of the programme's municipality (CBS gemeentegrootteklasse by inhabitants on
 --     1 January of the same year, staging.seed_size_class), as region code GK1..GK8.
-with v as (select * from {{ ref('stg_cbs_value') }}),
+-- Each period of a table with editions comes from one edition (stg_cbs_edition_value: the newest that has it).
+with v as (select * from {{ ref('stg_cbs_edition_value') }}),
 decl as (select * from {{ source('staging', 'seed_indicator_cbs') }}),
 roles as (select * from {{ source('staging', 'seed_programme_region') }}),
 pop as (select * from {{ ref('int_population') }}),
 classes as (select * from {{ source('staging', 'seed_size_class') }}),
 measured as (
     select d.indicator_code, d.part, d.scale, d.aggregate, v.table_id, v.region_code, v.period_code, v.value,
-        v.status, v.load_id, v.fetched_at, v.table_id as source_table, v.provenance, v.source
+        v.status, v.load_id, v.fetched_at, v.edition_table_id as source_table, v.provenance, v.source
     from decl d
     join v on v.table_id = d.table_id and v.measure_code = d.measure_code
         and (d.dimensions_like is null or v.other_dimensions like d.dimensions_like escape '\')

@@ -106,6 +106,19 @@ class CbsTable:
     kinds: tuple[str, ...] = ()
     #: measure code -> (min, max), either may be None; checked before publishing
     value_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    #: the table's editions, oldest first (``editions:`` or ``table_id`` + ``successors:``); each edition is
+    #: loaded as its own table (its own table_id in staging); () = the table has no known successors
+    editions: tuple[str, ...] = ()
+    #: search rule on the CBS catalogue: titles starting with this text are editions too (found at load time)
+    edition_title_prefix: str | None = None
+    #: set on the spec of one edition by the load: the next newer edition. A discontinued table with a
+    #: successor is loaded with a warning naming it (its periods may still be needed); without, it fails.
+    successor: str | None = None
+
+    @property
+    def has_editions(self) -> bool:
+        """The entry names successors or a search rule: the load discovers and loads every edition."""
+        return len(self.editions) > 1 or self.edition_title_prefix is not None
 
     @property
     def measure_codes(self) -> tuple[str, ...]:
@@ -196,6 +209,33 @@ def _ranges(raw: Any, measures: dict[str, Any], where: str) -> dict[str, tuple[f
     return out
 
 
+def _editions(entry: dict[str, Any], table_id: str, where: str) -> tuple[tuple[str, ...], str | None]:
+    """``editions: [A, B, C]`` (oldest first, holding ``table_id``) or ``successors: [B, C]`` (newer than
+    ``table_id``, oldest first); ``edition_search: {title_prefix: ...}`` adds editions found in the CBS catalogue."""
+    if "editions" in entry and "successors" in entry:
+        raise CatalogueError(f"{where}: give editions or successors, not both")
+    listed = entry.get("editions") if "editions" in entry else entry.get("successors")
+    if listed is not None and (not isinstance(listed, list) or not listed):
+        raise CatalogueError(f"{where}: editions/successors must be a non-empty list of CBS table ids")
+    ids = [_identifier(i, TABLE_ID, "edition table_id", where) for i in listed or []]
+    if "editions" in entry:
+        if table_id not in ids:
+            raise CatalogueError(f"{where}: editions {ids} must include the entry's table_id {table_id!r}")
+    else:
+        ids = [table_id, *ids]
+    if len(set(ids)) != len(ids):
+        raise CatalogueError(f"{where}: an edition is listed twice: {ids}")
+    search = entry.get("edition_search")
+    prefix = None
+    if search is not None:
+        if not isinstance(search, dict) or set(search) != {"title_prefix"} or not str(search["title_prefix"]).strip():
+            raise CatalogueError(f"{where}: edition_search must be {{title_prefix: <start of the CBS title>}}")
+        prefix = str(search["title_prefix"])
+        if "'" in prefix:
+            raise CatalogueError(f"{where}: edition_search.title_prefix may not hold a quote")
+    return (tuple(ids) if len(ids) > 1 else ()), prefix
+
+
 def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, where: str) -> CbsTable:
     entry = {**defaults, **raw}
     name = str(_require(entry, "name", where))
@@ -223,9 +263,11 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
     period_from = (entry.get("periods") or {}).get("from")
     if period_from is not None and not PERIOD_CODE.match(str(period_from)):
         raise CatalogueError(f"{where}: periods.from {period_from!r} is not a CBS period code like 2019JJ00")
+    table_id = _identifier(_require(entry, "table_id", where), TABLE_ID, "table_id", where)
+    editions, title_prefix = _editions(entry, table_id, where)
     return CbsTable(
         name=name,
-        table_id=_identifier(_require(entry, "table_id", where), TABLE_ID, "table_id", where),
+        table_id=table_id,
         api=api,
         title=str(_require(entry, "title", where)),
         description=" ".join(str(entry.get("description", "")).split()),
@@ -237,6 +279,8 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
         owners=tuple(entry.get("owners") or ()),
         kinds=tuple(entry.get("kinds") or ()),
         value_ranges=_ranges(entry.get("value_ranges") or {}, measures, where),
+        editions=editions,
+        edition_title_prefix=title_prefix,
     )
 
 
@@ -259,4 +303,11 @@ def load_cbs_catalogue(path: Path) -> CbsCatalogue:
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             raise CatalogueError(f"{path}: duplicate table {attr}: {', '.join(dupes)}")
+    # an edition belongs to one entry: two entries loading one CBS table would overwrite each other
+    owners: dict[str, str] = {}
+    for t in tables:
+        for edition in t.editions or (t.table_id,):
+            if owners.setdefault(edition, t.name) != t.name:
+                raise CatalogueError(f"{path}: table {edition} is an edition of both {owners[edition]!r} "
+                                     f"and {t.name!r}")
     return CbsCatalogue(programme=programme, tables=tables, path=Path(path))

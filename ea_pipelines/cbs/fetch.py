@@ -165,7 +165,10 @@ class TablePlan:
 def plan_table(reader: Reader, spec: CbsTable, props: TableProperties | None = None) -> TablePlan:
     """Check ``spec`` against the table's metadata and count the rows its filter selects."""
     props = props or reader.properties()
-    if props.discontinued:
+    if props.discontinued and spec.successor:
+        log.warning("%s: CBS reports this edition as %r; its successor is %s (catalogue entry %r); loaded "
+                    "for the periods the newer editions lack", spec.table_id, props.status, spec.successor, spec.name)
+    elif props.discontinued:
         raise CbsTableDiscontinued(
             f"{spec.table_id}: CBS reports this table as {props.status!r}; find its successor on "
             f"the CBS open data portal and update the catalogue entry {spec.name!r}")

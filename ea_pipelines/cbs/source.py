@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ea_pipelines.catalogue.cbs import CbsTable
+from ea_pipelines.cbs import editions as cbs_editions
 from ea_pipelines.cbs.errors import (
     CbsBadResponse,
     CbsError,
@@ -209,6 +210,31 @@ class CbsSource:
             fetch.close()
         return FetchResult(data, fetch.mode, fetch.synthetic, fetch.note, fetch.manifest or Path(),
                            fetch.requests, fetch.bytes_received)
+
+    def has_snapshot(self, table_id: str) -> bool:
+        return (self.snapshot_dir / table_id / MANIFEST).exists()
+
+    def editions(self, spec: CbsTable) -> cbs_editions.EditionList:
+        """The entry's editions, oldest first (see :mod:`ea_pipelines.cbs.editions`).
+
+        ``replay`` reads what the snapshot manifests recorded (no network). ``live`` and ``auto`` read the
+        CBS catalogue listing; ``auto`` falls back to the manifests when CBS cannot be reached. When the
+        listing answers but cannot be used, the configured chain is used, with a warning.
+        """
+        if self.mode == "replay":
+            return cbs_editions.from_manifests(spec, self.snapshot_dir)
+        try:
+            return cbs_editions.from_catalogue(spec, HttpClient(self.policy), self.v4_url, self.v3_url)
+        except CbsHostUnreachable as exc:
+            if self.mode != "auto":
+                raise
+            log.warning("%s: CBS unreachable (%s); editions as the snapshot manifests recorded them",
+                        spec.name, exc)
+            return cbs_editions.from_manifests(spec, self.snapshot_dir)
+        except CbsError as exc:
+            log.warning("%s: the CBS catalogue listing could not be read (%s); using the editions the catalogue "
+                        "entry names", spec.name, exc)
+            return cbs_editions.order(spec, [], f"catalogue entry (CBS catalogue listing failed: {exc})")
 
     def _fallback(self, spec: CbsTable, exc: CbsHostUnreachable) -> TableFetch:
         note = f"{self.label} unreachable ({exc}); used the bundled snapshot instead"

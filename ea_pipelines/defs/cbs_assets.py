@@ -6,7 +6,8 @@ from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.checks import check_results, check_specs
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
-from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
+from ea_pipelines.ingest.cbs_editions import load_cbs_entry
+from ea_pipelines.ingest.cbs_table import LoadReport
 from ea_pipelines.provenance import cbs_provenance
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
 from ea_pipelines.settings import mask_credentials
@@ -69,24 +70,41 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
                cbs: CbsSourceResource, quality: QualityResource):
         try:
-            report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
-                                    gate=quality.gate(), asset=key.to_user_string(),
-                                    full_fetch=cbs.full_fetch or config.full_fetch,
-                                    replace_published=config.replace_published)
+            entry = load_cbs_entry(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
+                                   gate=quality.gate(), asset=key.to_user_string(),
+                                   full_fetch=cbs.full_fetch or config.full_fetch,
+                                   replace_published=config.replace_published)
         except CbsError as exc:
             if exc.transient:
                 raise
             # Retrying cannot fix a discontinued table, a missing measure or a wrong id.
             raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
-        if report.mode == "fallback" or report.status == "kept":
-            context.log.warning(f"{spec.table_id}: {report.note}")
-        kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
-                else "nothing published (no earlier load)")
-        yield from check_results(key, report.checks, kept)
-        if report.status == "blocked":
-            context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
-            return
-        yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()})
+        for warning in entry.warnings:
+            context.log.warning(f"{spec.name}: {warning}")
+        for table_id, why in entry.skipped.items():
+            context.log.warning(f"{table_id}: {why}")
+        report = entry.newest
+        if report is not None:
+            for r in entry.reports:
+                if r.mode == "fallback" or r.status == "kept":
+                    context.log.warning(f"{r.table_id}: {r.note}")
+            kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
+                    else "nothing published (no earlier load)")
+            yield from check_results(key, entry.checks, kept)
+            if all(r.status == "blocked" for r in entry.reports):
+                context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
+            else:
+                extra = ({"editions": dg.MetadataValue.md(entry.summary().to_markdown(index=False))}
+                         if entry.editions is not None else {})
+                yield dg.MaterializeResult(metadata={**_metadata(report), **extra,
+                                                     "data_docs": quality.docs_link()})
+        failures = "; ".join(f"{t}: {type(e).__name__}: {e}" for t, e in entry.failed.items())
+        if entry.failed and report is None:  # no edition could be loaded: the entry's failure
+            raise dg.Failure(description=f"{spec.name}: every edition failed ({failures})",
+                             allow_retries=any(getattr(e, "transient", False) for e in entry.failed.values()))
+        if entry.failed:  # one edition's failure is that edition's: the others are published and the marts go on
+            context.log.error(f"{spec.name}: edition(s) failed ({failures}); the other editions were loaded "
+                              f"(their rows and the `editions` metadata say which)")
 
     return _asset
 

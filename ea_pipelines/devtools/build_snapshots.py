@@ -18,7 +18,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ea_pipelines.catalogue.cbs import CbsCatalogue, load_cbs_catalogue
+from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable, load_cbs_catalogue
+from ea_pipelines.cbs.editions import Edition
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.cbs.transport import MANIFEST, sha256
@@ -97,11 +98,20 @@ def build(catalogue: CbsCatalogue, out_dir: Path, capture_dir: Path | None) -> l
                 "rows": result.data.announced_rows,
                 "responses": responses,
             }
+            if spec.has_editions:  # what replay knows of the editions (ea_pipelines.cbs.editions.from_manifests)
+                manifest["editions"] = manifest_editions(spec, result.data.properties.status)
             write_atomic(target / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
             written.append(target)
             print(f"{spec.table_id}: {len(responses)} responses, {result.data.announced_rows} rows, "
                   f"{'synthetic' if synthetic else 'real capture'}")
     return written
+
+
+def manifest_editions(spec: CbsTable, status: str) -> list[dict[str, object]]:
+    """The entry's editions known when the snapshot is built: the configured chain; title and status of
+    the snapshot's own table as its metadata gives them, the others' unknown (empty) until captured."""
+    return [Edition(t, spec.title if t == spec.table_id else "", status if t == spec.table_id else "").as_manifest()
+            for t in spec.editions or (spec.table_id,)]
 
 
 def main() -> None:

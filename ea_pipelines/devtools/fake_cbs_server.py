@@ -39,6 +39,9 @@ class FakeTable:
     rows: list[dict[str, Any]]
     #: entity name -> exact bytes to serve instead of re-serialising (real captures, served as-is)
     raw: dict[str, bytes] = field(default_factory=dict)
+    #: fields of the table's row in the CBS catalogue listing that differ from its own metadata
+    #: (e.g. ``{"Status": "Gediscontinueerd"}``; see :meth:`FakeCbsServer.catalogue_row`)
+    catalogue: dict[str, Any] = field(default_factory=dict)
 
     @property
     def observation_set(self) -> str:
@@ -82,7 +85,8 @@ def compile_filter(expr: str | None):
     code = expr
     for pattern, repl in _CLAUSES:
         code = pattern.sub(repl, code)
-    if re.search(r"[^\w\s'()=<>!.,_\-]", code.replace("_v(r,", "")):
+    # literals may hold any text but a quote or backslash; outside them only the translated clauses
+    if "\\" in code or re.search(r"[^\w\s'()=<>!.,_\-]", re.sub(r"'(?:[^']|'')*'", "''", code).replace("_v(r,", "")):
         raise ValueError(f"unsupported filter {expr!r}")
     fn = eval(f"lambda r: {code}", {"_v": lambda r, k: str(r.get(k, ""))})  # noqa: S307 - test server only
     return fn
@@ -179,10 +183,32 @@ class FakeCbsServer:
             self._filter_cache[key] = (table, rows)
         return rows
 
+    def catalogue_row(self, table: FakeTable) -> dict[str, Any]:
+        """The table as the CBS catalogue lists it: v4 ``Datasets`` rows carry the fields of the table's
+        ``Properties``; v3 ``ODataCatalog/Tables`` rows those of its ``TableInfos`` plus ``ApiUrl`` and
+        ``FeedUrl``. ``FakeTable.catalogue`` overrides fields (a discontinued status, say)."""
+        if table.api == "v4":
+            props = table.entities.get("Properties") or {}
+            row = {k: v for k, v in props.items() if not k.startswith("@")} or {"Identifier": table.table_id}
+        else:
+            infos = (table.entities.get("TableInfos") or {}).get("value") or [{}]
+            row = {k: v for k, v in infos[0].items() if not k.startswith("odata.")}
+            row.setdefault("Identifier", table.table_id)
+            row.update(ApiUrl=f"https://opendata.cbs.nl/ODataApi/odata/{table.table_id}",
+                       FeedUrl=f"https://opendata.cbs.nl/ODataFeed/odata/{table.table_id}")
+        row.update(table.catalogue)
+        return row
+
     def _catalog(self, api: str, params: dict[str, str], meta_key: str) -> tuple[int, str, bytes]:
         pred = compile_filter(params.get("$filter"))
-        rows = [{"Identifier": t.table_id} for (a, _), t in self.tables.items() if a == api]
-        return _json({meta_key: "catalog", "value": [r for r in rows if pred(r)]})
+        rows = [self.catalogue_row(t) for (a, _), t in self.tables.items() if a == api]
+        rows = [r for r in rows if pred(r)]
+        if params.get("$select"):
+            fields = [f.strip() for f in params["$select"].split(",")]
+            rows = [{f: r.get(f) for f in fields} for r in rows]
+        context = (f"{self.v4_url}/$metadata#Datasets" if api == "v4"
+                   else f"{self.root}/ODataCatalog/$metadata#Tables")
+        return _json({meta_key: context, "value": rows})
 
     def _table(self, api: str, rest: list[str], params: dict[str, str]) -> tuple[int, str, bytes]:
         if len(rest) < 2:

@@ -53,6 +53,17 @@ TABLES: dict[str, str] = {
         status TEXT,
         load_id TEXT NOT NULL
     """,
+    # The editions of each catalogue entry (ea_pipelines.cbs.editions), written by its load: the marts take
+    # each period from the newest edition that has it (stg_cbs_edition_value).
+    "staging.cbs_edition": """
+        table_id TEXT NOT NULL,
+        edition_table_id TEXT NOT NULL,
+        edition_rank BIGINT NOT NULL,
+        title TEXT,
+        status TEXT,
+        origin TEXT,
+        recorded_at TIMESTAMP NOT NULL
+    """,
     "meta.load_log": """
         load_id TEXT NOT NULL,
         batch_id TEXT NOT NULL,

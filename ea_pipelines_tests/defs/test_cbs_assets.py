@@ -1,7 +1,9 @@
-"""The CBS asset when CBS cannot be reached: it keeps the live version and says the table is stale."""
+"""The CBS asset when CBS cannot be reached: it keeps the live version and says the table is stale; an entry
+with editions is one asset."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -41,3 +43,22 @@ def test_unreachable_cbs_keeps_the_live_version_and_the_asset_says_stale(cbs_ser
     checks = {e.check_name: e for e in offline.get_asset_check_evaluations() if e.asset_key == BEVOLKING}
     assert not checks["fresh"].passed and checks["fresh"].severity == dg.AssetCheckSeverity.WARN
     assert all(e.passed for name, e in checks.items() if name != "fresh") and len(checks) == 10
+
+
+def test_an_entry_with_editions_is_one_asset_that_says_which_editions_it_loaded(tmp_path: Path) -> None:
+    """Replay (no network): 85969NED from its snapshot, its successors skipped for want of one; the asset
+    materialises once, with the editions in its metadata and each check once."""
+    key = dg.AssetKey(["cbs", "arbeidsdeelname_regionaal"])
+    dead = _dead_root()
+    defs = build_definitions(settings_for(tmp_path, EA_SOURCE_MODE="replay", EA_CBS_V3_URL=f"{dead}/ODataFeed/odata"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("nightly_refresh").execute_in_process(instance=instance, asset_selection=[key])
+    assert result.success
+    [event] = result.get_asset_materialization_events()
+    meta = event.step_materialization_data.materialization.metadata
+    assert (meta["status"].value, meta["source_mode"].value) == ("published", "replay")
+    editions = meta["editions"].value
+    assert re.search(r"\|\s*85969NED\s*\|\s*published\s*\|\s*replay", editions)
+    assert re.search(r"\|\s*86111NED\s*\|\s*skipped", editions) and re.search(r"\|\s*86276NED\s*\|\s*skipped", editions)
+    checks = [e.check_name for e in result.get_asset_check_evaluations() if e.asset_key == key]
+    assert len(checks) == len(set(checks)) == 10
