@@ -6,6 +6,7 @@ from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.checks import check_results, check_specs
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
+from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
 from ea_pipelines.provenance import cbs_provenance
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
@@ -49,6 +50,14 @@ def _metadata(report: LoadReport) -> dict[str, object]:
     }
 
 
+def data_version(report: LoadReport) -> str:
+    """The content hash of what is published, with the load that published it: unchanged data (skipped,
+    kept, or fetched in full and found identical) keeps the version, so nothing downstream is rebuilt; a
+    warehouse built anew (new loads of the same data) gets new versions, so its models are built too."""
+    published = report.load_id if report.status == "published" else (report.previous_load or report.load_id)
+    return version(report.content_hash, published)
+
+
 def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
     key = dg.AssetKey([GROUP, spec.name])
 
@@ -65,13 +74,15 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         retry_policy=CBS_RETRY,
         check_specs=check_specs(key, list(CBS_CHECKS), checks),
         output_required=False,  # when an ERROR check fails nothing is published, and nothing materialises
+        code_version=version(repr(spec)),  # the catalogue entry: a changed entry makes the table stale
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
                cbs: CbsSourceResource, quality: QualityResource):
         try:
             report = load_cbs_table(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
                                     gate=quality.gate(), asset=key.to_user_string(),
-                                    full_fetch=cbs.full_fetch or config.full_fetch,
+                                    full_fetch=cbs.full_fetch or config.full_fetch
+                                    or full_refresh(context, warehouse.full_refresh),
                                     replace_published=config.replace_published)
         except CbsError as exc:
             if exc.transient:
@@ -86,7 +97,8 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         if report.status == "blocked":
             context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
             return
-        yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()})
+        yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()},
+                                   data_version=dg.DataVersion(data_version(report)))
 
     return _asset
 
