@@ -6,7 +6,13 @@ import dagster as dg
 
 from ea_pipelines import clock
 from ea_pipelines.defs.resources import QualityResource, ReportingResource, WarehouseResource
-from ea_pipelines.defs.versions import full_refresh, latest_data_version, latest_metadata, version
+from ea_pipelines.defs.versions import (
+    full_refresh,
+    latest_data_version,
+    latest_data_versions,
+    latest_metadata,
+    version,
+)
 from ea_pipelines.provenance import CLASSES
 
 GROUP = "reporting"
@@ -58,7 +64,7 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
         except MomentError as exc:
             raise dg.Failure(description=f"report moment: {exc}") from exc
         # What the report is drawn from: the marts' data versions, the moment, and the year (staleness notes).
-        current = version(CODE_VERSION, moment, now.year, *(latest_data_version(context.instance, m) for m in marts))
+        current = version(CODE_VERSION, moment, now.year, *latest_data_versions(context.instance, marts).values())
         previous = latest_metadata(context.instance, KEY)
         html = Path(str(previous["report_file"].value)) if "report_file" in previous else None
         if (not full_refresh(context, warehouse.full_refresh) and latest_data_version(context.instance, KEY) == current

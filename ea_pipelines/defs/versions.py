@@ -37,12 +37,21 @@ def full_refresh(context: dg.AssetExecutionContext, setting: bool) -> bool:
     return setting or context.run.tags.get(FULL_REFRESH_TAG, "").strip().lower() in TRUE
 
 
+def latest_data_versions(instance: dg.DagsterInstance, keys: Iterable[dg.AssetKey]) -> dict[dg.AssetKey, str | None]:
+    """The data version of each key's latest materialisation (None: never materialised), in one query."""
+    keys = list(keys)
+    events = instance.get_latest_materialization_events(keys) if keys else {}
+    out: dict[dg.AssetKey, str | None] = {}
+    for key in keys:
+        event = events.get(key)
+        materialization = event.asset_materialization if event is not None else None
+        out[key] = (materialization.tags or {}).get(DATA_VERSION_TAG) if materialization is not None else None
+    return out
+
+
 def latest_data_version(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None:
     """The data version of ``key``'s latest materialisation (None: never materialised)."""
-    event = instance.get_latest_materialization_event(key)
-    materialization = event.asset_materialization if event is not None else None
-    return materialization.tags.get(DATA_VERSION_TAG) if materialization is not None and materialization.tags \
-        else None
+    return latest_data_versions(instance, [key])[key]
 
 
 def latest_metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict[str, dg.MetadataValue]:
@@ -63,8 +72,7 @@ def unchanged_inputs(context: dg.AssetExecutionContext, code_version: str | None
     if provenance is None or provenance.code_version != code_version:
         return None
     before = {key: v.value for key, v in provenance.input_data_versions.items()}
-    for key in deps:
-        current = latest_data_version(context.instance, key)
+    for key, current in latest_data_versions(context.instance, deps).items():
         if current is None or before.get(key) != current:
             return None
     return "inputs and code unchanged since the last materialisation"
