@@ -5,6 +5,7 @@ import dagster as dg
 from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.freshness import new_version, source_spec
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
 from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
@@ -97,6 +98,9 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         if report.status == "blocked":
             context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
             return
+        if report.status == "published":  # new data from CBS: what the source's freshness policy measures
+            new_version(context, "cbs", spec.name, load_id=report.load_id, source_mode=report.mode,
+                        source_modified=report.source_modified or "unknown", rows=report.rows)
         yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()},
                                    data_version=dg.DataVersion(data_version(report)))
 
@@ -105,3 +109,9 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
 
 def build_cbs_assets(catalogue: CbsCatalogue, checks: dict[str, CheckConfig]) -> list[dg.AssetsDefinition]:
     return [build_cbs_asset(spec, checks) for spec in catalogue.tables]
+
+
+def build_cbs_sources(catalogue: CbsCatalogue) -> list[dg.AssetSpec]:
+    """Each CBS table as a source with a freshness policy from its catalogue ``frequency``."""
+    return [source_spec("cbs", spec.name, f"CBS {spec.table_id} — {spec.title}", spec.frequency,
+                        dg.AssetKey([GROUP, spec.name])) for spec in catalogue.tables]

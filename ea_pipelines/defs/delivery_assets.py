@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, DeliveryType
 from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.freshness import new_version, source_spec
 from ea_pipelines.defs.resources import DeliveriesResource, QualityResource, WarehouseResource
 from ea_pipelines.defs.versions import carried_checks, full_refresh, latest_data_version, version
 from ea_pipelines.deliveries.inbox import identity, pending
@@ -156,6 +157,10 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         record(wh, [redelivery], run_id=context.run_id, load_id=None, asset=key.to_user_string())
         yield from check_results(key, [redelivery], "the re-delivery is published; earlier rows stay in raw")
         staged, current = _staged(wh, dtype)
+        accepted = [o for o in outcomes if o.status == "accepted"]
+        if accepted:  # the partner delivered: what the source's freshness policy measures
+            new_version(context, "deliveries", dtype.name, files=", ".join(db_text(o.file_name) for o in accepted),
+                        rows=sum(o.rows for o in accepted))
         yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged), "data_docs": quality.docs_link(),
                                              "validated": True}, data_version=dg.DataVersion(current))
 
@@ -164,6 +169,12 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
 
 def build_delivery_assets(catalogue: DeliveryCatalogue, checks: dict[str, CheckConfig]) -> list[dg.AssetsDefinition]:
     return [build_delivery_asset(t, checks) for t in catalogue.types]
+
+
+def build_delivery_sources(catalogue: DeliveryCatalogue) -> list[dg.AssetSpec]:
+    """Each partner's delivery type as a source with a freshness policy from its catalogue ``frequency``."""
+    return [source_spec("deliveries", t.name, f"{t.title} ({t.supplier})", t.frequency, asset_key(t))
+            for t in catalogue.types]
 
 
 process_deliveries = dg.define_asset_job(
