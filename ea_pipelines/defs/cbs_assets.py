@@ -98,11 +98,11 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         if report.status == "blocked":
             context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
             return
+        yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()},
+                                   data_version=dg.DataVersion(data_version(report)))
         if report.status == "published":  # new data from CBS: what the source's freshness policy measures
             new_version(context, "cbs", spec.name, load_id=report.load_id, source_mode=report.mode,
                         source_modified=report.source_modified or "unknown", rows=report.rows)
-        yield dg.MaterializeResult(metadata={**_metadata(report), "data_docs": quality.docs_link()},
-                                   data_version=dg.DataVersion(data_version(report)))
 
     return _asset
 

@@ -157,12 +157,12 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         record(wh, [redelivery], run_id=context.run_id, load_id=None, asset=key.to_user_string())
         yield from check_results(key, [redelivery], "the re-delivery is published; earlier rows stay in raw")
         staged, current = _staged(wh, dtype)
+        yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged), "data_docs": quality.docs_link(),
+                                             "validated": True}, data_version=dg.DataVersion(current))
         accepted = [o for o in outcomes if o.status == "accepted"]
         if accepted:  # the partner delivered: what the source's freshness policy measures
             new_version(context, "deliveries", dtype.name, files=", ".join(db_text(o.file_name) for o in accepted),
                         rows=sum(o.rows for o in accepted))
-        yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged), "data_docs": quality.docs_link(),
-                                             "validated": True}, data_version=dg.DataVersion(current))
 
     return _asset
 
