@@ -180,6 +180,7 @@ def test_the_setting_forces_a_full_refresh_too(tmp_path: Path) -> None:
     assert resources["warehouse"].full_refresh is True
 
 
+@pytest.mark.timeout(900)  # two whole runs in fresh processes, as `make run`
 def test_a_no_op_run_does_not_import_great_expectations(tmp_path: Path) -> None:
     """A fresh process (``ea-pipelines run``, as ``make run``) after a full run in the same Dagster instance."""
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
@@ -202,6 +203,3 @@ def test_a_no_op_run_does_not_import_great_expectations(tmp_path: Path) -> None:
     noop = cli()
     assert noop.returncode == 0, noop.stdout[-2000:] + noop.stderr[-2000:]
     assert "GX imported: False" in noop.stdout
-    forced = cli("--full-refresh")
-    assert forced.returncode == 0, forced.stdout[-2000:] + forced.stderr[-2000:]
-    assert "GX imported: True" in forced.stdout  # published deliveries validated again
