@@ -114,4 +114,4 @@ def build_cbs_assets(catalogue: CbsCatalogue, checks: dict[str, CheckConfig]) ->
 def build_cbs_sources(catalogue: CbsCatalogue) -> list[dg.AssetSpec]:
     """Each CBS table as a source with a freshness policy from its catalogue ``frequency``."""
     return [source_spec("cbs", spec.name, f"CBS {spec.table_id} — {spec.title}", spec.frequency,
-                        dg.AssetKey([GROUP, spec.name])) for spec in catalogue.tables]
+                        dg.AssetKey([GROUP, spec.name]), list(spec.owners)) for spec in catalogue.tables]

@@ -173,7 +173,7 @@ def build_delivery_assets(catalogue: DeliveryCatalogue, checks: dict[str, CheckC
 
 def build_delivery_sources(catalogue: DeliveryCatalogue) -> list[dg.AssetSpec]:
     """Each partner's delivery type as a source with a freshness policy from its catalogue ``frequency``."""
-    return [source_spec("deliveries", t.name, f"{t.title} ({t.supplier})", t.frequency, asset_key(t))
+    return [source_spec("deliveries", t.name, f"{t.title} ({t.supplier})", t.frequency, asset_key(t), list(t.owners))
             for t in catalogue.types]
 
 

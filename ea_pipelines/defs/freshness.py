@@ -21,12 +21,13 @@ def source_key(kind: str, name: str) -> dg.AssetKey:
     return dg.AssetKey([GROUP, kind, name])
 
 
-def source_spec(kind: str, name: str, title: str, frequency: str | None, loaded_by: dg.AssetKey) -> dg.AssetSpec:
+def source_spec(kind: str, name: str, title: str, frequency: str | None, loaded_by: dg.AssetKey,
+                owners: list[str]) -> dg.AssetSpec:
     window = due_window(frequency)
     policy = dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn) if window else None
     due = window.text if window else "no regular frequency in the catalogue: no freshness policy"
     return dg.AssetSpec(
-        key=source_key(kind, name), group_name=GROUP, freshness_policy=policy,
+        key=source_key(kind, name), group_name=GROUP, freshness_policy=policy, owners=owners or None,
         description=f"{title}: each new version the source brought (materialised by {loaded_by.to_user_string()} "
                     f"when it published new data). Frequency {frequency or 'unknown'}: {due}.",
         metadata={"frequency": frequency or "unknown", "due": due, "loaded_by": loaded_by.to_user_string()},
