@@ -51,16 +51,21 @@ def build_seeds_asset(programme: Programme) -> dg.AssetsDefinition:
                           "changed (the data version hashes both and the tables' definitions) or are missing.")
     def _seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         wh = warehouse.warehouse
-        current = version(repr(programme), INDICATORS_FILE.read_bytes(), sorted(SEED_TABLES.items()))
+        content = version(repr(programme), INDICATORS_FILE.read_bytes(), sorted(SEED_TABLES.items()))
+        previous = latest_metadata(context.instance, SEEDS_KEY)
         counts = None
-        if latest_data_version(context.instance, SEEDS_KEY) == current and not full_refresh(context,
-                                                                                          warehouse.full_refresh):
-            counts = _row_counts(wh, list(SEED_TABLES))
-        rewritten = counts is None
-        if counts is None:
+        if (getattr(previous.get("content_version"), "value", None) == content
+                and not full_refresh(context, warehouse.full_refresh)):
+            counts = _row_counts(wh, list(SEED_TABLES))  # None when a table is gone (a warehouse built anew)
+        data_version = latest_data_version(context.instance, SEEDS_KEY)
+        rewritten = counts is None or data_version is None
+        if rewritten:
             counts = write_seeds(wh, programme)
+            # every write is a new version, so that a warehouse built anew gets its models built too
+            data_version = version(content, context.run_id)
         return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()), **counts,
-                                              "rewritten": rewritten}, data_version=dg.DataVersion(current))
+                                              "content_version": content, "rewritten": rewritten},
+                                    data_version=dg.DataVersion(data_version))
 
     return _seeds
 

@@ -207,3 +207,16 @@ def test_a_no_op_run_does_not_import_great_expectations(tmp_path: Path) -> None:
     noop = cli()
     assert noop.returncode == 0, noop.stdout[-2000:] + noop.stderr[-2000:]
     assert "GX imported: False" in noop.stdout
+
+
+def test_a_warehouse_built_anew_gets_every_model_built(tmp_path: Path) -> None:
+    """The same Dagster instance, an empty warehouse: nothing may be skipped for lack of changed inputs."""
+    instance = dg.DagsterInstance.ephemeral()
+    run(settings_for(tmp_path), instance)
+    fresh = run(settings_for(tmp_path, EA_WAREHOUSE_URL=f"duckdb:///{tmp_path}/anew.duckdb"), instance)
+    assert models(fresh) and all(value(m, "rebuilt") for m in models(fresh).values())
+    assert value(materialized(fresh)[dg.AssetKey(["staging", "seeds"])], "rewritten") is True
+    engine = sa.create_engine(f"duckdb:///{tmp_path}/anew.duckdb")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM marts.dim_indicator")).scalar() > 0
+    engine.dispose()
