@@ -8,6 +8,7 @@ from ea_pipelines.catalogue.cbs import Programme
 from ea_pipelines.defs.resources import WarehouseResource
 from ea_pipelines.defs.versions import (
     carried_checks,
+    existing_relations,
     full_refresh,
     latest_data_version,
     latest_metadata,
@@ -126,6 +127,8 @@ def build_model_asset(model: Model, models: list[Model],
         wh = warehouse.warehouse
         unchanged = None if full_refresh(context, warehouse.full_refresh) else \
             unchanged_inputs(context, model_code_version(model), deps)
+        if unchanged and model.relation not in existing_relations(context, wh.engine):
+            unchanged = None  # its table is gone (a warehouse built anew): build it
         carried = carried_checks(context, [t.name for t in model.tests],
                                  "carried over: the model was not rebuilt") if unchanged else None
         if unchanged and carried is not None:

@@ -99,3 +99,19 @@ def carried_checks(context: dg.AssetExecutionContext, names: Iterable[str], note
         results.append(dg.AssetCheckResult(check_name=name, passed=evaluation.passed, severity=evaluation.severity,
                                            metadata=metadata))
     return results
+
+
+_RELATIONS: dict[str, set[str]] = {}  # run id -> the warehouse's tables and views when the run first asked
+
+
+def existing_relations(context: dg.AssetExecutionContext, engine: object) -> set[str]:
+    """``schema.name`` of every table and view in the warehouse, read once per run (one catalogue query): a
+    model whose inputs did not change is still built when its table is missing (a warehouse built anew)."""
+    import sqlalchemy as sa
+
+    if context.run_id not in _RELATIONS:
+        _RELATIONS.clear()
+        with engine.connect() as conn:  # type: ignore[attr-defined]
+            rows = conn.execute(sa.text("SELECT table_schema, table_name FROM information_schema.tables"))
+            _RELATIONS[context.run_id] = {f"{s}.{n}" for s, n in rows}
+    return _RELATIONS[context.run_id]
