@@ -8,6 +8,7 @@ points it at ``dagster_home/``), so it shows up in the UI started by ``make dev`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import shutil
@@ -194,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     run_p = sub.add_parser("run", help="run the nightly refresh once and print what was loaded")
     run_p.add_argument("--with-examples", action="store_true",
                        help="first place the bundled example deliveries in the inbox (once per warehouse)")
+    run_p.add_argument("--full-refresh", action="store_true",
+                       help="redo everything even when nothing changed: fetch CBS in full, validate published "
+                            "deliveries, rebuild every model, redraw the report (like EA_FULL_REFRESH=true)")
     sub.add_parser("summary", help="print what the warehouse holds")
     rep = sub.add_parser("report", help="write the council report of one report moment from the marts",
                          description="Write the council report (HTML and PDF) from the marts as they are. "
@@ -230,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ea-pipelines: {exc}", file=sys.stderr)
         return 2
     if args.command == "run":
+        if args.full_refresh:
+            settings = dataclasses.replace(settings, full_refresh=True)
         return run(settings, args.with_examples)
     if args.command == "report":
         return report(settings, args)

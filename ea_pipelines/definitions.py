@@ -7,8 +7,13 @@ import dagster as dg
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.catalogue.swing import load_swing_catalogue
-from ea_pipelines.defs.cbs_assets import build_cbs_assets
-from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox_sensor, process_deliveries
+from ea_pipelines.defs.cbs_assets import build_cbs_assets, build_cbs_sources
+from ea_pipelines.defs.delivery_assets import (
+    build_delivery_assets,
+    build_delivery_sources,
+    build_inbox_sensor,
+    process_deliveries,
+)
 from ea_pipelines.defs.readonly_copy_asset import build_readonly_copy_asset
 from ea_pipelines.defs.report_assets import build_report_asset
 from ea_pipelines.defs.resources import resources_from_settings
@@ -44,7 +49,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     report = build_report_asset(marts_keys)
     published = [build_readonly_copy_asset(copy_path, marts_keys)] if copy_path else []
     return dg.Definitions(
-        assets=[*cbs_assets, *delivery_assets, *sql_assets, report, *published],
+        assets=[*cbs_assets, *delivery_assets, *sql_assets, report, *published,
+                *build_cbs_sources(catalogue), *build_delivery_sources(deliveries)],
         jobs=[build_nightly_job(settings.executor), process_deliveries],
         schedules=[nightly_schedule],
         sensors=[build_inbox_sensor(deliveries)],

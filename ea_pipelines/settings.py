@@ -99,6 +99,7 @@ class Settings:
     executor: str = "in_process"
     report_dir: Path = Path("reports")
     cbs_full_fetch: bool = False
+    full_refresh: bool = False  # redo everything, even what is unchanged (EA_FULL_REFRESH)
     gx_max_rows: int = DEFAULT_GX_MAX_ROWS
     duckdb_memory_limit: str | None = "512MB"
     pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
@@ -165,6 +166,7 @@ class Settings:
             executor=executor,
             report_dir=Path(env.get("EA_REPORT_DIR") or defaults.report_dir),
             cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
+            full_refresh=_bool(env, "EA_FULL_REFRESH", defaults.full_refresh),
             gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
             duckdb_memory_limit=env.get("EA_DUCKDB_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
             pg_lock_timeout=_float(env, "EA_PG_LOCK_TIMEOUT", defaults.pg_lock_timeout),

@@ -90,6 +90,8 @@ class DeliveryType:
     checks: tuple[AtMost, ...] = ()
     value_rules: ValueRules | None = None
     owners: tuple[str, ...] = field(default=("team:data-engineering",))
+    #: how often the partner delivers (Dutch, as in cbs_tables.yaml): the source's freshness policy in the UI
+    frequency: str = ""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -181,6 +183,7 @@ def _delivery(name: str, raw: dict[str, Any], where: str) -> DeliveryType:
         name=name, title=str(raw.get("title", name)), supplier=str(raw.get("supplier", "")),
         description=" ".join(str(raw.get("description", "")).split()), columns=columns, key=key,
         replace_by=replace_by, checks=tuple(checks), value_rules=rules,
+        frequency=str(raw.get("frequency") or ""),
     )
 
 

@@ -5,7 +5,9 @@ import dagster as dg
 from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.freshness import new_version, source_spec
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
+from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_editions import load_cbs_entry
 from ea_pipelines.ingest.cbs_table import LoadReport
 from ea_pipelines.provenance import cbs_provenance
@@ -50,6 +52,14 @@ def _metadata(report: LoadReport) -> dict[str, object]:
     }
 
 
+def data_version(report: LoadReport) -> str:
+    """The content hash of what is published, with the load that published it: unchanged data (skipped,
+    kept, or fetched in full and found identical) keeps the version, so nothing downstream is rebuilt; a
+    warehouse built anew (new loads of the same data) gets new versions, so its models are built too."""
+    published = report.load_id if report.status == "published" else (report.previous_load or report.load_id)
+    return version(report.content_hash, published)
+
+
 def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
     key = dg.AssetKey([GROUP, spec.name])
 
@@ -66,13 +76,15 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
         retry_policy=CBS_RETRY,
         check_specs=check_specs(key, list(CBS_CHECKS), checks),
         output_required=False,  # when an ERROR check fails nothing is published, and nothing materialises
+        code_version=version(repr(spec)),  # the catalogue entry: a changed entry makes the table stale
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
                cbs: CbsSourceResource, quality: QualityResource):
         try:
             entry = load_cbs_entry(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
                                    gate=quality.gate(), asset=key.to_user_string(),
-                                   full_fetch=cbs.full_fetch or config.full_fetch,
+                                   full_fetch=cbs.full_fetch or config.full_fetch
+                                   or full_refresh(context, warehouse.full_refresh),
                                    replace_published=config.replace_published)
         except CbsError as exc:
             if exc.transient:
@@ -96,8 +108,17 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
             else:
                 extra = ({"editions": dg.MetadataValue.md(entry.summary().to_markdown(index=False))}
                          if entry.editions is not None else {})
+                # every edition's version: a new edition, or new data in any, makes the entry's data new
                 yield dg.MaterializeResult(metadata={**_metadata(report), **extra,
-                                                     "data_docs": quality.docs_link()})
+                                                     "data_docs": quality.docs_link()},
+                                           data_version=dg.DataVersion(version(*(data_version(r)
+                                                                                 for r in entry.reports))))
+                published = [r for r in entry.reports if r.status == "published"]
+                if published:  # new data from CBS: what the source's freshness policy measures
+                    new_version(context, "cbs", spec.name, load_id=published[-1].load_id,
+                                source_mode=published[-1].mode,
+                                source_modified=published[-1].source_modified or "unknown",
+                                rows=sum(r.rows for r in published))
         failures = "; ".join(f"{t}: {type(e).__name__}: {e}" for t, e in entry.failed.items())
         if entry.failed and report is None:  # no edition could be loaded: the entry's failure
             raise dg.Failure(description=f"{spec.name}: every edition failed ({failures})",
@@ -111,3 +132,9 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
 
 def build_cbs_assets(catalogue: CbsCatalogue, checks: dict[str, CheckConfig]) -> list[dg.AssetsDefinition]:
     return [build_cbs_asset(spec, checks) for spec in catalogue.tables]
+
+
+def build_cbs_sources(catalogue: CbsCatalogue) -> list[dg.AssetSpec]:
+    """Each CBS table as a source with a freshness policy from its catalogue ``frequency``."""
+    return [source_spec("cbs", spec.name, f"CBS {spec.table_id} — {spec.title}", spec.frequency,
+                        dg.AssetKey([GROUP, spec.name]), list(spec.owners)) for spec in catalogue.tables]

@@ -6,10 +6,19 @@ import dagster as dg
 
 from ea_pipelines import clock
 from ea_pipelines.defs.resources import QualityResource, ReportingResource, WarehouseResource
+from ea_pipelines.defs.versions import (
+    full_refresh,
+    latest_data_version,
+    latest_data_versions,
+    latest_metadata,
+    version,
+)
 from ea_pipelines.provenance import CLASSES
 
 GROUP = "reporting"
 KEY = dg.AssetKey([GROUP, "council_report"])
+#: the report's code version: change it when the report's content or layout changes, to have it redrawn
+CODE_VERSION = "2"
 
 
 class ReportConfig(dg.Config):
@@ -23,9 +32,13 @@ class ReportConfig(dg.Config):
     year: int | None = None
 
 
+#: metadata of the last drawn report repeated when it is not redrawn (it still describes the files)
+KEPT = ("report_html", "report_pdf", "report_dir", "report_file", "data_docs", "charts", "moment")
+
+
 def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
-        key=KEY, group_name=GROUP, deps=marts, kinds={"html", "pdf"},
+        key=KEY, group_name=GROUP, deps=marts, kinds={"html", "pdf"}, code_version=CODE_VERSION,
         owners=["team:data-engineering", "team:programma-economie-en-arbeidsmarkt"],
         description="Raadsrapportage kernindicatoren Economie en Arbeidsmarkt: HTML and PDF in Dutch, built from "
                     "the marts only, organised by the plan's five strategic goals, with a trend chart per "
@@ -35,7 +48,9 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     "<EA_REPORT_DIR>/<date>/. When any figure is synthetic or illustrative, page one says so and "
                     "counts them, each such figure, summary row and chart is marked 'voorbeeldcijfer', and its "
                     "target status is not judged; the metadata counts the indicators per provenance class "
-                    "(provenance/<class>, invented_indicators).",
+                    "(provenance/<class>, invented_indicators). It is redrawn only when a mart it reads changed "
+                    "(their data versions), for another report moment or year, or when its files are gone; "
+                    "otherwise the last report stands (metadata `redrawn`).",
     )
     def council_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource,
                        reporting: ReportingResource, quality: QualityResource) -> dg.MaterializeResult:
@@ -48,6 +63,16 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             moment = resolve(config.moment, config.year, now.date())
         except MomentError as exc:
             raise dg.Failure(description=f"report moment: {exc}") from exc
+        # What the report is drawn from: the marts' data versions, the moment, and the year (staleness notes).
+        current = version(CODE_VERSION, moment, now.year, *latest_data_versions(context.instance, marts).values())
+        previous = latest_metadata(context.instance, KEY)
+        html = Path(str(previous["report_file"].value)) if "report_file" in previous else None
+        if (not full_refresh(context, warehouse.full_refresh) and latest_data_version(context.instance, KEY) == current
+                and html is not None and html.is_file() and html.with_suffix(".pdf").is_file()
+                and html.parent.parent == Path(reporting.reports_dir).resolve()):
+            context.log.info(f"report unchanged: the marts did not change since {html} was drawn")
+            return dg.MaterializeResult(metadata={**{k: previous[k] for k in KEPT if k in previous},
+                                                  "redrawn": False}, data_version=dg.DataVersion(current))
         files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir), now=now, moment=moment)
         content = files.content
         kern = files.content.kern
@@ -58,6 +83,7 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             "report_html": dg.MetadataValue.url(files.html.resolve().as_uri()),
             "report_pdf": dg.MetadataValue.url(files.pdf.resolve().as_uri()),
             "report_dir": dg.MetadataValue.path(str(files.directory.resolve())),
+            "report_file": dg.MetadataValue.path(str(files.html.resolve())),
             "data_docs": quality.docs_link(),
             "charts": len(files.charts),
             "indicators_without_data": dg.MetadataValue.text(", ".join(without) or "none"),
@@ -71,6 +97,7 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             **{f"provenance/{c}": sum(s.weakest_provenance == c for s in files.content.sections) for c in CLASSES},
             "invented_indicators": sum(s.invented for s in files.content.sections),
             "voorbeeldcijfers": dg.MetadataValue.text(banner(files.content) or "geen: alle cijfers zijn echt"),
-        })
+            "redrawn": True,
+        }, data_version=dg.DataVersion(current))
 
     return council_report

@@ -61,6 +61,8 @@ class WarehouseResource(dg.ConfigurableResource):
     duckdb_memory_limit: str | None = None
     pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
     pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
+    #: EA_FULL_REFRESH: every asset does its work even when its inputs did not change (ea_pipelines/defs/versions.py)
+    full_refresh: bool = False
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
     def connection_url(self) -> str:
@@ -205,7 +207,8 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
         "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path),
                                        duckdb_memory_limit=settings.duckdb_memory_limit,
                                        pg_lock_timeout=settings.pg_lock_timeout,
-                                       pg_statement_timeout=settings.pg_statement_timeout),
+                                       pg_statement_timeout=settings.pg_statement_timeout,
+                                       full_refresh=settings.full_refresh),
         "deliveries": DeliveriesResource(
             catalogue=str(settings.delivery_catalogue_path), inbox_dir=str(settings.inbox_dir),
             archive_dir=str(settings.archive_dir), quarantine_dir=str(settings.quarantine_dir),

@@ -6,12 +6,22 @@ import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import Programme
 from ea_pipelines.defs.resources import WarehouseResource
+from ea_pipelines.defs.versions import (
+    carried_checks,
+    existing_relations,
+    full_refresh,
+    latest_data_version,
+    latest_metadata,
+    unchanged_inputs,
+    version,
+)
 from ea_pipelines.provenance import CLASSES, is_invented
 from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.sqlmodels.project import Model, ModelError
 from ea_pipelines.sqlmodels.runner import TestResult, build, relations, run_tests
-from ea_pipelines.sqlmodels.seeds import SEED_TABLES, write_seeds
+from ea_pipelines.sqlmodels.seeds import INDICATORS_FILE, SEED_TABLES, write_seeds
+from ea_pipelines.warehouse.db import Warehouse
 
 SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
 #: UI groups: intermediate models exist only to build the marts, so they are shown with them.
@@ -26,15 +36,44 @@ def model_key(model: Model) -> dg.AssetKey:
     return dg.AssetKey([model.layer, model.name])
 
 
+def _row_counts(wh: Warehouse, relations: list[str]) -> dict[str, int] | None:
+    """Rows in each relation, or None when any does not exist (then they must be written)."""
+    try:
+        with wh.engine.connect() as conn:
+            return {r: int(conn.execute(sa.text(f"SELECT count(*) FROM {r}")).scalar()) for r in relations}
+    except sa.exc.SQLAlchemyError:
+        return None
+
+
 def build_seeds_asset(programme: Programme) -> dg.AssetsDefinition:
     @dg.asset(key=SEEDS_KEY, group_name="staging", kinds={"yaml"}, owners=["team:data-engineering"],
               description="Indicator definitions (catalogue/indicators.yaml) and the programme's regions "
-                          "(catalogue/cbs_tables.yaml) as tables for the SQL models.")
-    def _seeds(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        counts = write_seeds(warehouse.warehouse, programme)
-        return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()), **counts})
+                          "(catalogue/cbs_tables.yaml) as tables for the SQL models. Rewritten only when they "
+                          "changed (the data version hashes both and the tables' definitions) or are missing.")
+    def _seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        wh = warehouse.warehouse
+        content = version(repr(programme), INDICATORS_FILE.read_bytes(), sorted(SEED_TABLES.items()))
+        previous = latest_metadata(context.instance, SEEDS_KEY)
+        counts = None
+        if (getattr(previous.get("content_version"), "value", None) == content
+                and not full_refresh(context, warehouse.full_refresh)):
+            counts = _row_counts(wh, list(SEED_TABLES))  # None when a table is gone (a warehouse built anew)
+        data_version = latest_data_version(context.instance, SEEDS_KEY)
+        rewritten = counts is None or data_version is None
+        if rewritten:
+            counts = write_seeds(wh, programme)
+            # every write is a new version, so that a warehouse built anew gets its models built too
+            data_version = version(content, context.run_id)
+        return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()), **counts,
+                                              "content_version": content, "rewritten": rewritten},
+                                    data_version=dg.DataVersion(data_version))
 
     return _seeds
+
+
+def model_code_version(model: Model) -> str:
+    """What the model's build and tests depend on besides their inputs: its SQL, materialisation and tests."""
+    return version(model.sql, model.materialized, model.keep_previous, *(f"{t.name}:{t.sql}" for t in model.tests))
 
 
 def _as_outcome(test: TestResult) -> CheckOutcome:
@@ -81,9 +120,24 @@ def build_model_asset(model: Model, models: list[Model],
                   "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, description=d)
                                                                    for c, d in model.columns.items()])},
         check_specs=[dg.AssetCheckSpec(t.name, asset=key, blocking=True, description=t.sql) for t in model.tests],
+        # Dagster derives the data version from this and the inputs' data versions (a logical version).
+        code_version=model_code_version(model),
     )
     def _model(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         wh = warehouse.warehouse
+        unchanged = None if full_refresh(context, warehouse.full_refresh) else \
+            unchanged_inputs(context, model_code_version(model), deps)
+        if unchanged and model.relation not in existing_relations(context, wh.engine):
+            unchanged = None  # its table is gone (a warehouse built anew): build it
+        carried = carried_checks(context, [t.name for t in model.tests],
+                                 "carried over: the model was not rebuilt") if unchanged else None
+        if unchanged and carried is not None:
+            # Not rebuilt (an append model would append its last changes again): same rows, same test results.
+            yield from carried
+            previous = latest_metadata(context.instance, key)
+            yield dg.MaterializeResult(metadata={**{k: previous[k] for k in ("dagster/row_count",) if k in previous},
+                                                 "rebuilt": False, "skipped": dg.MetadataValue.text(unchanged)})
+            return
         rows = build(wh, model, rels)
         tests = run_tests(wh, model, rels)
         record(wh, [_as_outcome(t) for t in tests], run_id=context.run_id, load_id=None, asset=key.to_user_string())
@@ -98,6 +152,7 @@ def build_model_asset(model: Model, models: list[Model],
             provenance = _provenance_metadata(conn, model) if "provenance" in model.columns else {}
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": rows,
+            "rebuilt": True,
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
             **plotted,
             **provenance,

@@ -8,9 +8,10 @@ import dagster as dg
 
 from ea_pipelines.catalogue.swing import SwingCatalogue, SwingVariable
 from ea_pipelines.cbs.errors import CbsError
-from ea_pipelines.defs.cbs_assets import CBS_RETRY, CbsLoadConfig, _metadata
+from ea_pipelines.defs.cbs_assets import CBS_RETRY, CbsLoadConfig, _metadata, data_version
 from ea_pipelines.defs.checks import check_results, check_specs
 from ea_pipelines.defs.resources import QualityResource, SwingSourceResource, WarehouseResource
+from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.provenance import source_provenance
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
@@ -38,13 +39,15 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
         retry_policy=CBS_RETRY,
         check_specs=check_specs(key, list(CBS_CHECKS), checks),
         output_required=False,
+        code_version=version(repr(var)),  # the catalogue entry: a changed entry makes the variable stale
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
                swing: SwingSourceResource, quality: QualityResource):
         try:
             report = load_cbs_table(spec, swing.source(), warehouse.warehouse, batch_id=context.run_id,
                                     gate=quality.gate(), asset=key.to_user_string(),
-                                    full_fetch=swing.full_fetch or config.full_fetch,
+                                    full_fetch=swing.full_fetch or config.full_fetch
+                                    or full_refresh(context, warehouse.full_refresh),
                                     replace_published=config.replace_published)
         except CbsError as exc:
             if exc.transient:
@@ -60,7 +63,7 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
             return
         metadata = {**_metadata(report), "provenance": source_provenance("swing", report.mode, report.synthetic),
                     "data_docs": quality.docs_link()}
-        yield dg.MaterializeResult(metadata=metadata)
+        yield dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(data_version(report)))
 
     return _asset
 

@@ -125,9 +125,15 @@ class Warehouse:
             for stmt in ddl.creations(deliveries):
                 conn.execute(sa.text(stmt))
 
+            # One catalogue query for every table's columns (reflecting table by table took 1.5 s on DuckDB).
+            columns: dict[str, set[str]] = {}
+            for schema, name, column in conn.execute(sa.text(
+                    "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema IN ('meta', 'raw', 'staging')")):
+                columns.setdefault(f"{schema}.{name}", set()).add(column)
+
             def existing(table: str) -> set[str]:
-                schema, name = table.split(".")
-                return {c["name"] for c in sa.inspect(conn).get_columns(name, schema=schema)}
+                return columns.get(table, set())
 
             for stmt in ddl.additions(deliveries, existing) + ddl.provenance_backfill():
                 conn.execute(sa.text(stmt))

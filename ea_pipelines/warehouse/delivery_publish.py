@@ -56,6 +56,13 @@ def accepted_before(conn: sa.Connection, delivery_type: str, sha256: str) -> str
         "ORDER BY received_at LIMIT 1"), {"t": delivery_type, "h": sha256}).scalar()
 
 
+def accepted_loads(conn: sa.Connection, delivery_type: str) -> list[str]:
+    """Load ids of every accepted delivery of this type, oldest first: what staging was built from."""
+    return list(conn.execute(sa.text(
+        "SELECT load_id FROM meta.delivery_log WHERE delivery_type = :t AND status = 'accepted' "
+        "ORDER BY received_at, load_id"), {"t": delivery_type}).scalars())
+
+
 def stuck_before(conn: sa.Connection, delivery_type: str, sha256: str) -> str | None:
     """Load id of an earlier refusal of these bytes (or this entry) that could not leave the inbox."""
     return conn.execute(sa.text(

@@ -72,7 +72,7 @@ def env(databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
         "DAGSTER_PG_DB": instance.database, "DAGSTER_PG_USER": instance.username or "postgres",
         "DAGSTER_PG_PASSWORD": instance.password or "",
         "EA_WAREHOUSE_URL": databases["warehouse"], "EA_SOURCE_MODE": "replay", "EA_TODAY": TEST_TODAY,
-        "EA_CBS_FULL_FETCH": "true",  # every run does the same work, so that the timings compare
+        "EA_FULL_REFRESH": "true",  # every run does the same (full) work, so that the timings compare
         **{f"EA_{name}_DIR": str(tmp / "data" / name.lower())
            for name in ("LANDING", "INBOX", "ARCHIVE", "QUARANTINE", "REPORT", "DATA_DOCS")},
     }
