@@ -11,6 +11,7 @@ from ea_pipelines.defs.delivery_assets import build_delivery_assets, build_inbox
 from ea_pipelines.defs.readonly_copy_asset import build_readonly_copy_asset
 from ea_pipelines.defs.report_assets import build_report_asset
 from ea_pipelines.defs.resources import resources_from_settings
+from ea_pipelines.defs.runs import dead_run_sensor
 from ea_pipelines.defs.schedules import build_nightly_job, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
 from ea_pipelines.quality.suites import load_checks
@@ -41,7 +42,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[*cbs_assets, *delivery_assets, *sql_assets, report, *published],
         jobs=[build_nightly_job(settings.executor), process_deliveries],
         schedules=[nightly_schedule],
-        sensors=[build_inbox_sensor(deliveries)],
+        sensors=[build_inbox_sensor(deliveries), dead_run_sensor],
         resources=resources_from_settings(settings),
     )
 

@@ -64,6 +64,15 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r}: use true or false")
 
 
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{name}={raw!r}: a TCP port number (1-65535)")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings for one process."""
@@ -94,6 +103,9 @@ class Settings:
     duckdb_readonly_copy: str = ""  # "": beside the DuckDB warehouse as <name>_readonly.duckdb; "off": none
     executor: str = "in_process"
     report_dir: Path = Path("reports")
+    log_dir: Path = Path("data/logs")
+    files_port: int = 3001
+    files_url: str = ""  # "": http://127.0.0.1:<files_port>, the server `make dev` starts
     cbs_full_fetch: bool = False
     gx_max_rows: int = DEFAULT_GX_MAX_ROWS
     duckdb_memory_limit: str | None = "512MB"
@@ -155,12 +167,20 @@ class Settings:
             duckdb_readonly_copy=env.get("EA_DUCKDB_READONLY_COPY", "").strip(),
             executor=executor,
             report_dir=Path(env.get("EA_REPORT_DIR") or defaults.report_dir),
+            log_dir=Path(env.get("EA_LOG_DIR") or defaults.log_dir),
+            files_port=_port(env, "EA_FILES_PORT", defaults.files_port),
+            files_url=(env.get("EA_FILES_URL") or "").strip().rstrip("/"),
             cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
             gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
             duckdb_memory_limit=env.get("EA_DUCKDB_MEMORY_LIMIT") or defaults.duckdb_memory_limit,
             pg_lock_timeout=_float(env, "EA_PG_LOCK_TIMEOUT", defaults.pg_lock_timeout),
             pg_statement_timeout=_float(env, "EA_PG_STATEMENT_TIMEOUT", defaults.pg_statement_timeout),
         )
+
+
+def files_base_url(settings: Settings) -> str:
+    """Where the reports and Data Docs are served (``EA_FILES_URL``, else the ``make dev`` file server)."""
+    return settings.files_url or f"http://127.0.0.1:{settings.files_port}"
 
 
 def redact_url(url: str) -> str:

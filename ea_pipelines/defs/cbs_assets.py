@@ -82,7 +82,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
             context.log.warning(f"{spec.table_id}: {report.note}")
         kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
                 else "nothing published (no earlier load)")
-        yield from check_results(key, report.checks, kept)
+        yield from check_results(key, report.checks, kept, docs_link=quality.docs_link())
         if report.status == "blocked":
             context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
             return
