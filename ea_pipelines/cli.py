@@ -375,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("-v", "--verbose", action="store_true",
                        help="also show Dagster's events and library logging on the terminal (always in the log file)")
     sub.add_parser("summary", help="print what the warehouse holds")
+    sub.add_parser("serve", help="serve the reports and Data Docs over HTTP on 127.0.0.1:EA_FILES_PORT (make dev)")
     rep = sub.add_parser("report", help="write the council report of one report moment from the marts",
                          description="Write the council report (HTML and PDF) from the marts as they are. "
                          "Without --moment: the latest moment whose period has ended today (January-April: "
@@ -414,6 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "report":
         return report(settings, args)
+    if args.command == "serve":
+        from ea_pipelines.serve import serve
+
+        serve(settings.report_dir, settings.data_docs_dir, port=settings.files_port)
+        return 0
     if args.command == "analyst-role":
         return analyst_role(settings, args, dict(os.environ))
     if args.command == "docs":

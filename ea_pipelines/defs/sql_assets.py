@@ -43,10 +43,21 @@ def _as_outcome(test: TestResult) -> CheckOutcome:
 
 
 def _plot_metadata(conn: sa.Connection, model: Model) -> dict[str, float]:
-    """One numeric entry per row (e.g. an indicator's latest value): the asset's Plots tab charts it over runs."""
+    """One numeric entry per row (e.g. an indicator's latest value): the UI charts each over materialisations
+    (Dagster 1.13: the asset's Events tab, the "Plots" view beside "Table")."""
     label, value = model.plot or ("", "")
     rows = conn.execute(sa.text(f"SELECT {label}, {value} FROM {model.relation} ORDER BY {label}")).fetchall()
     return {f"{value}/{k}": float(v) for k, v in rows if v is not None}
+
+
+def column_schema(conn: sa.Connection, model: Model) -> dg.TableSchema:
+    """The relation's columns with the warehouse's own types (BIGINT, DOUBLE, BOOLEAN, ...) and the
+    descriptions from the model's YAML docs, in the relation's column order."""
+    schema, name = model.relation.split(".", 1)
+    columns = sa.inspect(conn).get_columns(name, schema=schema)
+    return dg.TableSchema(columns=[dg.TableColumn(c["name"], type=str(c["type"]),
+                                                  description=model.columns.get(c["name"]))
+                                   for c in columns])
 
 
 def _provenance_metadata(conn: sa.Connection, model: Model) -> dict[str, object]:
@@ -78,7 +89,8 @@ def build_model_asset(model: Model, models: list[Model],
         owners=["team:data-engineering"], description=(model.description + (PROVENANCE_NOTE if "provenance" in
                                                                               model.columns else "")) or None,
         metadata={"sql_file": str(model.path), "materialized": model.materialized, "relation": model.relation,
-                  "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, description=d)
+                  # the types are the warehouse's, known once built: each materialisation carries the real ones
+                  "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, type="unknown", description=d)
                                                                    for c, d in model.columns.items()])},
         check_specs=[dg.AssetCheckSpec(t.name, asset=key, blocking=True, description=t.sql) for t in model.tests],
     )
@@ -96,8 +108,10 @@ def build_model_asset(model: Model, models: list[Model],
             preview = pd.read_sql_query(f"SELECT * FROM {model.relation} LIMIT 10", conn) if rows else pd.DataFrame()
             plotted = _plot_metadata(conn, model) if model.plot else {}
             provenance = _provenance_metadata(conn, model) if "provenance" in model.columns else {}
+            columns = column_schema(conn, model)
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": rows,
+            "dagster/column_schema": columns,
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
             **plotted,
             **provenance,
