@@ -36,6 +36,19 @@ DEFAULT_SQL_DIR = PACKAGE_DIR.parent / "dbt_like_sql"
 DEFAULT_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "cbs"
 
 
+#: Every location a run writes to: Settings field -> its EA_* variable. Tools that run pipelines for their own
+#: purposes (make bench, the tests, the snapshot builder) point all of them elsewhere with
+#: ea_pipelines.devtools.isolated; a new writable setting belongs here. (The catalogues, snapshots and SQL models
+#: are read, never written, by a run.)
+WRITABLE_LOCATIONS = {
+    "warehouse_url": "EA_WAREHOUSE_URL", "landing_dir": "EA_LANDING_DIR", "inbox_dir": "EA_INBOX_DIR",
+    "archive_dir": "EA_ARCHIVE_DIR", "quarantine_dir": "EA_QUARANTINE_DIR", "data_docs_dir": "EA_DATA_DOCS_DIR",
+    "report_dir": "EA_REPORT_DIR", "log_dir": "EA_LOG_DIR",
+}
+#: Path settings a run only reads
+READ_ONLY_LOCATIONS = ("catalogue_path", "snapshot_dir", "delivery_catalogue_path", "sql_dir")
+
+
 class SettingsError(ValueError):
     """A setting has a value the pipeline cannot use."""
 
