@@ -37,6 +37,7 @@ class _Handler(SimpleHTTPRequestHandler):
         root = self.roots.get(prefix)
         if root is None:
             return str(Path("/nonexistent-ea-pipelines-path"))
+        self.directory = str(root)  # the standard handler resolves inside self.directory
         inner = SimpleHTTPRequestHandler.translate_path(self, "/" + rest)
         target = Path(inner)
         try:
@@ -72,7 +73,7 @@ def make_server(report_dir: Path, data_docs_dir: Path, host: str = "127.0.0.1",
         d.mkdir(parents=True, exist_ok=True)
     roots = {REPORTS: report_dir.resolve(), DATA_DOCS: data_docs_dir.resolve()}
     handler = type("Handler", (_Handler,), {"roots": roots})
-    return ThreadingHTTPServer((host, port), partial(handler, directory=str(report_dir.resolve())))
+    return ThreadingHTTPServer((host, port), partial(handler, directory=str(roots[REPORTS])))
 
 
 def serve(report_dir: Path, data_docs_dir: Path, host: str = "127.0.0.1", port: int = 3001) -> None:

@@ -54,10 +54,11 @@ def column_schema(conn: sa.Connection, model: Model) -> dg.TableSchema:
     """The relation's columns with the warehouse's own types (BIGINT, DOUBLE, BOOLEAN, ...) and the
     descriptions from the model's YAML docs, in the relation's column order."""
     schema, name = model.relation.split(".", 1)
-    columns = sa.inspect(conn).get_columns(name, schema=schema)
-    return dg.TableSchema(columns=[dg.TableColumn(c["name"], type=str(c["type"]),
-                                                  description=model.columns.get(c["name"]))
-                                   for c in columns])
+    columns = conn.execute(sa.text(  # the database's own type names (SQLAlchemy reflection says FLOAT for DOUBLE)
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
+        "ORDER BY ordinal_position"), {"s": schema, "t": name}).fetchall()
+    return dg.TableSchema(columns=[dg.TableColumn(c, type=str(t).upper(), description=model.columns.get(c))
+                                   for c, t in columns])
 
 
 def _provenance_metadata(conn: sa.Connection, model: Model) -> dict[str, object]:

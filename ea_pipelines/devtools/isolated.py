@@ -14,13 +14,17 @@ from pathlib import Path
 
 from ea_pipelines.settings import WRITABLE_LOCATIONS, Settings
 
+#: the folder of each writable location inside the work directory (the warehouse is ``<work>/ea.duckdb``)
+FOLDERS = {"landing_dir": "landing", "inbox_dir": "inbox", "archive_dir": "archive", "quarantine_dir": "quarantine",
+           "data_docs_dir": "docs", "report_dir": "reports", "log_dir": "logs"}
+
 
 def isolated_env(work: Path, source_mode: str = "replay", dagster_home: bool = True) -> dict[str, str]:
     """``EA_*`` variables (and ``DAGSTER_HOME``) that put every writable location under ``work``."""
     work = Path(work)
     env = {"EA_SOURCE_MODE": source_mode}
     for field, var in WRITABLE_LOCATIONS.items():
-        env[var] = f"duckdb:///{work / 'warehouse' / 'ea.duckdb'}" if field == "warehouse_url" else str(work / field)
+        env[var] = f"duckdb:///{work / 'ea.duckdb'}" if field == "warehouse_url" else str(work / FOLDERS[field])
     if dagster_home:
         env["DAGSTER_HOME"] = str(work / "dagster_home")
     return env

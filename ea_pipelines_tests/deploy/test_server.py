@@ -173,6 +173,47 @@ def test_the_same_run_in_process_for_comparison(env, databases) -> None:
     assert warehouse_state(databases) == (11, 74_317.0)
 
 
+RUNS_BY_TAG = """query ($key: String!, $value: String!) { runsOrError(filter: {tags: [{key: $key, value: $value}]}) {
+  ... on Runs { results { runId status } } } }"""
+JOB_RUNS = """{ pipelineOrError(params: {repositoryLocationName: "ea_pipelines", repositoryName: "__repository__",
+  pipelineName: "nightly_refresh"}) { ... on Pipeline { runs { runId } } } }"""
+
+
+def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(env, webserver, databases, tmp_path) -> None:
+    """kill -9 of a run worker (the default run launcher's `dagster api execute_run` process): the dead_run_sensor
+    marks the run failed with the reason, the run queued behind it (max_concurrent_runs: 1) starts and succeeds,
+    and the run retry re-runs the killed one."""
+    web, url = webserver
+    worker = daemon(env, tmp_path)
+    try:
+        first = launch(env)
+
+        def run_worker_pid() -> int | None:
+            started = events(databases, first, "PIPELINE_START")
+            return started[0]["dagster_event"]["pid"] if started else None
+
+        victim = wait_until(run_worker_pid, "the first run to start", [web, worker])
+        second = launch(env)
+        assert graphql(f"{url}/graphql", RUN, {"id": second})["runOrError"]["status"] == "QUEUED"
+        os.kill(victim, signal.SIGKILL)
+        killed = finished(url, first, [web, worker])
+        assert killed["status"] == "FAILURE"
+        reason = json.dumps(events(databases, first, "PIPELINE_FAILURE"))
+        assert f"its run worker (pid {victim}) is no longer running" in reason, reason
+        nxt = finished(url, second, [web, worker])
+        assert nxt["status"] == "SUCCESS", worker.tail(60)
+        assert nxt["startTime"] >= killed["endTime"]  # it waited in the queue until the dead run was failed
+        retry = wait_until(lambda: graphql(f"{url}/graphql", RUNS_BY_TAG, {"key": "dagster/parent_run_id",
+                                                                         "value": first})["runsOrError"]["results"],
+                           "the run retry of the killed run", [web, worker])
+        assert finished(url, retry[0]["runId"], [web, worker])["status"] == "SUCCESS"
+    finally:
+        worker.stop()
+    listed = {r["runId"] for r in graphql(f"{url}/graphql", JOB_RUNS)["pipelineOrError"]["runs"]}
+    assert {first, second} <= listed
+    assert warehouse_state(databases) == (11, 74_317.0)
+
+
 @pytest.fixture
 def celery(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[dict[str, str], list[Service]]]:
     """A Redis broker and two dagster-celery workers, started here; the daemon's and workers' EA_EXECUTOR=celery."""
