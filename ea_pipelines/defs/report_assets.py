@@ -35,7 +35,7 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     "`EA_REPORT_DIR/<date>/`. When any figure is synthetic or illustrative, page one says so and "
                     "counts them, each such figure, summary row and chart is marked 'voorbeeldcijfer', and its "
                     "target status is not judged; the metadata counts the indicators per provenance class "
-                    "(provenance/<class>, invented_indicators).",
+                    "(`provenance/<class>`, `invented_indicators`).",
     )
     def council_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource,
                        reporting: ReportingResource, quality: QualityResource) -> dg.MaterializeResult:

@@ -19,7 +19,7 @@ GROUPS = {"staging": "staging", "intermediate": "marts", "marts": "marts"}
 #: Appended to the description of every model with a provenance column.
 PROVENANCE_NOTE = ("\n\nEvery row carries its provenance class (illustrative < synthetic < cbs_capture < partner < "
                    "cbs_live; a derived value takes the weakest of its parts). Synthetic and illustrative rows are "
-                   "invented, not real figures: the metadata counts them (provenance/<class>, invented_rows).")
+                   "invented, not real figures: the metadata counts them (`provenance/<class>`, `invented_rows`).")
 
 
 def model_key(model: Model) -> dg.AssetKey:

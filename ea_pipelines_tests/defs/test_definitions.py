@@ -184,3 +184,15 @@ def test_sql_models_are_assets_with_lineage_and_their_tests_are_checks(defs: dg.
         dg.AssetKey(["intermediate", "int_indicator_delivery"])).parent_keys
     assert dg.AssetKey(["marts", "fact_indicator_value"]) in graph.get(
         dg.AssetKey(["marts", "kernindicatoren"])).parent_keys
+
+
+def test_no_description_loses_a_placeholder_to_markdown(defs: dg.Definitions) -> None:
+    """The UI renders descriptions as Markdown, where ``<EA_REPORT_DIR>`` outside a code span is an HTML tag and
+    disappears ("Written to <EA_REPORT_DIR>//." showed as "Written to //.")."""
+    import re
+
+    for spec in defs.resolve_all_asset_specs():
+        outside_code = re.sub(r"`[^`]*`", "", spec.description or "")
+        assert not re.search(r"<[A-Za-z_][^>]*>", outside_code), (spec.key, outside_code)
+    report = next(s for s in defs.resolve_all_asset_specs() if s.key.path == ["reporting", "council_report"])
+    assert "`EA_REPORT_DIR/<date>/`" in report.description

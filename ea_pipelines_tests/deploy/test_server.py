@@ -326,8 +326,9 @@ http {{
 """
 
 
-def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> None:
-    """deploy/nginx-basic-auth.conf's location block, in front of the real webserver."""
+def test_nginx_lets_only_authenticated_requests_through(env, webserver, tmp_path) -> None:
+    """deploy/nginx-basic-auth.conf's location blocks, in front of the real webserver and the report and Data Docs
+    folders."""
     if NGINX is None:
         pytest.skip("nginx is not installed (Debian package nginx; .ci/run installs it)")
     web, url = webserver
@@ -336,7 +337,14 @@ def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> 
     (tmp_path / "htpasswd").write_text(f"analist:{hashed.stdout.strip()}\n")
     block = (ROOT / "deploy" / "nginx-basic-auth.conf").read_text()
     block = (block.replace("/etc/nginx/ea-pipelines.htpasswd", str(tmp_path / "htpasswd"))
-             .replace("http://127.0.0.1:3000", url))
+             .replace("http://127.0.0.1:3000", url)
+             .replace("/srv/ea-pipelines/data/reports/", env["EA_REPORT_DIR"] + "/")
+             .replace("/srv/ea-pipelines/data/data_docs/", env["EA_DATA_DOCS_DIR"] + "/"))
+    report = Path(env["EA_REPORT_DIR"]) / "2026-11-30" / "kernindicatoren.html"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("<h1>Raadsrapportage</h1>", encoding="utf-8")
+    Path(env["EA_DATA_DOCS_DIR"]).mkdir(parents=True, exist_ok=True)
+    (Path(env["EA_DATA_DOCS_DIR"]) / "index.html").write_text("<title>Data Docs</title>", encoding="utf-8")
     port = free_port()
     (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp_path, port=port, auth=block))
     proxy = Service("nginx", [NGINX, "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"], {}, tmp_path).start()
@@ -356,5 +364,13 @@ def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> 
         ok = requests.post(f"{base}/graphql", json=query, auth=("analist", password), timeout=30)
         assert ok.status_code == 200 and ok.json()["data"]["version"]
         assert requests.get(f"{base}/", auth=("analist", password), timeout=30).status_code == 200
+        # the report and the Data Docs, where EA_FILES_URL=<host>/files points the UI's links: the same login
+        for path, text in (("/files/reports/2026-11-30/kernindicatoren.html", "Raadsrapportage"),
+                           ("/files/data-docs/index.html", "Data Docs")):
+            assert requests.get(base + path, timeout=10).status_code == 401
+            assert requests.get(base + path, auth=("analist", "wrong"), timeout=10).status_code == 401
+            got = requests.get(base + path, auth=("analist", password), timeout=10)
+            assert got.status_code == 200 and text in got.text
+        assert requests.get(f"{base}/files/reports/", auth=("analist", password), timeout=10).status_code == 403
     finally:
         proxy.stop()
