@@ -142,7 +142,7 @@ def setup_logging(log_dir: Path | None, verbose: bool) -> Path | None:
     path = None
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / f"ea-pipelines-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        path = (log_dir / f"ea-pipelines-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log").resolve()
         handler = logging.FileHandler(path, encoding="utf-8")
         handler.setLevel(logging.DEBUG)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -134,8 +134,10 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         for r in runs:
             assert r.remote_job_origin.location_name == "ea_pipelines"  # workspace.yaml's location
             assert r.remote_job_origin.job_name == "nightly_refresh"
-            # the tag the job's Runs tab and the Overview timeline filter on (dagster_graphql Pipeline.runs)
-            assert r.tags[".dagster/repository"] == "__repository__@ea_pipelines"
+        # the filter of the job's Runs tab (dagster_graphql's Pipeline.runs): job name and the repository label tag
+        listed = instance.get_runs(filters=dg.RunsFilter(job_name="nightly_refresh",
+                                                         tags={".dagster/repository": "__repository__@ea_pipelines"}))
+        assert {r.run_id for r in listed} == {r.run_id for r in runs}
 
     summary = cli(env, tmp_path, "summary")
     assert summary.returncode == 0, summary.stderr[-3000:]

@@ -200,7 +200,8 @@ class CbsSource:
 
     def _fallback(self, spec: CbsTable, exc: CbsHostUnreachable) -> TableFetch:
         note = f"CBS unreachable ({exc}); used the bundled snapshot instead"
-        log.warning("%s: CBS unreachable (%s); opened the bundled snapshot", spec.table_id, exc)
+        # INFO here: the note travels with the fetch, and the asset warns with it (said once, in the run's log)
+        log.info("%s: CBS unreachable (%s); opened the bundled snapshot", spec.table_id, exc)
         fetch = self._open_replay(spec, "fallback", note)
         fetch.unreachable = str(exc)
         return fetch
