@@ -2,7 +2,9 @@
 ``ea-pipelines report --moment najaarsrapportage`` writes the council report of one report moment.
 
 ``make run`` calls this. The run is recorded in the Dagster instance under ``DAGSTER_HOME`` (the Makefile
-points it at ``dagster_home/``), so it shows up in the UI started by ``make dev``.
+points it at ``dagster_home/``) with the workspace's code-location origin, so it shows up under the job in the
+UI started by ``make dev``. The terminal shows a line per step, warnings once and the summary; every Dagster
+event and the libraries' logging go to a log file in ``EA_LOG_DIR`` (``-v``: to the terminal as well).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
@@ -24,6 +27,9 @@ from ea_pipelines.deliveries.inbox import sha256_file
 from ea_pipelines.settings import Settings, SettingsError
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines.warehouse.ddl import TABLES, delivery_tables
+
+if TYPE_CHECKING:  # Dagster is imported only by the commands that run it
+    from dagster import DagsterInstance, EventLogEntry
 
 
 def compact_tables(counts: dict[str, int], width: int = 110) -> list[str]:
@@ -160,7 +166,8 @@ class Progress:
     STEP_END = {"STEP_SUCCESS": "ok", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped",
                 "STEP_UP_FOR_RETRY": "retrying"}
 
-    def __init__(self, instance, run_id: str, steps: int, verbose: bool, out=None) -> None:
+    def __init__(self, instance: DagsterInstance, run_id: str, steps: int, verbose: bool,
+                 out: TextIO | None = None) -> None:
         self.instance, self.run_id, self.steps, self.verbose = instance, run_id, steps, verbose
         self.out = out or sys.stdout
         self.tty = self.out.isatty()
@@ -192,17 +199,15 @@ class Progress:
                 self.log.debug("progress: reading the event log failed", exc_info=True)
 
     def poll(self) -> None:
-        import dagster as dg
-
         while True:
             conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor, limit=500)
             for record in conn.records:
-                self.event(record.event_log_entry, dg)
+                self.event(record.event_log_entry)
             self.cursor = conn.cursor
             if not conn.has_more:
                 return
 
-    def event(self, entry, dg) -> None:
+    def event(self, entry: EventLogEntry) -> None:
         event = entry.dagster_event
         step = entry.step_key or (event.step_key if event else None) or ""
         kind = event.event_type_value if event else "LOG"
