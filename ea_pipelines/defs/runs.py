@@ -6,9 +6,10 @@
 - :func:`fail_dead_runs` marks a run failed, with the reason, when it is STARTED (or STARTING) but the process
   that runs it is gone: the pid of its ``RUN_START`` event (the run worker) is not alive, or is now another
   process (started after the run did). The CLI calls it at start-up; in a server deployment the
-  ``dead_run_sensor`` calls it every minute. Dagster's own run monitoring cannot do this with the default run
-  launcher (``DefaultRunLauncher`` has no run-worker health check), and with ``max_concurrent_runs: 1`` one such
-  run blocks the whole queue.
+  ``dead_run_sensor`` calls it every minute. With the default run launcher, Dagster fails such a run only while
+  the code server that launched the worker still lives; after a crash or restart of the daemon's service (or
+  a killed CLI run) nothing does, run monitoring included (``DefaultRunLauncher`` has no run-worker health
+  check), and with ``max_concurrent_runs: 1`` one such run blocks the whole queue.
 """
 
 from __future__ import annotations

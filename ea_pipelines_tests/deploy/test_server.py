@@ -180,9 +180,13 @@ JOB_RUNS = """{ pipelineOrError(params: {repositoryLocationName: "ea_pipelines",
 
 
 def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(env, webserver, databases, tmp_path) -> None:
-    """kill -9 of a run worker (the default run launcher's `dagster api execute_run` process): the dead_run_sensor
-    marks the run failed with the reason, the run queued behind it (max_concurrent_runs: 1) starts and succeeds,
-    and the run retry re-runs the killed one."""
+    """kill -9 of the daemon with its code server and the run worker it launched (a crash, an out-of-memory kill of
+    the service, a restart): nothing of Dagster's is left to notice, so the run stays STARTED and the queue
+    (max_concurrent_runs: 1) is blocked. The restarted daemon's dead_run_sensor marks it failed with the reason;
+    the run queued behind it starts and succeeds, and the run retry re-runs the killed one.
+
+    (While the code server that launched a run worker lives, Dagster 1.13's server itself fails the run of a
+    worker that died; this is the case where it cannot.)"""
     web, url = webserver
     worker = daemon(env, tmp_path)
     try:
@@ -193,9 +197,16 @@ def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(env, webse
             return started[0]["dagster_event"]["pid"] if started else None
 
         victim = wait_until(run_worker_pid, "the first run to start", [web, worker])
+        assert victim in worker.pids()  # the run worker is the daemon's code server's child
         second = launch(env)
         assert graphql(f"{url}/graphql", RUN, {"id": second})["runOrError"]["status"] == "QUEUED"
-        os.kill(victim, signal.SIGKILL)
+        os.killpg(os.getpgid(worker.proc.pid), signal.SIGKILL)
+        worker.proc.wait(timeout=30)
+        wait_until(lambda: not Path(f"/proc/{victim}").exists() or "Z" in Path(f"/proc/{victim}/stat").read_text()
+                   .rsplit(")", 1)[1].split()[:1], "the run worker to be gone", [web])
+        time.sleep(5)
+        assert graphql(f"{url}/graphql", RUN, {"id": first})["runOrError"]["status"] == "STARTED"  # left behind
+        worker = daemon(env, tmp_path)  # the service restarts
         killed = finished(url, first, [web, worker])
         assert killed["status"] == "FAILURE"
         reason = json.dumps(events(databases, first, "PIPELINE_FAILURE"))
