@@ -28,8 +28,11 @@ test: $(STAMP)
 test-deploy: $(STAMP)
 	EA_TEST_TIMINGS_FILE=$(CURDIR)/data/bench/deploy.json $(PY) -m pytest -q -m deploy ea_pipelines_tests/deploy
 
+# The Dagster UI (`dg dev`: webserver and daemon, workspace.yaml) on 127.0.0.1:3000, and beside it the reports
+# and Data Docs over HTTP on 127.0.0.1:EA_FILES_PORT (default 3001; the UI's links point there); both stop together.
 dev: $(STAMP)
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	@$(PY) -m ea_pipelines.cli serve & files=$$!; trap 'kill $$files 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check ea_pipelines ea_pipelines_tests

@@ -2,7 +2,9 @@
 ``ea-pipelines report --moment najaarsrapportage`` writes the council report of one report moment.
 
 ``make run`` calls this. The run is recorded in the Dagster instance under ``DAGSTER_HOME`` (the Makefile
-points it at ``dagster_home/``), so it shows up in the UI started by ``make dev``.
+points it at ``dagster_home/``) with the workspace's code-location origin, so it shows up under the job in the
+UI started by ``make dev``. The terminal shows a line per step, warnings once and the summary; every Dagster
+event and the libraries' logging go to a log file in ``EA_LOG_DIR`` (``-v``: to the terminal as well).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
@@ -24,18 +29,40 @@ from ea_pipelines.settings import Settings, SettingsError
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines.warehouse.ddl import TABLES, delivery_tables
 
+if TYPE_CHECKING:  # Dagster is imported only by the commands that run it
+    from dagster import DagsterInstance, EventLogEntry
 
-def summary(wh: Warehouse, settings: Settings, batch_id: str | None) -> str:
-    """What the warehouse holds now, and how this run's loads went."""
+
+def compact_tables(counts: dict[str, int], width: int = 110) -> list[str]:
+    """Row counts grouped by schema, several tables a line: ``  staging  cbs_observation 15,268, ...``."""
+    lines = []
+    for schema in dict.fromkeys(t.split(".", 1)[0] for t in counts):
+        items = [f"{t.split('.', 1)[1]} {n:,}" for t, n in counts.items() if t.startswith(f"{schema}.")]
+        line = f"  {schema:<8} "
+        for i, item in enumerate(items):
+            piece = item + ("," if i < len(items) - 1 else "")
+            if len(line) + len(piece) + 1 > width and line.strip() != schema:
+                lines.append(line.rstrip())
+                line = " " * 11
+            line += piece + " "
+        lines.append(line.rstrip())
+    return lines
+
+
+def summary(wh: Warehouse, settings: Settings, batch_id: str | None, compact: bool = False) -> str:
+    """What the warehouse holds now, and how this run's loads went; ``compact``: several tables a line."""
     deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)
     tables = [*TABLES, *(t for d in deliveries.types for t in delivery_tables(d))]
     where = wh.duckdb_path.resolve() if wh.duckdb_path else wh.display_url
-    lines = [f"Warehouse: {where}", "Tables:"]
+    lines = [f"Warehouse: {where}", "Tables (rows):" if compact else "Tables:"]
     with wh.engine.connect() as conn:
         marts = sorted(t for t in sa.inspect(conn).get_table_names(schema="marts") if "__" not in t)
-        for table in [*tables, *(f"marts.{t}" for t in marts)]:
-            n = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
-            lines.append(f"  {table:<36} {n:>9,} rows")
+        counts = {table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() or 0
+                  for table in [*tables, *(f"marts.{t}" for t in marts)]}
+        if compact:
+            lines += compact_tables(counts)
+        else:
+            lines += [f"  {table:<36} {n:>9,} rows" for table, n in counts.items()]
         if batch_id:
             started = conn.execute(sa.text("SELECT min(started_at) FROM meta.load_log WHERE batch_id = :b"),
                                    {"b": batch_id}).scalar()
@@ -92,33 +119,189 @@ def seed_examples(settings: Settings, wh: Warehouse) -> list[Path]:
     return seeded
 
 
-def run(settings: Settings, with_examples: bool) -> int:
+class _Once(logging.Filter):
+    """Lets each distinct message through once per process (a warning repeated by a retry is said once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[int, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.levelno, record.getMessage())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+def setup_logging(log_dir: Path | None, verbose: bool) -> Path | None:
+    """The terminal gets warnings and errors, each once (``-v``: everything); the log file gets everything."""
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(logging.DEBUG)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        console.addFilter(_Once())
+    root.addHandler(console)
+    logging.captureWarnings(True)  # library deprecation warnings: to the log (and the terminal once)
+    path = None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = (log_dir / f"ea-pipelines-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log").resolve()
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setLevel(logging.DEBUG)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)  # libraries' DEBUG (GX alone writes thousands of lines) is not ours
+    for ours in ("ea_pipelines", "dagster.run"):
+        logging.getLogger(ours).setLevel(logging.DEBUG)
+    return path
+
+
+class Progress:
+    """Follows a run's events in the instance: one line per finished step on the terminal (a progress bar on a
+    terminal), every event in the log file, Dagster's warnings and errors once on the terminal."""
+
+    STEP_END = {"STEP_SUCCESS": "ok", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped",
+                "STEP_UP_FOR_RETRY": "retrying"}
+
+    def __init__(self, instance: DagsterInstance, run_id: str, steps: int, verbose: bool,
+                 out: TextIO | None = None) -> None:
+        self.instance, self.run_id, self.steps, self.verbose = instance, run_id, steps, verbose
+        self.out = out or sys.stdout
+        self.tty = self.out.isatty()
+        self.cursor: str | None = None
+        self.done = 0
+        self.started: dict[str, float] = {}
+        self.said: set[str] = set()
+        self.log = logging.getLogger("dagster.run")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="ea-progress", daemon=True)
+
+    def __enter__(self) -> Progress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.poll()  # whatever came after the last poll
+        if self.tty:
+            self.out.write("\n")
+            self.out.flush()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(0.3):
+            try:
+                self.poll()
+            except Exception:  # noqa: BLE001 - a storage hiccup must not end the run; the final poll retries
+                self.log.debug("progress: reading the event log failed", exc_info=True)
+
+    def poll(self) -> None:
+        while True:
+            conn = self.instance.get_records_for_run(self.run_id, cursor=self.cursor, limit=500)
+            for record in conn.records:
+                self.event(record.event_log_entry)
+            self.cursor = conn.cursor
+            if not conn.has_more:
+                return
+
+    def event(self, entry: EventLogEntry) -> None:
+        event = entry.dagster_event
+        step = entry.step_key or (event.step_key if event else None) or ""
+        kind = event.event_type_value if event else "LOG"
+        message = entry.message or (event.message if event else "") or ""
+        level = entry.level if isinstance(entry.level, int) else logging.INFO
+        logging.getLogger("dagster.run").log(
+            logging.DEBUG if level < logging.WARNING else level, "%s %s %s", step or "-", kind, message,
+            extra={"ea_from_run": True})
+        if event is None and level >= logging.WARNING and not self.verbose:
+            text = f"{logging.getLevelName(level)} {step}: {entry.user_message}"
+            if text not in self.said:
+                self.said.add(text)
+                self._line(text)
+        if kind == "STEP_START":
+            self.started[step] = entry.timestamp
+        elif kind in self.STEP_END:
+            if kind != "STEP_UP_FOR_RETRY":
+                self.done += 1
+            took = entry.timestamp - self.started.get(step, entry.timestamp)
+            self._step(f"{self.STEP_END[kind]:<8} {step.replace('__', '/')} ({took:.1f} s)")
+
+    def _line(self, text: str) -> None:
+        if self.tty:
+            self.out.write("\r\033[K")
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _step(self, text: str) -> None:
+        counter = f"[{self.done:>2}/{self.steps}]"
+        if self.tty:
+            width = 30
+            filled = int(width * self.done / max(self.steps, 1))
+            self.out.write(f"\r\033[K{counter} [{'#' * filled}{'.' * (width - filled)}] {text}"[:200])
+            self.out.flush()
+        else:
+            self.out.write(f"{counter} {text}\n")
+            self.out.flush()
+
+
+class _NotFromRun(logging.Filter):
+    """The run's events are shown by :class:`Progress`; on the terminal only in ``-v`` through Dagster itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "ea_from_run", False)
+
+
+def run(settings: Settings, with_examples: bool, verbose: bool = False, log_file: Path | None = None) -> int:
     from dagster import DagsterInstance
 
-    from ea_pipelines.definitions import build_definitions
     from ea_pipelines.defs.report_assets import KEY as REPORT_KEY
+    from ea_pipelines.defs.runs import fail_dead_runs, prepare_workspace_run
 
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.FileHandler):
+            handler.addFilter(_NotFromRun())
     if with_examples:
         wh = Warehouse.from_settings(settings)
         wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
         for path in seed_examples(settings, wh):
             print(f"example delivery placed in the inbox: {path}")
         wh.dispose()
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def("nightly_refresh")
+    # Dagster's own console output only with -v; the events go to the log file through Progress either way
+    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}}
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        for dead in fail_dead_runs(instance):
+            print(f"run {dead.run_id} ({dead.job_name}) had died: marked failed")
+        recon_job, dagster_run = prepare_workspace_run(instance, "nightly_refresh", run_config=run_config,
+                                                       tags={"ea/launched_by": "ea-pipelines run"})
+        from dagster._core.execution.api import execute_run
+
+        steps = len(dagster_run.step_keys_to_execute or []) or len(
+            instance.get_execution_plan_snapshot(dagster_run.execution_plan_snapshot_id).step_keys_to_execute)
+        print(f"nightly_refresh: run {dagster_run.run_id}, {steps} steps")
+        with Progress(instance, dagster_run.run_id, steps, verbose):
+            result = execute_run(recon_job, dagster_run, instance, raise_on_error=False)
+        materializations = result.get_asset_materialization_events() if result.success else [
+            e for e in result.all_events if e.is_step_materialization]
     wh = Warehouse.from_settings(settings)
     print()
     print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id}, "
           f"EA_SOURCE_MODE={settings.source_mode})")
-    print(summary(wh, settings, result.run_id))
+    print(summary(wh, settings, result.run_id, compact=True))
     wh.dispose()
-    for event in result.get_asset_materialization_events():
-        if event.asset_key == REPORT_KEY:
+    for event in materializations:
+        if event.asset_key == REPORT_KEY:  # the files themselves (the metadata links need `make dev`'s server)
             meta = event.step_materialization_data.materialization.metadata
-            print(f"Council report: {meta['report_html'].value} ({meta['charts'].value} charts)")
-            print(f"                {meta['report_pdf'].value}")
+            folder = Path(meta["report_dir"].value)
+            html, pdf = (folder / PurePosixPath(urlparse(meta[k].value).path).name
+                         for k in ("report_html", "report_pdf"))
+            print(f"Council report: {html.as_uri()} ({meta['charts'].value} charts)")
+            print(f"                {pdf.as_uri()}")
+    if log_file is not None:
+        print(f"Full log (Dagster events, library output): {log_file}")
     return 0 if result.success else 1
 
 
@@ -198,7 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("--full-refresh", action="store_true",
                        help="redo everything even when nothing changed: fetch CBS in full, validate published "
                             "deliveries, rebuild every model, redraw the report (like EA_FULL_REFRESH=true)")
+    run_p.add_argument("-v", "--verbose", action="store_true",
+                       help="also show Dagster's events and library logging on the terminal (always in the log file)")
     sub.add_parser("summary", help="print what the warehouse holds")
+    sub.add_parser("serve", help="serve the reports and Data Docs over HTTP on 127.0.0.1:EA_FILES_PORT (make dev)")
     rep = sub.add_parser("report", help="write the council report of one report moment from the marts",
                          description="Write the council report (HTML and PDF) from the marts as they are. "
                          "Without --moment: the latest moment whose period has ended today (January-April: "
@@ -227,7 +413,6 @@ def main(argv: list[str] | None = None) -> int:
                       help="close this other database of the cluster to PUBLIC, keeping CONNECT for every login "
                       "role outside the analyst group (repeatable)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -236,9 +421,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.full_refresh:
             settings = dataclasses.replace(settings, full_refresh=True)
-        return run(settings, args.with_examples)
+        log_file = setup_logging(settings.log_dir, args.verbose)
+        return run(settings, args.with_examples, args.verbose, log_file)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "report":
         return report(settings, args)
+    if args.command == "serve":
+        from ea_pipelines.serve import serve
+
+        serve(settings.report_dir, settings.data_docs_dir, port=settings.files_port)
+        return 0
     if args.command == "analyst-role":
         return analyst_role(settings, args, dict(os.environ))
     if args.command == "docs":

@@ -17,6 +17,7 @@ from ea_pipelines.defs.delivery_assets import (
 from ea_pipelines.defs.readonly_copy_asset import build_readonly_copy_asset
 from ea_pipelines.defs.report_assets import build_report_asset
 from ea_pipelines.defs.resources import resources_from_settings
+from ea_pipelines.defs.runs import dead_run_sensor
 from ea_pipelines.defs.schedules import build_nightly_job, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
 from ea_pipelines.defs.swing_assets import build_swing_assets
@@ -53,7 +54,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 *build_cbs_sources(catalogue), *build_delivery_sources(deliveries)],
         jobs=[build_nightly_job(settings.executor), process_deliveries],
         schedules=[nightly_schedule],
-        sensors=[build_inbox_sensor(deliveries)],
+        sensors=[build_inbox_sensor(deliveries), dead_run_sensor],
         resources=resources_from_settings(settings),
     )
 

@@ -40,6 +40,19 @@ DEFAULT_SWING_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "swing"
 DEFAULT_SWING_ODS_URL = "https://twente.incijfers.nl/jiveservices/odata"
 
 
+#: Every location a run writes to: Settings field -> its EA_* variable. Tools that run pipelines for their own
+#: purposes (make bench, the tests, the snapshot builder) point all of them elsewhere with
+#: ea_pipelines.devtools.isolated; a new writable setting belongs here. (The catalogues, snapshots and SQL models
+#: are read, never written, by a run.)
+WRITABLE_LOCATIONS = {
+    "warehouse_url": "EA_WAREHOUSE_URL", "landing_dir": "EA_LANDING_DIR", "inbox_dir": "EA_INBOX_DIR",
+    "archive_dir": "EA_ARCHIVE_DIR", "quarantine_dir": "EA_QUARANTINE_DIR", "data_docs_dir": "EA_DATA_DOCS_DIR",
+    "report_dir": "EA_REPORT_DIR", "log_dir": "EA_LOG_DIR",
+}
+#: Path settings a run only reads
+READ_ONLY_LOCATIONS = ("catalogue_path", "snapshot_dir", "delivery_catalogue_path", "sql_dir")
+
+
 class SettingsError(ValueError):
     """A setting has a value the pipeline cannot use."""
 
@@ -66,6 +79,15 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name}={raw!r}: use true or false")
+
+
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{name}={raw!r}: a TCP port number (1-65535)")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,9 @@ class Settings:
     duckdb_readonly_copy: str = ""  # "": beside the DuckDB warehouse as <name>_readonly.duckdb; "off": none
     executor: str = "in_process"
     report_dir: Path = Path("reports")
+    log_dir: Path = Path("data/logs")
+    files_port: int = 3001
+    files_url: str = ""  # "": http://127.0.0.1:<files_port>, the server `make dev` starts
     cbs_full_fetch: bool = False
     full_refresh: bool = False  # redo everything, even what is unchanged (EA_FULL_REFRESH)
     gx_max_rows: int = DEFAULT_GX_MAX_ROWS
@@ -165,6 +190,9 @@ class Settings:
             duckdb_readonly_copy=env.get("EA_DUCKDB_READONLY_COPY", "").strip(),
             executor=executor,
             report_dir=Path(env.get("EA_REPORT_DIR") or defaults.report_dir),
+            log_dir=Path(env.get("EA_LOG_DIR") or defaults.log_dir),
+            files_port=_port(env, "EA_FILES_PORT", defaults.files_port),
+            files_url=(env.get("EA_FILES_URL") or "").strip().rstrip("/"),
             cbs_full_fetch=_bool(env, "EA_CBS_FULL_FETCH", defaults.cbs_full_fetch),
             full_refresh=_bool(env, "EA_FULL_REFRESH", defaults.full_refresh),
             gx_max_rows=int(_float(env, "EA_GX_MAX_ROWS", defaults.gx_max_rows)),
@@ -176,6 +204,11 @@ class Settings:
             swing_catalogue_path=Path(env.get("EA_SWING_CATALOGUE") or defaults.swing_catalogue_path),
             swing_snapshot_dir=Path(env.get("EA_SWING_SNAPSHOT_DIR") or defaults.swing_snapshot_dir),
         )
+
+
+def files_base_url(settings: Settings) -> str:
+    """Where the reports and Data Docs are served (``EA_FILES_URL``, else the ``make dev`` file server)."""
+    return settings.files_url or f"http://127.0.0.1:{settings.files_port}"
 
 
 def redact_url(url: str) -> str:

@@ -16,6 +16,7 @@ from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable
+from ea_pipelines.devtools.isolated import isolated_env
 from ea_pipelines.devtools.synthetic import capture_table, synthetic_table
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -56,7 +57,12 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
         monkeypatch.delenv(name)
     if os.environ.get("EA_TEST_REAL_CLOCK") != "1":  # only test_clock.py's control run lifts the pin
         monkeypatch.setenv("EA_TODAY", TEST_TODAY)
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+    # every location a run writes to (warehouse, folders, reports, logs, Data Docs, Dagster instance) in a
+    # directory of the test's own: whatever reads the environment never writes into the project
+    env = isolated_env(tmp_path_factory.mktemp("ea_work"))
+    Path(env["DAGSTER_HOME"]).mkdir()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "EA_LANDING_DIR": str(tmp_path / "landing"), "EA_INBOX_DIR": str(tmp_path / "inbox"),
         "EA_ARCHIVE_DIR": str(tmp_path / "archive"), "EA_QUARANTINE_DIR": str(tmp_path / "quarantine"),
         "EA_DATA_DOCS_DIR": str(tmp_path / "docs"), "EA_REPORT_DIR": str(tmp_path / "reports"),
+        "EA_LOG_DIR": str(tmp_path / "logs"),
     }
 
 
@@ -56,6 +57,21 @@ def table_line(table: str, rows: str) -> str:
     return f"  {table:<36} {rows:>9} rows"
 
 
+def run_tables(out: list[str]) -> dict[str, str]:
+    """The row counts of `run`'s compact table list: ``  staging  cbs_observation 48,662, cbs_measure 10, ...``."""
+    lines = out[out.index("Tables (rows):") + 1:]
+    found, schema = {}, ""
+    for line in lines:
+        if not line.startswith("  ") or line.startswith(("  cbs ", "  swing ", "  no partner")):
+            break
+        if not line.startswith("    "):
+            schema, line = line.split()[0], line.strip().split(None, 1)[1]
+        for item in line.strip().rstrip(",").split(", "):
+            name, rows = item.rsplit(" ", 1)
+            found[f"{schema}.{name}"] = rows
+    return found
+
+
 @pytest.mark.timeout(600)  # two whole nightly runs (CBS, Kennispunt open data, deliveries, marts, report)
 def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str], tmp_path: Path) -> None:
     first = cli(env, tmp_path, "run", "--with-examples")
@@ -66,10 +82,21 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert re.fullmatch(r"nightly_refresh succeeded \(run [0-9a-f-]{36}, EA_SOURCE_MODE=replay\)",
                         out[out.index("") + 1])
     assert f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}" in out
+    tables = run_tables(out)
     # the CBS snapshots, and 3 x 42 (Kennispunt open data: 14 municipalities x 3 years, synthetic snapshots)
-    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()) + 3 * 42:,}") in out
+    assert tables["staging.cbs_observation"] == f"{sum(CBS_ROWS.values()) + 3 * 42:,}"
     for dtype, rows in EXAMPLE_ROWS.items():
-        assert table_line(f"staging.{dtype}", f"{rows:,}") in out
+        assert tables[f"staging.{dtype}"] == f"{rows:,}" and tables[f"raw.{dtype}"] == f"{rows:,}"
+    # quiet: a progress line per step, no Dagster events or library logging on the terminal ...
+    steps = [line for line in out if re.fullmatch(r"\[ ?\d+/\d+\] ok +\S+ \(\d+\.\d s\)", line)]
+    header = next(line for line in out if line.startswith("nightly_refresh: run "))
+    assert len(steps) == int(re.search(r", (\d+) steps$", header).group(1)) >= 20
+    assert "DEBUG" not in first.stdout + first.stderr and "STEP_SUCCESS" not in first.stdout + first.stderr
+    # ... but all of them in the log file, whose path the summary prints last
+    log = Path(re.fullmatch(r"Full log \(Dagster events, library output\): (.+)", out[-1]).group(1))
+    assert log.parent == tmp_path / "logs"
+    logged = log.read_text(encoding="utf-8")
+    assert logged.count("STEP_SUCCESS") == len(steps) and "great_expectations" in logged
     for table_id, rows in CBS_ROWS.items():
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7,} rows{flag}" in out
@@ -104,7 +131,23 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert f"  no partner files were waiting in {tmp_path / 'inbox'}" in out2
     assert not any(line.startswith("  delivery ") for line in out2)
     for dtype, rows in EXAMPLE_ROWS.items():  # loaded once: the same rows, not twice as many
-        assert table_line(f"staging.{dtype}", f"{rows:,}") in out2
+        assert run_tables(out2)[f"staging.{dtype}"] == f"{rows:,}"
+    assert len(out2) + len(second.stderr.splitlines()) < 60  # the issue's bound for a second `make run`
+    assert out2[-1].startswith("Full log (Dagster events, library output): ")
+
+    # both runs are in the instance with the workspace's code-location origin: the UI lists them under the job
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name="nightly_refresh"))
+        assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        for r in runs:
+            assert r.remote_job_origin.location_name == "ea_pipelines"  # workspace.yaml's location
+            assert r.remote_job_origin.job_name == "nightly_refresh"
+        # the filter of the job's Runs tab (dagster_graphql's Pipeline.runs): job name and the repository label tag
+        listed = instance.get_runs(filters=dg.RunsFilter(job_name="nightly_refresh",
+                                                         tags={".dagster/repository": "__repository__@ea_pipelines"}))
+        assert {r.run_id for r in listed} == {r.run_id for r in runs}
 
     summary = cli(env, tmp_path, "summary")
     assert summary.returncode == 0, summary.stderr[-3000:]

@@ -122,4 +122,11 @@ def test_systemd_units_and_proxy_bind_to_loopback() -> None:
     nginx = (DEPLOY / "nginx.conf").read_text()
     assert "proxy_pass http://127.0.0.1:3000" in nginx and "auth_request" in nginx
     makefile = (ROOT / "Makefile").read_text()
-    assert "dagster dev -h 127.0.0.1" in makefile
+    assert "dg dev -w workspace.yaml -h 127.0.0.1" in makefile
+    assert "dagster dev" not in makefile  # superseded in 1.13: it prints a warning
+    # the reports and Data Docs behind the same login as the UI
+    for conf in ("nginx.conf", "nginx-basic-auth.conf"):
+        text = (DEPLOY / conf).read_text()
+        for location in ("location /files/reports/", "location /files/data-docs/"):
+            block = text[text.index(location):text.index("}", text.index(location))]
+            assert ("auth_request /oauth2/auth;" if conf == "nginx.conf" else "auth_basic ") in block, (conf, block)

@@ -238,7 +238,8 @@ class CbsSource:
 
     def _fallback(self, spec: CbsTable, exc: CbsHostUnreachable) -> TableFetch:
         note = f"{self.label} unreachable ({exc}); used the bundled snapshot instead"
-        log.warning("%s: %s unreachable (%s); opened the bundled snapshot", spec.table_id, self.label, exc)
+        # INFO here: the note travels with the fetch, and the asset warns with it (said once, in the run's log)
+        log.info("%s: %s unreachable (%s); opened the bundled snapshot", spec.table_id, self.label, exc)
         fetch = self._open_replay(spec, "fallback", note)
         fetch.unreachable = str(exc)
         return fetch

@@ -102,7 +102,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
                     context.log.warning(f"{r.table_id}: {r.note}")
             kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
                     else "nothing published (no earlier load)")
-            yield from check_results(key, entry.checks, kept)
+            yield from check_results(key, entry.checks, kept, docs_link=quality.docs_link())
             if all(r.status == "blocked" for r in entry.reports):
                 context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")
             else:

@@ -14,7 +14,9 @@ def check_specs(key: dg.AssetKey, names: list[str], checks: dict[str, CheckConfi
                               description=f"[{checks[name].severity}] {checks[name].description}") for name in names]
 
 
-def check_results(key: dg.AssetKey, outcomes: list[CheckOutcome], kept: str) -> list[dg.AssetCheckResult]:
+def check_results(key: dg.AssetKey, outcomes: list[CheckOutcome], kept: str,
+                  docs_link: dg.MetadataValue | None = None) -> list[dg.AssetCheckResult]:
+    """``docs_link``: the Data Docs as served over HTTP (QualityResource.docs_link), in place of a file:// link."""
     results = []
     for o in outcomes:
         metadata: dict[str, object] = {
@@ -26,7 +28,7 @@ def check_results(key: dg.AssetKey, outcomes: list[CheckOutcome], kept: str) -> 
         if o.failures:
             metadata["failures"] = dg.MetadataValue.md("\n".join(f"- `{f}`" for f in o.failures[:20]))
         if o.docs:
-            metadata["data_docs"] = dg.MetadataValue.url(o.docs)
+            metadata["data_docs"] = docs_link or dg.MetadataValue.url(o.docs)
         if o.blocking:
             metadata["published"] = kept
         results.append(dg.AssetCheckResult(asset_key=key, check_name=o.check, passed=o.passed,

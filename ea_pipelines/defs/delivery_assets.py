@@ -152,7 +152,8 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
             current = staged_after(wh, dtype, pd.DataFrame(columns=[*(c.name for c in dtype.columns)]))
             validated = [gate.check_delivery(dtype, current)]
             record(wh, validated[0], run_id=context.run_id, load_id=None, asset=key.to_user_string())
-        yield from check_results(key, combine(validated), "the refused file is in quarantine; staging is unchanged")
+        yield from check_results(key, combine(validated), "the refused file is in quarantine; staging is unchanged",
+                                 docs_link=quality.docs_link())
         redelivery = redelivery_outcome(outcomes, checks[REDELIVERY_CHECK])
         record(wh, [redelivery], run_id=context.run_id, load_id=None, asset=key.to_user_string())
         yield from check_results(key, [redelivery], "the re-delivery is published; earlier rows stay in raw")

@@ -45,10 +45,10 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     "indicator and a summary table on page one; per report moment (voorjaarsrapportage, "
                     "najaarsrapportage, jaarverantwoording; run config `moment`, `year`) highlights, afwijkingen, "
                     "the results of the programme's efforts and qualitative contributions per goal. Written to "
-                    "<EA_REPORT_DIR>/<date>/. When any figure is synthetic or illustrative, page one says so and "
+                    "`EA_REPORT_DIR/<date>/`. When any figure is synthetic or illustrative, page one says so and "
                     "counts them, each such figure, summary row and chart is marked 'voorbeeldcijfer', and its "
                     "target status is not judged; the metadata counts the indicators per provenance class "
-                    "(provenance/<class>, invented_indicators). It is redrawn only when a mart it reads changed "
+                    "(`provenance/<class>`, `invented_indicators`). It is redrawn only when a mart it reads changed "
                     "(their data versions), for another report moment or year, or when its files are gone; "
                     "otherwise the last report stands (metadata `redrawn`).",
     )
@@ -80,8 +80,8 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
         if without:
             context.log.info(f"no data, so no chart, for: {', '.join(without)}")
         return dg.MaterializeResult(metadata={
-            "report_html": dg.MetadataValue.url(files.html.resolve().as_uri()),
-            "report_pdf": dg.MetadataValue.url(files.pdf.resolve().as_uri()),
+            "report_html": reporting.link(files.html),
+            "report_pdf": reporting.link(files.pdf),
             "report_dir": dg.MetadataValue.path(str(files.directory.resolve())),
             "report_file": dg.MetadataValue.path(str(files.html.resolve())),
             "data_docs": quality.docs_link(),

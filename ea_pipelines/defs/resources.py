@@ -14,6 +14,7 @@ from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
+from ea_pipelines.serve import DATA_DOCS, REPORTS, link
 from ea_pipelines.settings import (
     DEFAULT_CBS_MAX_PAGES,
     DEFAULT_DELIVERY_CATALOGUE,
@@ -23,6 +24,7 @@ from ea_pipelines.settings import (
     DEFAULT_PG_LOCK_TIMEOUT,
     DEFAULT_PG_STATEMENT_TIMEOUT,
     Settings,
+    files_base_url,
     mask_credentials,
 )
 from ea_pipelines.swing.source import SwingSource
@@ -184,15 +186,30 @@ class QualityResource(dg.ConfigurableResource):
         return QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=Path(self.docs_dir),
                            gx_max_rows=self.gx_max_rows)
 
+    #: where the Data Docs are served over HTTP (EA_FILES_URL; `make dev` serves them, see ea_pipelines/serve.py);
+    #: empty: a file:// link (which a browser does not open from the UI)
+    files_url: str = ""
+
     def docs_link(self) -> dg.MetadataValue:
         """A link to the Data Docs index, for asset metadata (the UI shows it as a clickable URL)."""
-        return dg.MetadataValue.url((Path(self.docs_dir) / "index.html").resolve().as_uri())
+        index = Path(self.docs_dir) / "index.html"
+        if not self.files_url:
+            return dg.MetadataValue.url(index.resolve().as_uri())
+        return dg.MetadataValue.url(link(self.files_url, DATA_DOCS, Path(self.docs_dir), index))
 
 
 class ReportingResource(dg.ConfigurableResource):
-    """Where the council report is written: ``<reports_dir>/<date>/``."""
+    """Where the council report is written: ``<reports_dir>/<date>/``, and where it is served over HTTP."""
 
     reports_dir: str
+    #: EA_FILES_URL (see QualityResource.files_url); empty: file:// links
+    files_url: str = ""
+
+    def link(self, path: Path) -> dg.MetadataValue:
+        """A link to ``path`` (a file under ``reports_dir``) for asset metadata."""
+        if not self.files_url:
+            return dg.MetadataValue.url(path.resolve().as_uri())
+        return dg.MetadataValue.url(link(self.files_url, REPORTS, Path(self.reports_dir), path))
 
 
 def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
@@ -215,8 +232,9 @@ def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableReso
             max_bytes=settings.delivery_max_bytes, max_unzipped_bytes=settings.delivery_max_unzipped_bytes,
             settle_seconds=settings.inbox_settle_seconds, preferred_regions=list(programme.region_codes),
         ),
-        "quality": QualityResource(docs_dir=str(settings.data_docs_dir), gx_max_rows=settings.gx_max_rows),
-        "reporting": ReportingResource(reports_dir=str(settings.report_dir)),
+        "quality": QualityResource(docs_dir=str(settings.data_docs_dir), gx_max_rows=settings.gx_max_rows,
+                                   files_url=files_base_url(settings)),
+        "reporting": ReportingResource(reports_dir=str(settings.report_dir), files_url=files_base_url(settings)),
         "cbs": CbsSourceResource(
             mode=settings.source_mode, v4_url=_register_url(settings.cbs_v4_url),
             v3_url=_register_url(settings.cbs_v3_url),

@@ -29,7 +29,7 @@ GROUPS = {"staging": "staging", "intermediate": "marts", "marts": "marts"}
 #: Appended to the description of every model with a provenance column.
 PROVENANCE_NOTE = ("\n\nEvery row carries its provenance class (illustrative < synthetic < cbs_capture < partner < "
                    "cbs_live; a derived value takes the weakest of its parts). Synthetic and illustrative rows are "
-                   "invented, not real figures: the metadata counts them (provenance/<class>, invented_rows).")
+                   "invented, not real figures: the metadata counts them (`provenance/<class>`, `invented_rows`).")
 
 
 def model_key(model: Model) -> dg.AssetKey:
@@ -82,10 +82,22 @@ def _as_outcome(test: TestResult) -> CheckOutcome:
 
 
 def _plot_metadata(conn: sa.Connection, model: Model) -> dict[str, float]:
-    """One numeric entry per row (e.g. an indicator's latest value): the asset's Plots tab charts it over runs."""
+    """One numeric entry per row (e.g. an indicator's latest value): the UI charts each over materialisations
+    (Dagster 1.13: the asset's Events tab, the "Plots" view beside "Table")."""
     label, value = model.plot or ("", "")
     rows = conn.execute(sa.text(f"SELECT {label}, {value} FROM {model.relation} ORDER BY {label}")).fetchall()
     return {f"{value}/{k}": float(v) for k, v in rows if v is not None}
+
+
+def column_schema(conn: sa.Connection, model: Model) -> dg.TableSchema:
+    """The relation's columns with the warehouse's own types (BIGINT, DOUBLE, BOOLEAN, ...) and the
+    descriptions from the model's YAML docs, in the relation's column order."""
+    schema, name = model.relation.split(".", 1)
+    columns = conn.execute(sa.text(  # the database's own type names (SQLAlchemy reflection says FLOAT for DOUBLE)
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
+        "ORDER BY ordinal_position"), {"s": schema, "t": name}).fetchall()
+    return dg.TableSchema(columns=[dg.TableColumn(c, type=str(t).upper(), description=model.columns.get(c))
+                                   for c, t in columns])
 
 
 def _provenance_metadata(conn: sa.Connection, model: Model) -> dict[str, object]:
@@ -117,7 +129,8 @@ def build_model_asset(model: Model, models: list[Model],
         owners=["team:data-engineering"], description=(model.description + (PROVENANCE_NOTE if "provenance" in
                                                                               model.columns else "")) or None,
         metadata={"sql_file": str(model.path), "materialized": model.materialized, "relation": model.relation,
-                  "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, description=d)
+                  # the types are the warehouse's, known once built: each materialisation carries the real ones
+                  "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, type="unknown", description=d)
                                                                    for c, d in model.columns.items()])},
         check_specs=[dg.AssetCheckSpec(t.name, asset=key, blocking=True, description=t.sql) for t in model.tests],
         # Dagster derives the data version from this and the inputs' data versions (a logical version).
@@ -135,7 +148,8 @@ def build_model_asset(model: Model, models: list[Model],
             # Not rebuilt (an append model would append its last changes again): same rows, same test results.
             yield from carried
             previous = latest_metadata(context.instance, key)
-            yield dg.MaterializeResult(metadata={**{k: previous[k] for k in ("dagster/row_count",) if k in previous},
+            kept = ("dagster/row_count", "dagster/column_schema")
+            yield dg.MaterializeResult(metadata={**{k: previous[k] for k in kept if k in previous},
                                                  "rebuilt": False, "skipped": dg.MetadataValue.text(unchanged)})
             return
         rows = build(wh, model, rels)
@@ -150,9 +164,11 @@ def build_model_asset(model: Model, models: list[Model],
             preview = pd.read_sql_query(f"SELECT * FROM {model.relation} LIMIT 10", conn) if rows else pd.DataFrame()
             plotted = _plot_metadata(conn, model) if model.plot else {}
             provenance = _provenance_metadata(conn, model) if "provenance" in model.columns else {}
+            columns = column_schema(conn, model)
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": rows,
             "rebuilt": True,
+            "dagster/column_schema": columns,
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_empty_"),
             **plotted,
             **provenance,

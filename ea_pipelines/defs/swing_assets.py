@@ -57,7 +57,7 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
             context.log.warning(f"{var.variable}: {report.note}")
         kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
                 else "nothing published (no earlier load)")
-        yield from check_results(key, report.checks, kept)
+        yield from check_results(key, report.checks, kept, docs_link=quality.docs_link())
         if report.status == "blocked":
             context.log.error(f"{var.variable}: blocked by failed checks; {kept}")
             return

@@ -67,16 +67,18 @@ def _spec(table_id: str, api: str):
 
 def ours(url: str, table_id: str, api: str, work: Path) -> dict:
     from ea_pipelines.cbs.source import CbsSource
+    from ea_pipelines.devtools.isolated import isolated_settings
     from ea_pipelines.ingest.cbs_table import load_cbs_table
     from ea_pipelines.quality.gate import QualityGate
     from ea_pipelines.reference.regions import RegionIndex
-    from ea_pipelines.settings import Settings
     from ea_pipelines.warehouse.db import Warehouse
 
-    wh = Warehouse(f"duckdb:///{work}/ea.duckdb", duckdb_memory_limit=Settings.from_env().duckdb_memory_limit)
+    settings = isolated_settings(work)
+    wh = Warehouse(settings.warehouse_url, duckdb_memory_limit=settings.duckdb_memory_limit)
     wh.ensure_schema()
-    source = CbsSource("live", f"{url}/odata/v1/CBS", f"{url}/ODataFeed/odata", work / "snapshots", work / "landing")
-    gate = QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=work / "docs")
+    source = CbsSource("live", f"{url}/odata/v1/CBS", f"{url}/ODataFeed/odata", work / "snapshots",
+                       settings.landing_dir)
+    gate = QualityGate(known_regions=set(RegionIndex.from_code_list().names), docs_dir=settings.data_docs_dir)
     report = load_cbs_table(_spec(table_id, api), source, wh, batch_id=f"bench-{time.time_ns()}", gate=gate)
     failed = [o.check for o in report.checks if not o.passed]
     wh.dispose()
@@ -169,10 +171,10 @@ def nightly_multiprocess(work: Path) -> dict:
 
 
 def _nightly_env(work: Path) -> dict[str, str]:
-    return {"EA_WAREHOUSE_URL": f"duckdb:///{work}/ea.duckdb", "EA_SOURCE_MODE": "replay",
-            "EA_LANDING_DIR": str(work / "landing"), "EA_INBOX_DIR": str(work / "inbox"),
-            "EA_ARCHIVE_DIR": str(work / "archive"), "EA_QUARANTINE_DIR": str(work / "quarantine"),
-            "EA_DATA_DOCS_DIR": str(work / "docs")}
+    """Every writable location in ``work`` (reports, logs and Data Docs included): never the user's."""
+    from ea_pipelines.devtools.isolated import isolated_env
+
+    return {k: v for k, v in isolated_env(work).items() if k.startswith("EA_")}
 
 
 def child(argv: list[str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import dagster as dg
 import pytest
@@ -12,23 +13,27 @@ import yaml
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.definitions import build_definitions
+from ea_pipelines.devtools.isolated import isolated_settings
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def settings_for(tmp_path: Path, **extra: str) -> Settings:
-    return Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/ea.duckdb", "EA_SOURCE_MODE": "replay",
-                              "EA_LANDING_DIR": str(tmp_path / "landing"), "EA_INBOX_DIR": str(tmp_path / "inbox"),
-                              "EA_ARCHIVE_DIR": str(tmp_path / "archive"),
-                              "EA_QUARANTINE_DIR": str(tmp_path / "quarantine"),
-                              "EA_REPORT_DIR": str(tmp_path / "reports"), "EA_DATA_DOCS_DIR": str(tmp_path / "docs"),
-                              **extra})
+    """Every writable location under ``tmp_path`` (ea_pipelines/devtools/isolated.py), replay, and ``extra``."""
+    return isolated_settings(tmp_path, base={}, **extra)
 
 
 @pytest.fixture
 def defs(tmp_path: Path) -> dg.Definitions:
     return build_definitions(settings_for(tmp_path))
+
+
+def served(url: str, prefix: str, folder: Path) -> Path:
+    """The file behind a metadata link to the ``make dev`` file server (default EA_FILES_URL)."""
+    base = f"http://127.0.0.1:3001/{prefix}/"
+    assert url.startswith(base), url
+    return folder / unquote(url.removeprefix(base))
 
 
 def test_module_level_defs_load() -> None:
@@ -97,12 +102,22 @@ def test_nightly_refresh_runs_in_replay(defs: dg.Definitions, tmp_path: Path) ->
     assert denominator == 74_317  # the real 03759ned capture is the population denominator
     assert kern == 11
     report = mats["council_report"]
-    html = Path(report["report_html"].value.removeprefix("file://"))
+    # links over HTTP, where `make dev` serves EA_REPORT_DIR and EA_DATA_DOCS_DIR (ea_pipelines/serve.py)
+    html = served(report["report_html"].value, "reports", tmp_path / "reports")
     assert html.parent.parent == tmp_path / "reports" and html.exists()
-    assert Path(report["report_pdf"].value.removeprefix("file://")).read_bytes().startswith(b"%PDF")
+    assert served(report["report_pdf"].value, "reports", tmp_path / "reports").read_bytes().startswith(b"%PDF")
     assert html.read_text().count('<figure class="chart"') == report["charts"].value > 0
-    assert report["data_docs"].value == (tmp_path / "docs" / "index.html").as_uri()
+    assert served(report["data_docs"].value, "data-docs", tmp_path / "docs") == tmp_path / "docs" / "index.html"
+    assert (tmp_path / "docs" / "index.html").exists()
     assert mats["bevolking"]["data_docs"].value == report["data_docs"].value
+    # each mart's column schema carries the warehouse's own types, as DuckDB describes the relation
+    for mart in ("kernindicatoren", "fact_indicator_value"):
+        with engine.connect() as conn:
+            described = [(r[0], r[1]) for r in conn.execute(sa.text(f"DESCRIBE marts.{mart}"))]
+        schema = mats[mart]["dagster/column_schema"].value
+        assert [(c.name, c.type) for c in schema.columns] == described
+        assert {t for _, t in described} - {"VARCHAR"}, f"{mart}: only strings?"
+    engine.dispose()
     # the kernindicatoren mart plots each indicator's latest value in the UI
     assert mats["kernindicatoren"]["latest_value/bijstand_per_10000"].value > 0
     # the analysts' read-only copy was published after the marts: marts only, same rows
@@ -173,3 +188,15 @@ def test_sql_models_are_assets_with_lineage_and_their_tests_are_checks(defs: dg.
         dg.AssetKey(["intermediate", "int_indicator_delivery"])).parent_keys
     assert dg.AssetKey(["marts", "fact_indicator_value"]) in graph.get(
         dg.AssetKey(["marts", "kernindicatoren"])).parent_keys
+
+
+def test_no_description_loses_a_placeholder_to_markdown(defs: dg.Definitions) -> None:
+    """The UI renders descriptions as Markdown, where ``<EA_REPORT_DIR>`` outside a code span is an HTML tag and
+    disappears ("Written to <EA_REPORT_DIR>//." showed as "Written to //.")."""
+    import re
+
+    for spec in defs.resolve_all_asset_specs():
+        outside_code = re.sub(r"`[^`]*`", "", spec.description or "")
+        assert not re.search(r"<[A-Za-z_][^>]*>", outside_code), (spec.key, outside_code)
+    report = next(s for s in defs.resolve_all_asset_specs() if s.key.path == ["reporting", "council_report"])
+    assert "`EA_REPORT_DIR/<date>/`" in report.description

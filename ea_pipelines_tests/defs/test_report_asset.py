@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import dagster as dg
 
@@ -39,7 +40,10 @@ def test_run_config_chooses_the_moment(tmp_path: Path) -> None:
     assert result.success
     meta = result.get_asset_materialization_events()[0].materialization.metadata
     assert meta["moment"].value == "Voorjaarsrapportage 2025 (2025-01-01 - 2025-04-30)"
-    html = Path(meta["report_html"].value.removeprefix("file://"))
+    # linked over HTTP, where `make dev` serves EA_REPORT_DIR (ea_pipelines/serve.py)
+    url = meta["report_html"].value
+    assert url.startswith("http://127.0.0.1:3001/reports/"), url
+    html = tmp_path / "reports" / unquote(url.removeprefix("http://127.0.0.1:3001/reports/"))
     assert html.name == "kernindicatoren-voorjaarsrapportage-2025.html"
     assert 'data-moment="voorjaarsrapportage"' in html.read_text(encoding="utf-8")
 

@@ -16,9 +16,14 @@ from ea_pipelines_tests.defs.test_definitions import settings_for
 
 
 def test_the_suite_starts_without_the_shells_settings() -> None:
-    # conftest's autouse fixture: a developer's exported EA_* settings never reach a test
-    assert [n for n in os.environ if n.startswith("EA_") and not n.startswith(("EA_TEST_", "EA_TODAY"))] == []
-    assert "dagster_home" in os.environ["DAGSTER_HOME"]
+    # conftest's autouse fixture: a developer's exported EA_* settings never reach a test; every writable
+    # location points into a folder of the test's own (ea_pipelines/devtools/isolated.py)
+    from ea_pipelines.devtools.isolated import isolated_env
+
+    ours = {n: v for n, v in os.environ.items() if n.startswith("EA_") and not n.startswith(("EA_TEST_", "EA_TODAY"))}
+    work = Path(os.environ["DAGSTER_HOME"]).parent
+    assert ours == {k: v for k, v in isolated_env(work).items() if k.startswith("EA_")}
+    assert "dagster_home" in os.environ["DAGSTER_HOME"] and Path(os.environ["DAGSTER_HOME"]).is_dir()
 
 
 def test_an_exported_warehouse_url_is_never_touched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

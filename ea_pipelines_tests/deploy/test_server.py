@@ -173,6 +173,58 @@ def test_the_same_run_in_process_for_comparison(env, databases) -> None:
     assert warehouse_state(databases) == (11, 74_317.0)
 
 
+RUNS_BY_TAG = """query ($key: String!, $value: String!) { runsOrError(filter: {tags: [{key: $key, value: $value}]}) {
+  ... on Runs { results { runId status } } } }"""
+JOB_RUNS = """{ pipelineOrError(params: {repositoryLocationName: "ea_pipelines", repositoryName: "__repository__",
+  pipelineName: "nightly_refresh"}) { ... on Pipeline { runs { runId } } } }"""
+
+
+def test_a_killed_run_is_marked_failed_and_the_next_queued_run_starts(env, webserver, databases, tmp_path) -> None:
+    """kill -9 of the daemon with its code server and the run worker it launched (a crash, an out-of-memory kill of
+    the service, a restart): nothing of Dagster's is left to notice, so the run stays STARTED and the queue
+    (max_concurrent_runs: 1) is blocked. The restarted daemon's dead_run_sensor marks it failed with the reason;
+    the run queued behind it starts and succeeds, and the run retry re-runs the killed one.
+
+    (While the code server that launched a run worker lives, Dagster 1.13's server itself fails the run of a
+    worker that died; this is the case where it cannot.)"""
+    web, url = webserver
+    worker = daemon(env, tmp_path)
+    try:
+        first = launch(env)
+
+        def run_worker_pid() -> int | None:
+            started = events(databases, first, "PIPELINE_START")
+            return started[0]["dagster_event"]["pid"] if started else None
+
+        victim = wait_until(run_worker_pid, "the first run to start", [web, worker])
+        assert victim in worker.pids()  # the run worker is the daemon's code server's child
+        second = launch(env)
+        assert graphql(f"{url}/graphql", RUN, {"id": second})["runOrError"]["status"] == "QUEUED"
+        os.killpg(os.getpgid(worker.proc.pid), signal.SIGKILL)
+        worker.proc.wait(timeout=30)
+        wait_until(lambda: not Path(f"/proc/{victim}").exists() or "Z" in Path(f"/proc/{victim}/stat").read_text()
+                   .rsplit(")", 1)[1].split()[:1], "the run worker to be gone", [web])
+        time.sleep(5)
+        assert graphql(f"{url}/graphql", RUN, {"id": first})["runOrError"]["status"] == "STARTED"  # left behind
+        worker = daemon(env, tmp_path)  # the service restarts
+        killed = finished(url, first, [web, worker])
+        assert killed["status"] == "FAILURE"
+        reason = json.dumps(events(databases, first, "PIPELINE_FAILURE"))
+        assert f"its run worker (pid {victim}) is no longer running" in reason, reason
+        nxt = finished(url, second, [web, worker])
+        assert nxt["status"] == "SUCCESS", worker.tail(60)
+        assert nxt["startTime"] >= killed["endTime"]  # it waited in the queue until the dead run was failed
+        retry = wait_until(lambda: graphql(f"{url}/graphql", RUNS_BY_TAG, {"key": "dagster/parent_run_id",
+                                                                         "value": first})["runsOrError"]["results"],
+                           "the run retry of the killed run", [web, worker])
+        assert finished(url, retry[0]["runId"], [web, worker])["status"] == "SUCCESS"
+    finally:
+        worker.stop()
+    listed = {r["runId"] for r in graphql(f"{url}/graphql", JOB_RUNS)["pipelineOrError"]["runs"]}
+    assert {first, second} <= listed
+    assert warehouse_state(databases) == (11, 74_317.0)
+
+
 @pytest.fixture
 def celery(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[dict[str, str], list[Service]]]:
     """A Redis broker and two dagster-celery workers, started here; the daemon's and workers' EA_EXECUTOR=celery."""
@@ -285,8 +337,9 @@ http {{
 """
 
 
-def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> None:
-    """deploy/nginx-basic-auth.conf's location block, in front of the real webserver."""
+def test_nginx_lets_only_authenticated_requests_through(env, webserver, tmp_path) -> None:
+    """deploy/nginx-basic-auth.conf's location blocks, in front of the real webserver and the report and Data Docs
+    folders."""
     if NGINX is None:
         pytest.skip("nginx is not installed (Debian package nginx; .ci/run installs it)")
     web, url = webserver
@@ -295,7 +348,14 @@ def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> 
     (tmp_path / "htpasswd").write_text(f"analist:{hashed.stdout.strip()}\n")
     block = (ROOT / "deploy" / "nginx-basic-auth.conf").read_text()
     block = (block.replace("/etc/nginx/ea-pipelines.htpasswd", str(tmp_path / "htpasswd"))
-             .replace("http://127.0.0.1:3000", url))
+             .replace("http://127.0.0.1:3000", url)
+             .replace("/srv/ea-pipelines/data/reports/", env["EA_REPORT_DIR"] + "/")
+             .replace("/srv/ea-pipelines/data/data_docs/", env["EA_DATA_DOCS_DIR"] + "/"))
+    report = Path(env["EA_REPORT_DIR"]) / "2026-11-30" / "kernindicatoren.html"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("<h1>Raadsrapportage</h1>", encoding="utf-8")
+    Path(env["EA_DATA_DOCS_DIR"]).mkdir(parents=True, exist_ok=True)
+    (Path(env["EA_DATA_DOCS_DIR"]) / "index.html").write_text("<title>Data Docs</title>", encoding="utf-8")
     port = free_port()
     (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp_path, port=port, auth=block))
     proxy = Service("nginx", [NGINX, "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"], {}, tmp_path).start()
@@ -315,5 +375,13 @@ def test_nginx_lets_only_authenticated_requests_through(webserver, tmp_path) -> 
         ok = requests.post(f"{base}/graphql", json=query, auth=("analist", password), timeout=30)
         assert ok.status_code == 200 and ok.json()["data"]["version"]
         assert requests.get(f"{base}/", auth=("analist", password), timeout=30).status_code == 200
+        # the report and the Data Docs, where EA_FILES_URL=<host>/files points the UI's links: the same login
+        for path, text in (("/files/reports/2026-11-30/kernindicatoren.html", "Raadsrapportage"),
+                           ("/files/data-docs/index.html", "Data Docs")):
+            assert requests.get(base + path, timeout=10).status_code == 401
+            assert requests.get(base + path, auth=("analist", "wrong"), timeout=10).status_code == 401
+            got = requests.get(base + path, auth=("analist", password), timeout=10)
+            assert got.status_code == 200 and text in got.text
+        assert requests.get(f"{base}/files/reports/", auth=("analist", password), timeout=10).status_code == 403
     finally:
         proxy.stop()
