@@ -161,8 +161,9 @@ def setup_logging(log_dir: Path | None, verbose: bool) -> Path | None:
 
 
 class Progress:
-    """Follows a run's events in the instance: one line per finished step on the terminal (a progress bar on a
-    terminal), every event in the log file, Dagster's warnings and errors once on the terminal."""
+    """Follows a run's events in the instance: a progress bar on a terminal; elsewhere (a pipe, a CI log) one
+    mark per finished step on one line (``.`` ok, ``F`` failed, ``s`` skipped, ``r`` retrying) and a line of its
+    own for each step that did not end ok; every event in the log file, Dagster's warnings and errors once."""
 
     STEP_END = {"STEP_SUCCESS": "ok", "STEP_FAILURE": "FAILED", "STEP_SKIPPED": "skipped",
                 "STEP_UP_FOR_RETRY": "retrying"}
@@ -174,6 +175,7 @@ class Progress:
         self.tty = self.out.isatty()
         self.cursor: str | None = None
         self.done = 0
+        self.marks = 0  # marks written on the current line (not on a terminal)
         self.started: dict[str, float] = {}
         self.said: set[str] = set()
         self.log = logging.getLogger("dagster.run")
@@ -188,6 +190,7 @@ class Progress:
         self._stop.set()
         self._thread.join(timeout=30)
         self.poll()  # whatever came after the last poll
+        self.close()
         if self.tty:
             self.out.write("\n")
             self.out.flush()
@@ -228,24 +231,38 @@ class Progress:
             if kind != "STEP_UP_FOR_RETRY":
                 self.done += 1
             took = entry.timestamp - self.started.get(step, entry.timestamp)
-            self._step(f"{self.STEP_END[kind]:<8} {step.replace('__', '/')} ({took:.1f} s)")
+            self._step(f"{self.STEP_END[kind]:<8} {step.replace('__', '/')} ({took:.1f} s)", kind)
 
     def _line(self, text: str) -> None:
         if self.tty:
             self.out.write("\r\033[K")
+        elif self.marks:  # end the line of marks first
+            self.out.write("\n")
+            self.marks = 0
         self.out.write(text + "\n")
         self.out.flush()
 
-    def _step(self, text: str) -> None:
+    MARKS = {"STEP_SUCCESS": ".", "STEP_FAILURE": "F", "STEP_SKIPPED": "s", "STEP_UP_FOR_RETRY": "r"}
+
+    def _step(self, text: str, kind: str) -> None:
         counter = f"[{self.done:>2}/{self.steps}]"
         if self.tty:
             width = 30
             filled = int(width * self.done / max(self.steps, 1))
             self.out.write(f"\r\033[K{counter} [{'#' * filled}{'.' * (width - filled)}] {text}"[:200])
-            self.out.flush()
         else:
-            self.out.write(f"{counter} {text}\n")
+            self.out.write(("steps " if not self.marks else "") + self.MARKS[kind])
+            self.marks += 1
+            if kind != "STEP_SUCCESS":  # and the step by name on a line of its own
+                self._line(f"{counter} {text}")
+        self.out.flush()
+
+    def close(self) -> None:
+        """End the line of marks."""
+        if self.marks and not self.tty:
+            self.out.write(f" {self.done}/{self.steps}\n")
             self.out.flush()
+            self.marks = 0
 
 
 class _NotFromRun(logging.Filter):

@@ -87,16 +87,19 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert tables["staging.cbs_observation"] == f"{sum(CBS_ROWS.values()) + 3 * 42:,}"
     for dtype, rows in EXAMPLE_ROWS.items():
         assert tables[f"staging.{dtype}"] == f"{rows:,}" and tables[f"raw.{dtype}"] == f"{rows:,}"
-    # quiet: a progress line per step, no Dagster events or library logging on the terminal ...
-    steps = [line for line in out if re.fullmatch(r"\[ ?\d+/\d+\] ok +\S+ \(\d+\.\d s\)", line)]
+    # quiet: a mark per finished step (not a terminal: on one line, broken only by a warning), no Dagster
+    # events or library logging on the terminal ...
+    marks = "".join(m.group(1) for line in out if (m := re.fullmatch(r"steps ([.Fsr]+)(?: \d+/\d+)?", line)))
     header = next(line for line in out if line.startswith("nightly_refresh: run "))
-    assert len(steps) == int(re.search(r", (\d+) steps$", header).group(1)) >= 20
+    steps = int(re.search(r", (\d+) steps$", header).group(1))
+    assert marks == "." * steps and steps >= 20
+    assert re.fullmatch(rf"steps \.+ {steps}/{steps}", [line for line in out if line.startswith("steps ")][-1])
     assert "DEBUG" not in first.stdout + first.stderr and "STEP_SUCCESS" not in first.stdout + first.stderr
     # ... but all of them in the log file, whose path the summary prints last
     log = Path(re.fullmatch(r"Full log \(Dagster events, library output\): (.+)", out[-1]).group(1))
     assert log.parent == tmp_path / "logs"
     logged = log.read_text(encoding="utf-8")
-    assert logged.count("STEP_SUCCESS") == len(steps) and "great_expectations" in logged
+    assert logged.count("STEP_SUCCESS") == steps and "great_expectations" in logged
     for table_id, rows in CBS_ROWS.items():
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7,} rows{flag}" in out

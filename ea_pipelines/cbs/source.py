@@ -228,7 +228,8 @@ class CbsSource:
         except CbsHostUnreachable as exc:
             if self.mode != "auto":
                 raise
-            log.warning("%s: CBS unreachable (%s); editions as the snapshot manifests recorded them",
+            # INFO: each edition's own load then says that CBS was unreachable (the asset warns, once)
+            log.info("%s: CBS unreachable (%s); editions as the snapshot manifests recorded them",
                         spec.name, exc)
             return cbs_editions.from_manifests(spec, self.snapshot_dir)
         except CbsError as exc:

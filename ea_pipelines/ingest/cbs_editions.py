@@ -98,14 +98,14 @@ def load_cbs_entry(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
     editions = source.editions(spec)
     report = EntryReport(spec, editions, warnings=editions.warnings())
     for warning in report.warnings:
-        log.warning("%s: %s", spec.name, warning)
+        log.info("%s: %s", spec.name, warning)  # the report carries it; the asset warns (once)
     record_editions(wh, editions)
     offline = source.mode == "replay" or editions.origin.startswith("snapshot manifest")
     for table_id in editions.ids:
         if offline and not source.has_snapshot(table_id):
             report.skipped[table_id] = (f"no bundled snapshot of edition {table_id} and CBS not used "
                                         f"({source.mode}); the published version, if any, stays")
-            log.warning("%s: %s", table_id, report.skipped[table_id])
+            log.info("%s: %s", table_id, report.skipped[table_id])  # the asset warns with it
             continue
         try:
             report.reports.append(load_cbs_table(edition_spec(spec, editions, table_id), source, wh, **kwargs))
