@@ -144,7 +144,9 @@ class ReplayTransport:
         if not self.manifest_path.exists():
             raise SnapshotMissing(f"no snapshot manifest at {self.manifest_path}")
         self.manifest: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        self.base_url = self.base_url or self.manifest.get("source", "")
+        # The responses' nextLinks point under the URL they were captured from, which may not be today's
+        # configured one (a landing replayed with other settings, a capture from a test server).
+        self.base_url = self.manifest.get("source") or self.base_url
 
     @property
     def synthetic(self) -> bool:

@@ -43,9 +43,12 @@ def _write(tmp_path: Path, mutate) -> Path:
 def test_another_municipality_is_configuration_only(tmp_path: Path) -> None:
     def hengelo(raw):
         raw["programme"]["municipality"] = {"code": "GM0164", "name": "Hengelo"}
+        kerncijfers = next(t for t in raw["tables"] if t["name"] == "regionale_kerncijfers")
+        kerncijfers.pop("regions")  # the default, `regions: programme`: the programme's regions, whichever they are
     cat = load_cbs_catalogue(_write(tmp_path, hengelo))
     assert cat.programme.region_codes[0] == "GM0164"
     assert cat.table("regionale_kerncijfers").regions.codes[0] == "GM0164"
+    assert cat.table("bevolking").regions.prefixes == ("NL", "PV", "GM")  # every municipality, whichever is ours
 
 
 def test_no_code_names_the_municipality() -> None:
