@@ -28,6 +28,7 @@ from ea_pipelines.cbs.errors import (
     CbsTransientError,
 )
 from ea_pipelines.devtools.fake_cbs_server import Fault, Tamper
+from ea_pipelines_tests.conftest import snapshot_rows
 
 Json = Callable[[Any, dict[str, str]], Any]
 
@@ -116,6 +117,8 @@ class CbsCase:
 
 
 POP = "/03759ned/Observations$"
+#: wide rows of the synthetic 85969NED as served (one per region, period and kept code; four measures each)
+WIDE_85969 = snapshot_rows("85969NED") // 4
 KEEP = "; staging keeps load {previous}"
 
 CBS_CASES: list[CbsCase] = [
@@ -195,8 +198,9 @@ CBS_CASES: list[CbsCase] = [
             "the load",
             tamper=(("/03759ned/Observations/\\$count$", text("13000")),)),
     CbsCase("v3 wide rows fewer than announced", "arbeidsdeelname_regionaal", CbsIncompleteLoad,
-            "85969NED: the API announced 300 rows for the filter but 204 arrived; refusing a partial load",
-            tamper=(("/85969NED/TypedDataSet/\\$count$", text("300")),)),
+            f"85969NED: the API announced {WIDE_85969 + 96} rows for the filter but {WIDE_85969} arrived; "
+            "refusing a partial load",
+            tamper=(("/85969NED/TypedDataSet/\\$count$", text(str(WIDE_85969 + 96))),)),
     CbsCase("row count is not a number", "bevolking", CbsNotJsonError,
             "{v4}/03759ned/Observations/$count?{filter}: expected a row count, got 'onbekend'",
             tamper=(("/03759ned/Observations/\\$count$", text("onbekend")),)),

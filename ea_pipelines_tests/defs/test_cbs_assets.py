@@ -54,7 +54,7 @@ def test_an_entry_with_editions_is_one_asset_that_says_which_editions_it_loaded(
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("nightly_refresh").execute_in_process(instance=instance, asset_selection=[key])
     assert result.success
-    [event] = result.get_asset_materialization_events()
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == key]
     meta = event.step_materialization_data.materialization.metadata
     assert (meta["status"].value, meta["source_mode"].value) == ("published", "replay")
     editions = meta["editions"].value
