@@ -146,7 +146,9 @@ class ReplayTransport:
         self.manifest: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         # The responses' nextLinks point under the URL they were captured from, which may not be today's
         # configured one (a landing replayed with other settings, a capture from a test server).
-        self.base_url = self.manifest.get("source") or self.base_url
+        source = str(self.manifest.get("source") or "")
+        if source.startswith(("http://", "https://")):
+            self.base_url = source
 
     @property
     def synthetic(self) -> bool:

@@ -87,16 +87,18 @@ def publish_stream(wh: Warehouse, fetch: TableFetch, plan: TablePlan, *, load_id
             digest = content_hash(fetch.transport.consumed)
             fetch.close()  # the landing manifest exists before anything commits, so every publish is replayable
             clock.lap("stream")
+            last = load_log.last_published(conn, fetch.source_name, table_id)
+            if not force and last is not None and last.content_hash == digest:
+                # the very responses that were validated and published before: nothing to check or publish
+                # (the caller carries the published load's check results over)
+                tx.rollback()
+                return PublishOutcome("unchanged", rows, digest, [], preview, clock.laps)
             frame = to_frame(kept) if keep else None
             checks = validate(conn, frame, schema_problems) if validate else []
             clock.lap("checks")
             if any(o.blocking for o in checks):
                 tx.rollback()
                 return PublishOutcome("blocked", rows, digest, checks, preview, clock.laps)
-            last = load_log.last_published(conn, fetch.source_name, table_id)
-            if not force and last is not None and last.content_hash == digest:
-                tx.rollback()
-                return PublishOutcome("unchanged", rows, digest, checks, preview, clock.laps)
             frames = {"staging.cbs_measure": plan.measure_frame().astype({"decimals": "Int64"}),
                       "staging.cbs_region": plan.region_frame(),
                       "staging.cbs_period": plan.period_frame()}
