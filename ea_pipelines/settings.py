@@ -50,7 +50,8 @@ WRITABLE_LOCATIONS = {
     "report_dir": "EA_REPORT_DIR", "log_dir": "EA_LOG_DIR",
 }
 #: Path settings a run only reads
-READ_ONLY_LOCATIONS = ("catalogue_path", "snapshot_dir", "delivery_catalogue_path", "sql_dir")
+READ_ONLY_LOCATIONS = ("catalogue_path", "snapshot_dir", "delivery_catalogue_path", "sql_dir", "swing_catalogue_path",
+                       "swing_snapshot_dir")
 
 
 class SettingsError(ValueError):

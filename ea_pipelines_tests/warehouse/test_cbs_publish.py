@@ -176,8 +176,16 @@ POPULATION = {
     ("M000352", "PV23", "2024JJ00"): (1_189_033.0, "None"),
     ("M000365", "NL01", "2026JJ00"): (None, "Impossible"),  # no average yet for the current year
 }
-LABOUR_ALMELO_2024 = {"BeroepsEnNietBeroepsbevolking_1": 53.5, "WerkzameBeroepsbevolking_2": 37.1,
-                      "WerklozeBeroepsbevolking_3": 2.1, "NietBeroepsbevolking_4": 16.3}  # SYNTHETIC values
+def _labour_almelo_2024() -> dict[str, float]:
+    """The SYNTHETIC 85969NED snapshot's wide row for Almelo, 2024, both sexes, read from the file itself."""
+    rows = json.loads((DEFAULT_SNAPSHOT_DIR / "85969NED" / "TypedDataSet.json").read_text())["value"]
+    [row] = [r for r in rows if (r["RegioS"].strip(), r["Perioden"], r["Geslacht"].strip()) ==
+             ("GM0141", "2024JJ00", "T001038")]
+    return {m: row[m] for m in ("BeroepsEnNietBeroepsbevolking_1", "WerkzameBeroepsbevolking_2",
+                                "WerklozeBeroepsbevolking_3", "NietBeroepsbevolking_4")}
+
+
+LABOUR_ALMELO_2024 = _labour_almelo_2024()
 
 
 def test_published_values_are_the_sources_values(warehouse: Warehouse, replay: CbsSource,
