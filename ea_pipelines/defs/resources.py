@@ -91,14 +91,9 @@ class WarehouseResource(dg.ConfigurableResource):
         return self._warehouse
 
 
-class CbsSourceResource(dg.ConfigurableResource):
-    """Where CBS data comes from: ``live``, ``replay`` (bundled snapshots) or ``auto``."""
+class _HttpBounds(dg.ConfigurableResource):
+    """The HTTP limits every fetched source shares (EA_HTTP_*, EA_CBS_MAX_PAGES)."""
 
-    mode: str
-    v4_url: str
-    v3_url: str
-    snapshot_dir: str
-    landing_dir: str
     timeout: float = 60.0
     max_attempts: int = 5
     backoff_cap: float = 60.0
@@ -106,6 +101,21 @@ class CbsSourceResource(dg.ConfigurableResource):
     deadline: float = DEFAULT_HTTP_DEADLINE
     max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
     max_pages: int = DEFAULT_CBS_MAX_PAGES
+
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, deadline=self.deadline,
+                           max_response_bytes=self.max_response_bytes, max_pages=self.max_pages,
+                           backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap)
+
+
+class CbsSourceResource(_HttpBounds):
+    """Where CBS data comes from: ``live``, ``replay`` (bundled snapshots) or ``auto``."""
+
+    mode: str
+    v4_url: str
+    v3_url: str
+    snapshot_dir: str
+    landing_dir: str
     #: fetch every table in full even when CBS's Modified is unchanged (EA_CBS_FULL_FETCH)
     full_fetch: bool = False
 
@@ -113,13 +123,11 @@ class CbsSourceResource(dg.ConfigurableResource):
         return CbsSource(
             mode=self.mode, v4_url=_real_url(self.v4_url), v3_url=_real_url(self.v3_url),
             snapshot_dir=Path(self.snapshot_dir), landing_dir=Path(self.landing_dir),
-            policy=RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, deadline=self.deadline,
-                               max_response_bytes=self.max_response_bytes, max_pages=self.max_pages,
-                               backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap),
+            policy=self.policy(),
         )
 
 
-class SwingSourceResource(dg.ConfigurableResource):
+class SwingSourceResource(_HttpBounds):
     """Where Kennispunt Twente's open data comes from: a Swing Open Data Service ``live``, its bundled snapshots
     (``replay``) or ``auto``. The API key (EA_SWING_API_KEY) is not part of this config: the UI shows only whether
     one is set."""
@@ -130,22 +138,13 @@ class SwingSourceResource(dg.ConfigurableResource):
     snapshot_dir: str
     landing_dir: str
     api_key_set: bool = False
-    timeout: float = 60.0
-    max_attempts: int = 5
-    backoff_cap: float = 60.0
-    retry_after_cap: float = 120.0
-    deadline: float = DEFAULT_HTTP_DEADLINE
-    max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
-    max_pages: int = DEFAULT_CBS_MAX_PAGES
     full_fetch: bool = False
 
     def source(self) -> SwingSource:
         return SwingSource.create(
             self.mode, _real_url(self.ods_url), Path(self.snapshot_dir), Path(self.landing_dir),
             load_swing_catalogue(Path(self.catalogue)), api_key=_API_KEYS.get(self.ods_url, ""),
-            policy=RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, deadline=self.deadline,
-                               max_response_bytes=self.max_response_bytes, max_pages=self.max_pages,
-                               backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap),
+            policy=self.policy(),
         )
 
 
