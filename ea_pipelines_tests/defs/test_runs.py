@@ -30,14 +30,22 @@ with dg.DagsterInstance.get() as instance:
 """
 
 
-def start_worker() -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", WORKER], env=dict(os.environ), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+def start_worker(log: Path) -> subprocess.Popen[bytes]:
+    """A worker whose error output goes to ``log`` (a file: a pipe nobody reads could fill and block it)."""
+    with log.open("wb") as err:
+        return subprocess.Popen([sys.executable, "-c", WORKER], env=dict(os.environ), stdout=subprocess.DEVNULL,
+                                stderr=err)
 
 
-def started_runs(instance: dg.DagsterInstance, n: int) -> list[dg.DagsterRun]:
+def started_runs(instance: dg.DagsterInstance, n: int,
+                 workers: dict[Path, subprocess.Popen[bytes]]) -> list[dg.DagsterRun]:
+    """The ``n`` started runs; a worker that exits first fails the test with its own error output."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        for log, worker in workers.items():
+            if worker.poll() is not None:
+                raise AssertionError(f"a run worker exited ({worker.returncode}) before its run started:\n"
+                                     f"{log.read_text(errors='replace')[-3000:]}")
         runs = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
         if len(runs) >= n and all(instance.get_records_for_run(r.run_id, of_type=dg.DagsterEventType.RUN_START)
                                   .records for r in runs):
@@ -51,11 +59,16 @@ def run_pid(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int:
     return record.event_log_entry.dagster_event.pid
 
 
-def test_a_killed_run_is_marked_failed_with_the_reason_and_a_live_one_is_not() -> None:
-    killed, alive = start_worker(), start_worker()
+def test_a_killed_run_is_marked_failed_with_the_reason_and_a_live_one_is_not(tmp_path: Path) -> None:
+    # the instance's storage exists before the workers start: two processes creating a new instance's SQLite
+    # schema at once race each other, and the loser exits
+    with dg.DagsterInstance.get() as instance:
+        instance.get_runs()
+    logs = tmp_path / "killed.err", tmp_path / "alive.err"
+    killed, alive = start_worker(logs[0]), start_worker(logs[1])
     try:
         with dg.DagsterInstance.get() as instance:
-            runs = started_runs(instance, 2)
+            runs = started_runs(instance, 2, dict(zip(logs, (killed, alive), strict=True)))
             by_pid = {run_pid(instance, r): r for r in runs}
             assert set(by_pid) == {killed.pid, alive.pid}
             assert fail_dead_runs(instance) == []  # both workers are running
