@@ -23,8 +23,7 @@ def build_readonly_copy_asset(target: Path, marts_keys: list[dg.AssetKey]) -> dg
                           "the marts are built, so readers never lock the nightly load out. "
                           "Published again only when a mart changed (or the copy is gone). See docs/analyst-access.md.")
     def duckdb_readonly_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        source = warehouse.warehouse.duckdb_path
-        if source is None:
+        if warehouse.warehouse.duckdb_path is None:
             raise dg.Failure("the read-only copy needs a DuckDB warehouse file", allow_retries=False)
         unchanged = None if full_refresh(context, warehouse.full_refresh) else \
             unchanged_inputs(context, CODE_VERSION, marts_keys)
@@ -32,7 +31,7 @@ def build_readonly_copy_asset(target: Path, marts_keys: list[dg.AssetKey]) -> dg
             context.log.info(f"{target} is current: {unchanged}")
             return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(target.resolve())),
                                                   "republished": False})
-        rows = publish_readonly_copy(source, target)
+        rows = publish_readonly_copy(warehouse.warehouse, target)
         context.log.info(f"published {len(rows)} marts tables to {target}")
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(target.resolve())),

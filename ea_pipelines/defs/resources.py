@@ -79,6 +79,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._warehouse = self._open()
+        self._warehouse.hold_open()  # released in teardown_after_execution
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._warehouse is not None:

@@ -73,6 +73,7 @@ class Warehouse:
     pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
     pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
     _engine: Engine | None = field(default=None, init=False, repr=False)
+    _held: Connection | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -138,7 +139,22 @@ class Warehouse:
             for stmt in ddl.additions(deliveries, existing) + ddl.provenance_backfill():
                 conn.execute(sa.text(stmt))
 
+    def hold_open(self) -> None:
+        """DuckDB: keep one connection open until :meth:`dispose`, for the length of a run.
+
+        Connections are not pooled (``NullPool``: no process keeps the file locked between uses). But then
+        each of a run's short connections opens the file anew and checkpoints it on close, 10-15 ms each and
+        about 50 in a nightly run that has nothing to do. While one connection stays open, the others join
+        the database DuckDB already has open in this process. DuckDB's file lock is held meanwhile, as it
+        is while a run writes anyway. PostgreSQL: nothing to do.
+        """
+        if self.duckdb_path is not None and self._held is None:
+            self._held = self.engine.connect()
+
     def dispose(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -17,9 +17,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
+from ea_pipelines.warehouse.db import Warehouse
 
 SCHEMA = "marts"
+#: the name the new file is attached under while it is written
+COPY_ALIAS = "ea_readonly_copy"
 
 
 def readonly_copy_path(warehouse_url: str, setting: str = "") -> Path | None:
@@ -35,27 +37,33 @@ def readonly_copy_path(warehouse_url: str, setting: str = "") -> Path | None:
     return source.with_name(f"{source.stem}_readonly{source.suffix or '.duckdb'}")
 
 
-def publish_readonly_copy(source: Path, target: Path) -> dict[str, int]:
-    """Copy ``marts`` of ``source`` into a new file and atomically replace ``target``; rows per table."""
+def publish_readonly_copy(warehouse: Warehouse, target: Path) -> dict[str, int]:
+    """Copy ``marts`` of the DuckDB ``warehouse`` into a new file and atomically replace ``target``; rows per table.
+
+    The copy is written through the warehouse's own connection (the new file attached to it): DuckDB refuses
+    to attach a file that this process already has open, as it has during a run (``Warehouse.hold_open``).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     try:
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute("ATTACH '" + str(source).replace("'", "''") + "' AS src (READ_ONLY)")
-            tables = [r[0] for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = ? "
-                "ORDER BY 1", [SCHEMA]).fetchall() if "__" not in r[0]]
-            con.execute(f"CREATE SCHEMA {SCHEMA}")
-            for table in tables:
-                con.execute(f'CREATE TABLE {SCHEMA}."{table}" AS SELECT * FROM src.{SCHEMA}."{table}"')
-                rows[table] = con.execute(f'SELECT count(*) FROM {SCHEMA}."{table}"').fetchone()[0]
-            con.execute("DETACH src")
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        # DuckDB's own connection under SQLAlchemy's (which explains a locked file): ATTACH and CHECKPOINT
+        # outside a transaction
+        with warehouse.engine.connect() as conn:
+            con = conn.connection.driver_connection
+            con.execute("ATTACH '" + str(tmp).replace("'", "''") + f"' AS {COPY_ALIAS}")
+            try:
+                tables = [r[0] for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                    "AND schema_name = ? ORDER BY 1", [SCHEMA]).fetchall() if "__" not in r[0]]
+                con.execute(f"CREATE SCHEMA {COPY_ALIAS}.{SCHEMA}")
+                for table in tables:
+                    con.execute(f'CREATE TABLE {COPY_ALIAS}.{SCHEMA}."{table}" AS SELECT * FROM {SCHEMA}."{table}"')
+                    rows[table] = con.execute(f'SELECT count(*) FROM {COPY_ALIAS}.{SCHEMA}."{table}"').fetchone()[0]
+                con.execute(f"CHECKPOINT {COPY_ALIAS}")
+            finally:
+                con.execute(f"DETACH DATABASE IF EXISTS {COPY_ALIAS}")
         with open(tmp, "rb") as fh:  # on disk before it becomes visible under the target name
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ea_pipelines.warehouse.db import Warehouse, WarehouseLocked
 from ea_pipelines.warehouse.readonly_copy import publish_readonly_copy, readonly_copy_path
 
 LOCKED = "Could not set lock on file"
@@ -53,6 +54,15 @@ def write_one_row(path: Path) -> None:
     con.close()
 
 
+def publish(path: Path, target: Path) -> dict[str, int]:
+    """One publish, the warehouse file released afterwards (as at the end of a run)."""
+    wh = Warehouse(f"duckdb:///{path}")
+    try:
+        return publish_readonly_copy(wh, target)
+    finally:
+        wh.dispose()
+
+
 def test_a_reader_of_the_warehouse_itself_locks_the_writer_out(tmp_path: Path) -> None:
     """The behaviour that makes the copy necessary: DuckDB's per-process file lock."""
     wh = tmp_path / "ea.duckdb"
@@ -69,7 +79,7 @@ def test_a_reader_of_the_warehouse_itself_locks_the_writer_out(tmp_path: Path) -
 def test_the_copy_holds_the_marts_only(tmp_path: Path) -> None:
     wh, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
     make_warehouse(wh, 7)
-    assert publish_readonly_copy(wh, copy) == {"kern": 7}
+    assert publish(wh, copy) == {"kern": 7}
     con = duckdb.connect(str(copy), read_only=True)
     tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1, 2").fetchall()
     con.close()
@@ -80,11 +90,11 @@ def test_the_copy_holds_the_marts_only(tmp_path: Path) -> None:
 def test_readers_of_the_copy_never_block_the_load_or_the_next_publish(tmp_path: Path) -> None:
     wh, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
     make_warehouse(wh, 5)
-    publish_readonly_copy(wh, copy)
+    publish(wh, copy)
     reader = Reader(copy)
     assert reader.first == 5
     write_one_row(wh)  # the nightly load writes while an analyst has the copy open
-    assert publish_readonly_copy(wh, copy) == {"kern": 6}  # and replaces the copy under the open reader
+    assert publish(wh, copy) == {"kern": 6}  # and replaces the copy under the open reader
     assert Reader(copy).count_again_and_close() == 6  # a new reader sees the new copy
     assert reader.count_again_and_close() == 5  # the open reader keeps its consistent old snapshot
 
@@ -92,13 +102,33 @@ def test_readers_of_the_copy_never_block_the_load_or_the_next_publish(tmp_path: 
 def test_a_failed_publish_keeps_the_previous_copy(tmp_path: Path) -> None:
     wh, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
     make_warehouse(wh, 4)
-    publish_readonly_copy(wh, copy)
+    publish(wh, copy)
     writer = Reader(wh, read_only=False)  # another process writing: the publish cannot open the warehouse
-    with pytest.raises(duckdb.IOException, match=LOCKED):
-        publish_readonly_copy(wh, copy)
+    with pytest.raises(WarehouseLocked, match=f"in use by another process \\(PID {writer.proc.pid}\\)"):
+        publish(wh, copy)
     writer.count_again_and_close()
     assert Reader(copy).count_again_and_close() == 4
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_a_run_publishes_while_it_holds_the_warehouse_open(tmp_path: Path) -> None:
+    """In a run the warehouse stays open (``hold_open``); DuckDB would refuse a second open of the file, so the
+    copy goes through the run's own database, and sees what the run committed."""
+    path, copy = tmp_path / "ea.duckdb", tmp_path / "ea_readonly.duckdb"
+    make_warehouse(path, 3)
+    wh = Warehouse(f"duckdb:///{path}")
+    wh.hold_open()
+    try:
+        with wh.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO marts.kern VALUES (-1)")
+        assert publish_readonly_copy(wh, copy) == {"kern": 4}
+        assert publish_readonly_copy(wh, copy) == {"kern": 4}  # again: the copy's name is free after a publish
+        with wh.engine.connect() as conn:  # the warehouse is still open and usable
+            assert conn.exec_driver_sql("SELECT count(*) FROM marts.kern").scalar() == 4
+    finally:
+        wh.dispose()
+    assert Reader(copy).count_again_and_close() == 4
+    write_one_row(path)  # released: another process can write again
 
 
 def test_where_the_copy_goes() -> None:
