@@ -4,7 +4,7 @@ import dagster as dg
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
-from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.checks import check_results, check_specs, checked_asset
 from ea_pipelines.defs.freshness import new_version, source_spec
 from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
 from ea_pipelines.defs.versions import full_refresh, version
@@ -63,8 +63,8 @@ def data_version(report: LoadReport) -> str:
 def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
     key = dg.AssetKey([GROUP, spec.name])
 
-    @dg.asset(
-        key=key,
+    @checked_asset(
+        key,
         group_name=GROUP,
         description=f"CBS {spec.table_id} — {spec.title}\n\n{spec.description}\n\nEach materialisation's "
                     f"`provenance` says where the figures come from: cbs_live, cbs_capture (a real capture "
@@ -75,7 +75,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
                   "measures": ", ".join(spec.measure_codes)},
         retry_policy=CBS_RETRY,
         check_specs=check_specs(key, list(CBS_CHECKS), checks),
-        output_required=False,  # when an ERROR check fails nothing is published, and nothing materialises
+        # optional output: when an ERROR check fails nothing is published, and nothing materialises
         code_version=version(repr(spec)),  # the catalogue entry: a changed entry makes the table stale
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,

@@ -7,10 +7,10 @@ import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, DeliveryType
-from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.checks import check_results, check_specs, checked_asset
 from ea_pipelines.defs.freshness import new_version, source_spec
 from ea_pipelines.defs.resources import DeliveriesResource, QualityResource, WarehouseResource
-from ea_pipelines.defs.versions import carried_checks, full_refresh, latest_data_version, version
+from ea_pipelines.defs.versions import full_refresh, latest_data_version, version
 from ea_pipelines.deliveries.inbox import identity, pending
 from ea_pipelines.deliveries.reading import is_bare_name
 from ea_pipelines.ingest.delivery_file import DeliveryOutcome, process_file, staged_after
@@ -88,9 +88,12 @@ def _staged(wh: Warehouse, dtype: DeliveryType) -> tuple[int, str]:
 
 def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
     key = asset_key(dtype)
+    names = [*delivery_check_names(dtype, checks), REDELIVERY_CHECK]
+    # the catalogue entry and the checks that apply: a new or changed check validates the published data again
+    code_version = version(repr(dtype), *(repr(checks[n]) for n in names))
 
-    @dg.asset(
-        key=key,
+    @checked_asset(
+        key,
         group_name=GROUP,
         description=f"{dtype.title} — delivered by {dtype.supplier}.\n\n{dtype.description}\n\nA file whose bytes "
                     f"equal one of the project's bundled example files is recorded as illustrative (invented "
@@ -100,32 +103,30 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         owners=list(dtype.owners),
         metadata={"staging_table": f"staging.{dtype.name}", "raw_table": f"raw.{dtype.name}",
                   "key": ", ".join(dtype.key), "replaces_by": ", ".join(dtype.replace_by)},
-        check_specs=[*check_specs(key, delivery_check_names(dtype, checks), checks),
-                     *check_specs(key, [REDELIVERY_CHECK], checks)],
-        code_version=version(repr(dtype)),  # the catalogue entry
+        check_specs=check_specs(key, names, checks),
+        code_version=code_version,
     )
     def _asset(context: dg.AssetExecutionContext, config: DeliveryFiles, warehouse: WarehouseResource,
                deliveries: DeliveriesResource, quality: QualityResource):
         folders = deliveries.folders()
         inbox = folders.inbox_for(dtype.name)
         settle = deliveries.settle_seconds
-        names = config.files or [p.name for p in pending(inbox, settle)]
+        files = config.files or [p.name for p in pending(inbox, settle)]
         wh = warehouse.warehouse
-        if not names and not full_refresh(context, warehouse.full_refresh):
+        if not files and not full_refresh(context, warehouse.full_refresh):
             # No file waiting: when staging is still what the last materialisation published (same accepted
-            # files), its checks' results stand; nothing is validated and Great Expectations is not imported.
+            # files, same checks), its checks' results stand; nothing is validated and Great Expectations is
+            # not imported.
             staged, current = _staged(wh, dtype)
-            carried = carried_checks(context, [*delivery_check_names(dtype, checks), REDELIVERY_CHECK],
-                                     "carried over: no new file, so staging was not validated again") \
-                if latest_data_version(context.instance, key) == current else None
-            if carried is not None:
-                yield from carried
+            provenance = context.get_asset_provenance(key)
+            if provenance is not None and provenance.code_version == code_version \
+                    and latest_data_version(context.instance, key) == current:
                 yield dg.MaterializeResult(metadata={**_metadata([], staged), "data_docs": quality.docs_link(),
                                                      "validated": False}, data_version=dg.DataVersion(current))
                 return
         regions, limits, gate = deliveries.regions(), deliveries.limits(), quality.gate()
         outcomes = []
-        for name in names:
+        for name in files:
             if is_bare_name(name) and not os.path.lexists(inbox / name):
                 context.log.info(f"{db_text(name)!r}: no longer in {inbox} (processed by an earlier run)")
                 continue

@@ -9,7 +9,7 @@ import dagster as dg
 from ea_pipelines.catalogue.swing import SwingCatalogue, SwingVariable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.cbs_assets import CBS_RETRY, CbsLoadConfig, _metadata, data_version
-from ea_pipelines.defs.checks import check_results, check_specs
+from ea_pipelines.defs.checks import check_results, check_specs, checked_asset
 from ea_pipelines.defs.resources import QualityResource, SwingSourceResource, WarehouseResource
 from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_table import load_cbs_table
@@ -23,8 +23,8 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
     key = dg.AssetKey([GROUP, var.name])
     spec = var.table()
 
-    @dg.asset(
-        key=key,
+    @checked_asset(
+        key,
         group_name=GROUP,
         description=f"Kennispunt Twente open data (Swing ODS) — {var.title}\n\nVariable `{var.variable}`, geo "
                     f"level {var.geo_level}, period level {var.period_level}"
@@ -38,7 +38,6 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
                   "unit": var.unit, "indicator": var.indicator or "(context figure)"},
         retry_policy=CBS_RETRY,
         check_specs=check_specs(key, list(CBS_CHECKS), checks),
-        output_required=False,
         code_version=version(repr(var)),  # the catalogue entry: a changed entry makes the variable stale
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,

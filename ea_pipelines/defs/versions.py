@@ -78,29 +78,6 @@ def unchanged_inputs(context: dg.AssetExecutionContext, code_version: str | None
     return "inputs and code unchanged since the last materialisation"
 
 
-def carried_checks(context: dg.AssetExecutionContext, names: Iterable[str], note: str
-                   ) -> list[dg.AssetCheckResult] | None:
-    """The last completed result of each check of this asset, repeated for a materialisation that did no
-    work (same data, so the same results), each marked ``carried_over``; None when any has no result yet."""
-    from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
-
-    storage = context.instance.event_log_storage
-    results = []
-    for name in names:
-        key = dg.AssetCheckKey(context.asset_key, name)
-        history = storage.get_asset_check_execution_history(
-            key, limit=1, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES)
-        entry = history[0].event if history else None
-        evaluation = entry.dagster_event.event_specific_data if entry and entry.dagster_event else None
-        if not isinstance(evaluation, dg.AssetCheckEvaluation):
-            return None
-        metadata = dict(evaluation.metadata)  # a result carried over before keeps naming the run that evaluated it
-        metadata.setdefault("carried_over", dg.MetadataValue.text(f"{note} (result of run {entry.run_id})"))
-        results.append(dg.AssetCheckResult(check_name=name, passed=evaluation.passed, severity=evaluation.severity,
-                                           metadata=metadata))
-    return results
-
-
 _RELATIONS: dict[str, set[str]] = {}  # run id -> the warehouse's tables and views when the run first asked
 
 

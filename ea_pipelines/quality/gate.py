@@ -75,7 +75,8 @@ class QualityGate:
         return [CheckOutcome(r.check_name, r.severity, bool(r.passed),
                              self.checks[r.check_name].description if r.check_name in self.checks else "",
                              int(r.evaluated), int(r.failed_expectations), int(r.failed_count),
-                             [*(r.details.splitlines() if r.details else []), note], docs=r.docs)
+                             [*(r.details.splitlines() if r.details else []), note], docs=r.docs,
+                             carried_from=load_id)
                 if name != "fresh" or fresh is None else fresh for name, r in latest.items()]
 
     def check_delivery(self, dtype: DeliveryType, rows: pd.DataFrame) -> list[CheckOutcome]:

@@ -38,6 +38,8 @@ class CheckOutcome:
     failures: list[str] = field(default_factory=list)  # one line per failed expectation
     sample: pd.DataFrame | None = None  # failing rows (up to SAMPLE_ROWS)
     docs: str | None = None
+    #: the load whose recorded result this is, for a result not evaluated again (unchanged data); None: evaluated now
+    carried_from: str | None = None
 
     @property
     def blocking(self) -> bool:
