@@ -1,12 +1,15 @@
 """One Dagster asset per CBS catalogue table, generated from the catalogue."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import dagster as dg
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.defs.checks import check_results, check_specs, checked_asset
 from ea_pipelines.defs.freshness import new_version, source_spec
-from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, WarehouseResource
+from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, SwingSourceResource, WarehouseResource
 from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_editions import load_cbs_entry
 from ea_pipelines.ingest.cbs_table import LoadReport
@@ -15,6 +18,7 @@ from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
 from ea_pipelines.settings import mask_credentials
 
 GROUP = "cbs"
+T = TypeVar("T")
 
 #: Transient failures (timeouts, 5xx that outlasted the client's own retries) get the step retried.
 CBS_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -60,6 +64,31 @@ def data_version(report: LoadReport) -> str:
     return version(report.content_hash, published)
 
 
+def run_load(load: Callable[..., T], spec: CbsTable, source: CbsSourceResource | SwingSourceResource,
+             context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
+             quality: QualityResource) -> T:
+    """``load`` (``load_cbs_entry`` or ``load_cbs_table``) for the asset of ``spec``, from a CBS or Swing source.
+
+    A transient error raises as it is, so the step is retried (CBS_RETRY); any other fails the step without
+    retries: retrying cannot fix a discontinued table, a missing measure or a wrong id.
+    """
+    try:
+        return load(spec, source.source(), warehouse.warehouse, batch_id=context.run_id, gate=quality.gate(),
+                    asset=context.asset_key.to_user_string(),
+                    full_fetch=source.full_fetch or config.full_fetch or full_refresh(context, warehouse.full_refresh),
+                    replace_published=config.replace_published)
+    except CbsError as exc:
+        if exc.transient:
+            raise
+        raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
+
+
+def kept_note(report: LoadReport) -> str:
+    """What stays published when a load published nothing (its checks' ``published`` metadata)."""
+    return (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
+            else "nothing published (no earlier load)")
+
+
 def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
     key = dg.AssetKey([GROUP, spec.name])
 
@@ -80,17 +109,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
                cbs: CbsSourceResource, quality: QualityResource):
-        try:
-            entry = load_cbs_entry(spec, cbs.source(), warehouse.warehouse, batch_id=context.run_id,
-                                   gate=quality.gate(), asset=key.to_user_string(),
-                                   full_fetch=cbs.full_fetch or config.full_fetch
-                                   or full_refresh(context, warehouse.full_refresh),
-                                   replace_published=config.replace_published)
-        except CbsError as exc:
-            if exc.transient:
-                raise
-            # Retrying cannot fix a discontinued table, a missing measure or a wrong id.
-            raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
+        entry = run_load(load_cbs_entry, spec, cbs, context, config, warehouse, quality)
         for warning in entry.warnings:
             context.log.warning(f"{spec.name}: {warning}")
         for table_id, why in entry.skipped.items():
@@ -100,8 +119,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
             for r in entry.reports:
                 if r.mode == "fallback" or r.status == "kept":
                     context.log.warning(f"{r.table_id}: {r.note}")
-            kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
-                    else "nothing published (no earlier load)")
+            kept = kept_note(report)
             yield from check_results(key, entry.checks, kept, docs_link=quality.docs_link())
             if all(r.status == "blocked" for r in entry.reports):
                 context.log.error(f"{spec.table_id}: blocked by failed checks; {kept}")

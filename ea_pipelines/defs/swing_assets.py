@@ -7,11 +7,10 @@ snapshot policy, incremental rules and publish; the asset differs only in its gr
 import dagster as dg
 
 from ea_pipelines.catalogue.swing import SwingCatalogue, SwingVariable
-from ea_pipelines.cbs.errors import CbsError
-from ea_pipelines.defs.cbs_assets import CBS_RETRY, CbsLoadConfig, _metadata, data_version
+from ea_pipelines.defs.cbs_assets import CBS_RETRY, CbsLoadConfig, _metadata, data_version, kept_note, run_load
 from ea_pipelines.defs.checks import check_results, check_specs, checked_asset
 from ea_pipelines.defs.resources import QualityResource, SwingSourceResource, WarehouseResource
-from ea_pipelines.defs.versions import full_refresh, version
+from ea_pipelines.defs.versions import version
 from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.provenance import source_provenance
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
@@ -42,20 +41,10 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
     )
     def _asset(context: dg.AssetExecutionContext, config: CbsLoadConfig, warehouse: WarehouseResource,
                swing: SwingSourceResource, quality: QualityResource):
-        try:
-            report = load_cbs_table(spec, swing.source(), warehouse.warehouse, batch_id=context.run_id,
-                                    gate=quality.gate(), asset=key.to_user_string(),
-                                    full_fetch=swing.full_fetch or config.full_fetch
-                                    or full_refresh(context, warehouse.full_refresh),
-                                    replace_published=config.replace_published)
-        except CbsError as exc:
-            if exc.transient:
-                raise
-            raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
+        report = run_load(load_cbs_table, spec, swing, context, config, warehouse, quality)
         if report.mode == "fallback" or report.status == "kept":
             context.log.warning(f"{var.variable}: {report.note}")
-        kept = (f"nothing published: staging keeps load {report.previous_load}" if report.previous_load
-                else "nothing published (no earlier load)")
+        kept = kept_note(report)
         yield from check_results(key, report.checks, kept, docs_link=quality.docs_link())
         if report.status == "blocked":
             context.log.error(f"{var.variable}: blocked by failed checks; {kept}")
