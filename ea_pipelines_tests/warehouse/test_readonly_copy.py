@@ -131,6 +131,29 @@ def test_a_run_publishes_while_it_holds_the_warehouse_open(tmp_path: Path) -> No
     write_one_row(path)  # released: another process can write again
 
 
+#: copy locations (EA_DUCKDB_READONLY_COPY is the user's): quotes and SQL in the name are part of the name
+HOSTILE_NAMES = ["it's.duckdb", "met spatie.duckdb", "ünïcødé €.duckdb", "x'; DROP SCHEMA marts; --.duckdb",
+                 'dubbel"quote.duckdb', "-begint-met-streep.duckdb", "a" * 200 + ".duckdb", "geen_extensie"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_the_copy_goes_to_any_file_name_and_nothing_else(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "ea.duckdb"
+    make_warehouse(path, 2)
+    folder = tmp_path / "gedeeld map"
+    wh = Warehouse(f"duckdb:///{path}")
+    wh.hold_open()
+    try:
+        assert publish_readonly_copy(wh, folder / name) == {"kern": 2}
+        with wh.engine.connect() as conn:  # the warehouse itself is intact and nothing stays attached
+            assert conn.exec_driver_sql("SELECT count(*) FROM marts.kern").scalar() == 2
+            assert conn.exec_driver_sql("SELECT count(*) FROM duckdb_databases() WHERE NOT internal").scalar() == 1
+    finally:
+        wh.dispose()
+    assert sorted(p.name for p in folder.iterdir()) == [name]
+    assert Reader(folder / name).count_again_and_close() == 2
+
+
 def test_where_the_copy_goes() -> None:
     assert readonly_copy_path("duckdb:///warehouse/ea.duckdb") == Path("warehouse/ea_readonly.duckdb")
     assert readonly_copy_path("duckdb:///w/ea.duckdb", "/srv/share/ea.duckdb") == Path("/srv/share/ea.duckdb")
