@@ -65,11 +65,12 @@ def test_a_site_that_wants_a_key_names_the_setting(fake_variables: list[FakeVari
         with pytest.raises(CbsAccessDenied, match="refused the API key in EA_SWING_API_KEY") as wrong:
             swing_source("live", ods.ods_url, tmp_path, swing_catalogue, api_key="wrong").fetch(var.table(), "b1")
         assert "wrong" not in str(wrong.value)
+        sent = len(ods.keys_seen)
         result = swing_source("live", ods.ods_url, tmp_path, swing_catalogue, api_key="s3cret-key").fetch(
             var.table(), "b1")
         assert ods.keys_seen[-1] == "s3cret-key" and len(result.data.observations) == len(TWENTE) * len(PERIODS)
         if ods_version == "2.0":  # the key went with every request, page links included
-            assert ods.keys_seen and set(ods.keys_seen) == {"s3cret-key"} and len(ods.keys_seen) > 3
+            assert set(ods.keys_seen[sent:]) == {"s3cret-key"} and len(ods.keys_seen) - sent > 3
     landed = [p.read_bytes() for p in (tmp_path / "landing").rglob("*") if p.is_file()]
     assert landed and not any(b"s3cret-key" in body for body in landed)  # not in a landed body or manifest
     assert "s3cret-key" not in repr(swing_source("live", ods.ods_url, tmp_path, swing_catalogue, "s3cret-key"))
