@@ -14,7 +14,7 @@ from ea_pipelines.cbs.errors import CbsAccessDenied, CbsBadResponse, CbsIncomple
 from ea_pipelines.devtools.fake_cbs_server import Fault
 from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer, FakeVariable
 from ea_pipelines.swing.errors import SwingGeoCodeError, SwingKeyMissing, SwingServiceOff, SwingVariableNotFound
-from ea_pipelines.swing.source import SwingSource
+from ea_pipelines.swing.source import SwingSource, ods_version
 from ea_pipelines_tests.swing.conftest import PERIODS, fake_ods, live_source, swing_source
 
 
@@ -177,3 +177,23 @@ def test_a_level_that_is_no_municipality_fails_naming_the_codes_seen(ods_version
                                                     r"'res_17' \(Twente\)"):
             live_source(ods, tmp_path, swing_catalogue).fetch(var.table(), "b1")
         assert not any("/Values" in r for r in ods.requests)  # refused before any value was read
+
+
+@pytest.mark.parametrize(("url", "version"), [
+    ("https://twente.incijfers.nl/ods/odata", "2.0"), ("https://twente.incijfers.nl/ods/odata/", "2.0"),
+    ("https://klimaatmonitor.databank.nl/ODS/OData", "2.0"), ("http://127.0.0.1:8080/proxy/ods/odata", "2.0"),
+    ("https://twente.incijfers.nl/jiveservices/odata", "1"), ("https://swing.eu/JiveServices/odata/", "1"),
+    ("https://ods.example.nl/odata", "1"), ("https://x.nl/ods/odata/Variables", "1"), ("https://x.nl/odata", "1"),
+])
+def test_the_url_chooses_the_ods_version(url: str, version: str) -> None:
+    assert ods_version(url) == version
+
+
+def test_an_ods_2_root_without_a_key_names_the_setting_and_no_secret(swing_catalogue: SwingCatalogue,
+                                                                     tmp_path: Path) -> None:
+    source = swing_source("live", "https://user:pw-9@twente.incijfers.nl/ods/odata", tmp_path, swing_catalogue)
+    with pytest.raises(SwingKeyMissing) as err:
+        source.fetch(swing_catalogue.variables[0].table(), "b1")
+    message = str(err.value)
+    assert "EA_SWING_API_KEY" in message and "No request was made" in message and "pw-9" not in message
+    assert not (tmp_path / "landing").exists()
