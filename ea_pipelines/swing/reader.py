@@ -30,7 +30,7 @@ from ea_pipelines.cbs.errors import CbsError, CbsHttpError, CbsNotJsonError, Cbs
 from ea_pipelines.cbs.readers import GEO, TIME, Code, Dimension, Measure, ObservationPage, TableProperties, follow_pages
 from ea_pipelines.cbs.transport import Transport
 from ea_pipelines.swing.errors import SwingServiceOff, SwingVariableNotFound
-from ea_pipelines.swing.geo import map_geo_items
+from ea_pipelines.swing.geo import map_geo_items, municipality_code
 
 NEXT_LINK = "@odata.nextLink"
 #: ValueString texts that mean "no value" ('?' is what the ODS sends; '-' and 'x' appear in Swing exports)
@@ -127,10 +127,13 @@ class SwingReader:
         if not self._regions:
             self.codes(Dimension("GeoItem", GEO))
         code = str(external_code).strip()
-        if code not in self._regions:
+        if code in self._regions:
+            return self._regions[code]
+        cbs = municipality_code(code)  # the same municipality spelled otherwise than in GeoItems (GM0141, 141)
+        if cbs is None or cbs not in self._regions.values():
             raise ValueError(f"a value of region {code[:40]!r}, which is not among the GeoItems of geo level "
                              f"{self.var.geo_level!r}")
-        return self._regions[code]
+        return cbs
 
     def _wanted_period(self, code: str) -> bool:
         return self.var.period_from is None or code >= self.var.period_from

@@ -197,3 +197,23 @@ def test_an_ods_2_root_without_a_key_names_the_setting_and_no_secret(swing_catal
     message = str(err.value)
     assert "EA_SWING_API_KEY" in message and "No request was made" in message and "pw-9" not in message
     assert not (tmp_path / "landing").exists()
+
+
+def test_value_rows_may_spell_a_geo_item_otherwise_but_not_name_another_region(
+        ods: FakeSwingServer, swing_catalogue: SwingCatalogue, tmp_path: Path) -> None:
+    var = swing_catalogue.variables[0]
+
+    def respell(region: str, to: str):
+        def tamper(path: str, params: dict[str, str], body: bytes) -> bytes:
+            doc = json.loads(body)
+            for row in doc["value"]:
+                row["ExternalCode"] = to if row["ExternalCode"] == region else row["ExternalCode"]
+            return json.dumps(doc).encode()
+        return tamper
+
+    ods.tamper(r"/Values$", respell("GM0141", "gemeente_141"))  # GeoItems say GM0141
+    result = live_source(ods, tmp_path, swing_catalogue).fetch(var.table(), "b1")
+    assert set(result.data.observations.region_code) == {c for c, _ in TWENTE}
+    ods.tamper(r"/Values$", respell("gemeente_141", "gemeente_363"))  # applied after the first: Amsterdam
+    with pytest.raises(CbsBadResponse, match="'gemeente_363', which is not among the GeoItems"):
+        live_source(ods, tmp_path / "2", swing_catalogue).fetch(var.table(), "b1")
