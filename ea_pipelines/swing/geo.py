@@ -82,12 +82,15 @@ def map_geo_items(geo_level: str, items: Iterable[tuple[str, str]], *, where: st
         if cbs is None:
             unmapped.append(f"{code[:40]!r} ({name.strip()[:40]})" if name.strip() else repr(code[:40]))
             continue
+        if code in mapping:
+            raise SwingGeoCodeError(f"{where}: GeoItem {code[:40]!r} of geo level {geo_level!r} appears twice")
         mapping[code] = cbs
     if unmapped:
         raise SwingGeoCodeError(
             f"{where}: {len(unmapped)} of the {len(unmapped) + len(mapping)} GeoItems of geo level {geo_level!r} "
             f"are no CBS municipality, e.g. {', '.join(unmapped[:EXAMPLES])}. Read as municipalities: {FORMS}; "
-            f"a code of another level (provincie_23, res_17) never is. Check geo_level in swing_variables.yaml")
+            f"a code of another level (provincie_23, res_17) never is. Check the entry's geo_level in the Swing "
+            f"catalogue (EA_SWING_CATALOGUE)")
     seen: dict[str, str] = {}
     for code, cbs in mapping.items():
         if cbs in seen:

@@ -112,3 +112,5 @@ def test_two_items_of_one_municipality_are_refused() -> None:
         map_geo_items("gemeente", [("141", "Almelo"), ("GM0141", "Almelo")], where="v")
     with pytest.raises(SwingGeoCodeError, match="both municipality GM0141"):
         map_geo_items("gemeente", [("gemeente_141", "Almelo"), ("id9", "Almelo")], where="v")
+    with pytest.raises(SwingGeoCodeError, match="GeoItem 'id9' of geo level 'gemeente' appears twice"):
+        map_geo_items("gemeente", [("id9", "Almelo"), ("id9", "Almelo")], where="v")
