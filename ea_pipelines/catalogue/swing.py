@@ -22,6 +22,14 @@ DEFAULT_SWING_CATALOGUE = Path(__file__).resolve().parent / "swing_variables.yam
 VARIABLE_CODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 #: ODS geo levels this project maps to CBS region codes, with the CBS prefix of their codes
 GEO_LEVELS = {"gemeente": "GM"}
+#: a geo level with its vintage (``gemeente16``, ``gemeente2024``: Swing sites name levels so) is that level
+LEVEL_VINTAGE = re.compile(r"^(?P<level>[a-z]+?)(?:\d{2}|\d{4})?$", re.ASCII)
+
+
+def geo_prefix(geo_level: str) -> str | None:
+    """The CBS prefix of the codes of ``geo_level`` (``gemeente``, ``gemeente2024``: GM); None: not supported."""
+    m = LEVEL_VINTAGE.match(geo_level)
+    return GEO_LEVELS.get(m["level"]) if m else None
 #: ODS period levels this project maps to CBS period codes, with the CBS suffix of their codes
 PERIOD_LEVELS = {"year": "JJ00"}
 LEVEL = re.compile(r"^[A-Za-z0-9_]{1,32}$")
@@ -50,7 +58,7 @@ class SwingVariable:
             description=f"Swing ODS variable {self.variable} at geo level {self.geo_level}, period level "
                         f"{self.period_level}" + (f"; indicator {self.indicator}" if self.indicator else ""),
             frequency="Per jaar", measures={self.variable: self.title},
-            regions=RegionSelection(prefixes=(GEO_LEVELS[self.geo_level],)),
+            regions=RegionSelection(prefixes=(geo_prefix(self.geo_level) or "",)),
             period_from=f"{self.period_from}{PERIOD_LEVELS[self.period_level]}" if self.period_from else None,
             owners=self.owners, kinds=self.kinds,
             value_ranges={self.variable: self.value_range} if self.value_range != (None, None) else {},
@@ -90,8 +98,9 @@ def _entry(raw: dict[str, Any], defaults: dict[str, Any], where: str, indicators
         if not entry.get(key):
             raise CatalogueError(f"{where}: missing required key {key!r}")
     geo, period = str(entry.get("geo_level", "")), str(entry.get("period_level", ""))
-    if geo not in GEO_LEVELS:
-        raise CatalogueError(f"{where}: geo_level {geo!r} is not supported (supported: {', '.join(GEO_LEVELS)})")
+    if geo_prefix(geo) is None:
+        raise CatalogueError(f"{where}: geo_level {geo!r} is not supported (supported: {', '.join(GEO_LEVELS)}, "
+                             f"also with a vintage: gemeente2024)")
     if period not in PERIOD_LEVELS:
         raise CatalogueError(f"{where}: period_level {period!r} is not supported "
                              f"(supported: {', '.join(PERIOD_LEVELS)})")

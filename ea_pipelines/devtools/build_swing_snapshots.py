@@ -62,7 +62,9 @@ def build(out: Path, catalogue: SwingCatalogue) -> list[Path]:
                 shutil.copyfile(result.manifest.parent / entry["file"], target / name)
                 responses[key] = {"file": name, "sha256": entry["sha256"]}
             snapshot = {"table_id": var.variable, "api": "swing", "synthetic": True, "note": NOTE,
-                        "source": "fake Swing ODS (ea_pipelines.devtools.fake_swing_server)", "responses": responses}
+                        # the root the bodies' nextLinks name: replay resolves them under it, whatever root
+                        # EA_SWING_ODS_URL names (an ODS 2.0 /ods/odata root included)
+                        "source": PUBLIC_ROOT, "responses": responses}
             write_atomic(target / MANIFEST, json.dumps(snapshot, indent=1, sort_keys=True).encode())
             written.append(target)
     return written

@@ -1,11 +1,14 @@
 """A fake Swing Open Data Service on 127.0.0.1 for tests and snapshot building.
 
-It serves the URL layout public sources describe (``/jiveservices/odata/...``: ``Variables``,
+It serves the URL layout public sources describe (``/jiveservices/odata/...`` for ODS v1, ``/ods/odata/...`` for
+ODS 2.0, which always wants an ``apikey`` header: ``Variables``,
 ``Variables('<var>')``, ``GeoLevels``, ``GeoLevels('<level>')/GeoItems``, ``PeriodLevels``, ``DataSources``,
 ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods`` and ``.../Periods('<p>'|'all')/Values``),
 pages collections with ``@odata.nextLink`` (``$skip``), sends ``'?'`` as the ValueString of a missing value, and
 can be a site that wants an ``apikey`` header (401 without it), a site whose Open Data Service is switched off
-(an HTML 404 page for every ODS path), and a site without some variable (404 with an OData error body).
+(an HTML 404 page for every ODS path), and a site without some variable (404 with an OData error body). A
+variable may carry a ``LastUpdate`` (as PinC Vlaanderen's do) or not; ``requests`` (inherited) lists every path
+asked for, so a test can prove that no ``Values`` were requested.
 
 It is the fake CBS server (:mod:`ea_pipelines.devtools.fake_cbs_server`) with another router: the same faults
 (``inject``: status, reset, hold, truncate, html, ...) and ``tamper`` apply.
@@ -29,6 +32,8 @@ from ea_pipelines.reference.regions import RegionIndex
 from ea_pipelines.settings import DEFAULT_CATALOGUE
 
 ODS_ROOT = "/jiveservices/odata"
+#: the root of each ODS version the fake can be
+ODS_ROOTS = {"1": ODS_ROOT, "2.0": "/ods/odata"}
 
 
 def _peer_group() -> tuple[tuple[str, str], ...]:
@@ -53,15 +58,29 @@ class FakeVariable:
     values: dict[tuple[str, str], str] = field(default_factory=dict)
     geo_level: str = "gemeente"
     period_level: str = "year"
+    #: ``Variables('<code>').LastUpdate``; None: the site has no such field
+    last_update: str | None = None
+
+    def entity(self) -> dict[str, Any]:
+        return {"ExternalCode": self.code, "Name": self.name, "Description": "",
+                **({"LastUpdate": self.last_update} if self.last_update is not None else {})}
 
 
 class FakeSwingServer(FakeCbsServer):
-    """``with FakeSwingServer(variables, regions, periods) as ods:``; ``ods.ods_url`` is the ODS root."""
+    """``with FakeSwingServer(variables, regions, periods) as ods:``; ``ods.ods_url`` is the ODS root.
+
+    ``version`` ``"1"`` serves ``/jiveservices/odata``; ``"2.0"`` serves ``/ods/odata`` and needs ``api_key``.
+    ``geo_level`` is the level whose GeoItems are ``regions``."""
 
     def __init__(self, variables: list[FakeVariable], regions: tuple[tuple[str, str], ...] = TWENTE,
                  periods: tuple[str, ...] = ("2021", "2022", "2023"), *, page_size: int = 100,
-                 api_key: str | None = None, enabled: bool = True, public_root: str | None = None) -> None:
+                 api_key: str | None = None, enabled: bool = True, public_root: str | None = None,
+                 version: str = "1", geo_level: str = "gemeente") -> None:
         super().__init__([], page_size=page_size)
+        if version == "2.0" and not api_key:
+            raise ValueError("an ODS 2.0 always wants an API key: give api_key")
+        self.ods_root = ODS_ROOTS[version]
+        self.geo_level = geo_level
         #: the root the bodies name (@odata.context, nextLink); default this server's own URL
         self.public_root = public_root
         self.variables = {v.code: v for v in variables}
@@ -74,7 +93,7 @@ class FakeSwingServer(FakeCbsServer):
 
     @property
     def ods_url(self) -> str:
-        return self.root + ODS_ROOT
+        return self.root + self.ods_root
 
     @property
     def _link_root(self) -> str:
@@ -85,12 +104,12 @@ class FakeSwingServer(FakeCbsServer):
         key = next((v for k, v in headers.items() if k.lower() == "apikey"), "")
         with self._lock:
             self.keys_seen.append(key)
-        if not path.startswith(ODS_ROOT) or not self.enabled:
+        if not path.startswith(self.ods_root) or not self.enabled:
             return 404, "text/html; charset=utf-8", (b"<html><head><title>Pagina niet gevonden</title></head>"
                                                       b"<body><h1>404</h1>De pagina bestaat niet.</body></html>")
         if self.api_key is not None and key != self.api_key:
             return _error(401, "Unauthorized: a valid apikey header is required")
-        rest = [p for p in path[len(ODS_ROOT):].split("/") if p]
+        rest = [p for p in path[len(self.ods_root):].split("/") if p]
         try:
             return self._route(rest, params)
         except LookupError as exc:
@@ -105,10 +124,9 @@ class FakeSwingServer(FakeCbsServer):
                 {"name": n, "kind": "EntitySet", "url": n}
                 for n in ("Variables", "GeoLevels", "PeriodLevels", "Periods", "DataSources")]})
         if rest == ["Variables"]:
-            return self._page(path, params, [{"ExternalCode": v.code, "Name": v.name, "Description": ""}
-                                             for v in self.variables.values()])
+            return self._page(path, params, [v.entity() for v in self.variables.values()])
         if rest == ["GeoLevels"]:
-            return self._page(path, params, [{"ExternalCode": "gemeente", "Name": "Gemeente"}])
+            return self._page(path, params, [{"ExternalCode": self.geo_level, "Name": "Gemeente"}])
         if rest == ["PeriodLevels"]:
             return self._page(path, params, [{"ExternalCode": "year", "Name": "Jaar"}])
         if rest == ["DataSources"]:
@@ -117,7 +135,7 @@ class FakeSwingServer(FakeCbsServer):
             return self._page(path, params, [{"ExternalCode": p, "Name": p} for p in self.periods])
         first = _ENTITY.match(rest[0])
         if first and first[1] == "GeoLevels" and rest[1:] == ["GeoItems"]:
-            if first[2] != "gemeente":
+            if first[2] != self.geo_level:
                 raise LookupError(f"no geo level {first[2]!r}")
             return self._page(path, params, [{"ExternalCode": c, "Name": n} for c, n in self.regions])
         if not first or first[1] != "Variables":
@@ -126,8 +144,7 @@ class FakeSwingServer(FakeCbsServer):
         if var is None:
             raise LookupError(f"Variable '{first[2]}' not found")
         if len(rest) == 1:
-            return _json({"@odata.context": f"{self._link_root}/$metadata#Variables/$entity",
-                          "ExternalCode": var.code, "Name": var.name, "Description": ""})
+            return _json({"@odata.context": f"{self._link_root}/$metadata#Variables/$entity", **var.entity()})
         geo_m = _ENTITY.match(rest[1]) if len(rest) > 1 else None
         level_m = _ENTITY.match(rest[2]) if len(rest) > 2 else None
         if not (geo_m and geo_m[1] == "GeoLevels" and level_m and level_m[1] == "PeriodLevels"):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.source import CbsSource, TableFetch
-from ea_pipelines.ingest.snapshot_policy import NOT_DONE, kept_message, snapshot_refused
+from ea_pipelines.ingest.snapshot_policy import NOT_DONE, kept_message, modified_label, snapshot_refused
 from ea_pipelines.quality.gate import QualityGate, blocking, record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.quality.sql_checks import chunk_schema_problems
@@ -61,7 +61,8 @@ def new_load_id(table_id: str) -> str:
 
 
 def unchanged_upstream(fetch: TableFetch, previous: sa.Row | None) -> bool:
-    """True when CBS's ``Modified`` and the catalogue entry (and origin) equal the last published load's."""
+    """True when CBS's ``Modified`` (a Swing variable's ``LastUpdate``) and the catalogue entry (and origin) equal
+    the last published load's."""
     modified = fetch.properties().modified
     return (previous is not None and modified is not None and previous.source_modified == modified
             and previous.spec_fingerprint == fingerprint(fetch))
@@ -158,7 +159,8 @@ def _skip(spec: CbsTable, fetch: TableFetch, wh: Warehouse, previous: sa.Row, *,
             return None
         record(wh, checks, run_id=batch_id, load_id=load_id, asset=asset)
     modified = fetch.properties().modified
-    message = (f"skipped the data fetch: CBS Modified {modified} and the catalogue entry are unchanged since "
+    message = (f"skipped the data fetch: {modified_label(fetch.source_name)} {modified} and the catalogue entry "
+               f"are unchanged since "
                f"load {previous.load_id}; not fetched: {SKIPPED} ({fetch.note})")
     fetch.close()
     with wh.engine.begin() as conn:

@@ -27,6 +27,12 @@ CBS_ZONE = ZoneInfo("Europe/Amsterdam")
 
 #: how messages name each fetched source (TableFetch.source_name)
 SOURCE_LABEL = {"cbs": "CBS", "swing": "the Swing Open Data Service"}
+#: how messages name each source's modification date (TableProperties.modified)
+MODIFIED_LABEL = {"cbs": "CBS Modified", "swing": "Swing LastUpdate"}
+
+
+def modified_label(source_name: str) -> str:
+    return MODIFIED_LABEL.get(source_name, f"{source_name} modified")
 
 #: what a kept load leaves out
 NOT_DONE = "observations, quality checks (carried over, fresh judged again), publish"
@@ -65,14 +71,16 @@ def snapshot_refused(fetch: TableFetch, published: sa.Row | None) -> str | None:
         return "the snapshot is synthetic and the published version is not"
     ours, theirs = parse_modified(fetch.properties().modified), parse_modified(published.source_modified)
     if ours is not None and theirs is not None and ours < theirs:
-        return f"the snapshot (CBS Modified {fetch.properties().modified}) is older than the published version"
+        return (f"the snapshot ({modified_label(fetch.source_name)} {fetch.properties().modified}) is older than the "
+                f"published version")
     return None
 
 
 def kept_message(fetch: TableFetch, published: sa.Row, reason: str) -> str:
     """The ``meta.load_log`` message of a load that kept the published version instead of ``fetch``."""
     when = f"{published.finished_at:%Y-%m-%d %H:%M} UTC" if published.finished_at else "at an unknown time"
-    version = (f"load {published.load_id}, source mode {published.mode}, CBS Modified "
+    modified = modified_label(fetch.source_name)
+    version = (f"load {published.load_id}, source mode {published.mode}, {modified} "
                f"{published.source_modified or 'unknown'}, published {when}")
     kind = "synthetic" if fetch.synthetic else "real"
     label = SOURCE_LABEL.get(fetch.source_name, fetch.source_name)
@@ -82,5 +90,5 @@ def kept_message(fetch: TableFetch, published: sa.Row, reason: str) -> str:
     else:
         head = f"replay: kept the published version ({version})"
         tail = "Run config replace_published: true replaces it anyway."
-    return (f"{head}; the bundled snapshot ({kind}, CBS Modified {fetch.properties().modified or 'unknown'}) "
+    return (f"{head}; the bundled snapshot ({kind}, {modified} {fetch.properties().modified or 'unknown'}) "
             f"was not published over it: {reason}. {tail}")

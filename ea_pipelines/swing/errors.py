@@ -15,3 +15,12 @@ class SwingServiceOff(CbsHostUnreachable):
 
 class SwingVariableNotFound(CbsError):
     """The ODS has no variable under the catalogue's code; the message names the nearest codes it does have."""
+
+
+class SwingGeoCodeError(CbsError):
+    """The GeoItems of the variable's geo level are not (all) CBS municipalities this project can map: the message
+    names a few of the codes seen, their count, and the forms that are read (``ea_pipelines.swing.geo``)."""
+
+
+class SwingKeyMissing(CbsError):
+    """An ODS 2.0 root (``/ods/odata``) without an API key: refused before any request."""

@@ -3,7 +3,8 @@
 The shared fetch (``ea_pipelines.cbs.fetch``) sees a "table" with one measure (the variable) and two dimensions:
 ``GeoItem`` (geo) and ``Period`` (time). Requests, relative to the ODS root (``EA_SWING_ODS_URL``):
 
-- ``Variables('<var>')``: the variable (``ExternalCode``, ``Name``): the table's properties;
+- ``Variables('<var>')``: the variable (``ExternalCode``, ``Name``, and ``LastUpdate`` where the site has it,
+  which plays CBS's ``Modified``: unchanged, the rest is not fetched): the table's properties;
 - ``GeoLevels('<level>')/GeoItems``: the regions of the level (``ExternalCode``, ``Name``), paged;
 - ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods``: its periods (``ExternalCode``);
 - ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods('all')/Values``: the values, paged
@@ -12,8 +13,9 @@ The shared fetch (``ea_pipelines.cbs.fetch``) sees a "table" with one measure (t
 
 The ODS announces no row count, so the count the completeness check compares with is the grid the ODS answers
 for ``Periods('all')``: every region of the level times every period from the catalogue's first year (a missing
-value is a row with ``'?'``, not a missing row). Region codes become CBS codes (``GMnnnn``), years CBS periods
-(``2023JJ00``).
+value is a row with ``'?'``, not a missing row). Regions become CBS codes (``GMnnnn``) through the mapping of the
+level's GeoItems (:mod:`ea_pipelines.swing.geo`), years CBS periods (``2023JJ00``). The same requests serve ODS
+v1 and ODS 2.0 (:mod:`ea_pipelines.swing.source`).
 """
 
 from __future__ import annotations
@@ -23,28 +25,18 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ea_pipelines.catalogue.swing import GEO_LEVELS, PERIOD_LEVELS, SwingVariable
+from ea_pipelines.catalogue.swing import PERIOD_LEVELS, SwingVariable
 from ea_pipelines.cbs.errors import CbsError, CbsHttpError, CbsNotJsonError, CbsTableNotFound
 from ea_pipelines.cbs.readers import GEO, TIME, Code, Dimension, Measure, ObservationPage, TableProperties, follow_pages
 from ea_pipelines.cbs.transport import Transport
 from ea_pipelines.swing.errors import SwingServiceOff, SwingVariableNotFound
+from ea_pipelines.swing.geo import map_geo_items, municipality_code
 
 NEXT_LINK = "@odata.nextLink"
 #: ValueString texts that mean "no value" ('?' is what the ODS sends; '-' and 'x' appear in Swing exports)
 MISSING = frozenset({"?", "-", "x", ""})
 #: how many suggestions an unknown variable gets
 SUGGESTIONS = 5
-
-
-def cbs_region(geo_level: str, external_code: Any) -> str:
-    """The CBS code of an ODS region: ``GMnnnn`` as is, a bare municipality number (``nnn``, ``0nnn``) padded."""
-    code = str(external_code).strip()
-    prefix = GEO_LEVELS[geo_level]
-    if re.fullmatch(prefix + r"\d{4}", code):
-        return code
-    if re.fullmatch(r"\d{1,4}", code):
-        return prefix + code.zfill(4)
-    raise ValueError(f"region ExternalCode {code[:40]!r} of geo level {geo_level!r} is not a municipality code")
 
 
 def cbs_period(period_level: str, external_code: Any) -> str:
@@ -64,6 +56,7 @@ class SwingReader:
         self.var = variable
         self.table_id = variable.variable
         self._codes: dict[str, list[Code]] = {}
+        self._regions: dict[str, str] = {}  # GeoItem ExternalCode -> CBS code (ea_pipelines.swing.geo)
 
     @property
     def _levels(self) -> str:
@@ -79,7 +72,10 @@ class SwingReader:
             p = p["value"][0] if p["value"] else {}
         if not isinstance(p, dict) or str(p.get("ExternalCode", "")).strip() != self.var.variable:
             raise self.diagnose(CbsTableNotFound(f"Variables('{self.var.variable}') is empty"))
-        return TableProperties(self.var.variable, str(p.get("Name", "")), None, "")
+        # LastUpdate (where the site has it) plays CBS's Modified: unchanged, the data fetch is skipped
+        last_update = p.get("LastUpdate")
+        modified = str(last_update).strip() if last_update not in (None, "") else None
+        return TableProperties(self.var.variable, str(p.get("Name", "")), modified or None, "")
 
     def measures(self) -> list[Measure]:
         return [Measure(self.var.variable, self.var.title, self.var.unit, None)]
@@ -91,8 +87,9 @@ class SwingReader:
         if dim.id not in self._codes:
             if dim.kind == GEO:
                 rows = self._all(f"GeoLevels('{self.var.geo_level}')/GeoItems")
-                self._codes[dim.id] = [Code(str(r["ExternalCode"]), cbs_region(self.var.geo_level, r["ExternalCode"]),
-                                            str(r.get("Name", "")), None) for r in rows]
+                items = [(str(r["ExternalCode"]).strip(), str(r.get("Name") or "")) for r in rows]
+                self._regions = map_geo_items(self.var.geo_level, items, where=self.var.variable)
+                self._codes[dim.id] = [Code(code, self._regions[code], name, None) for code, name in items]
             else:
                 rows = self._all(f"{self._levels}/Periods")
                 self._codes[dim.id] = [Code(str(r["ExternalCode"]), cbs_period(self.var.period_level,
@@ -117,13 +114,26 @@ class SwingReader:
             texts = [str(r["ValueString"]).strip() if r["ValueString"] is not None else "" for r in rows]
             yield ObservationPage(
                 measure_code=[v.variable] * len(rows),
-                region_code=[cbs_region(v.geo_level, r["ExternalCode"]) for r in rows],
+                region_code=[self._region(r["ExternalCode"]) for r in rows],
                 period_code=[cbs_period(v.period_level, r["Period"]) for r in rows],
                 others={},
                 value=[None if t in MISSING else float(t) for t in texts],  # anything else: ValueError, named
                 value_attribute=["missing" if t in MISSING else None for t in texts],
                 source_rows=len(rows),
             )
+
+    def _region(self, external_code: Any) -> str:
+        """The CBS code of a value row's region: as its GeoItem was mapped (``codes``)."""
+        if not self._regions:
+            self.codes(Dimension("GeoItem", GEO))
+        code = str(external_code).strip()
+        if code in self._regions:
+            return self._regions[code]
+        cbs = municipality_code(code)  # the same municipality spelled otherwise than in GeoItems (GM0141, 141)
+        if cbs is None or cbs not in self._regions.values():
+            raise ValueError(f"a value of region {code[:40]!r}, which is not among the GeoItems of geo level "
+                             f"{self.var.geo_level!r}")
+        return cbs
 
     def _wanted_period(self, code: str) -> bool:
         return self.var.period_from is None or code >= self.var.period_from

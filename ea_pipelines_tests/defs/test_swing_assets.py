@@ -46,3 +46,27 @@ def test_live_over_http_then_fallback_when_the_service_is_off(tmp_path: Path) ->
     assert len(checks) == 10 and all(checks.values())
     shown = str(defs.resources["swing"])  # what the UI shows of the resource config
     assert "k-123" not in shown and "api_key_set=True" in shown
+
+
+def test_ods_2_with_gemeente_codes_loads_live_and_an_unchanged_last_update_skips_the_fetch(tmp_path: Path) -> None:
+    """The field as other Swing sites show it: ODS 2.0 (/ods/odata, a key on every request), GeoItems written
+    gemeente_<number>, a LastUpdate on the variable."""
+    regions = tuple((f"gemeente_{int(code[2:])}", name) for code, name in TWENTE)
+    values = {(c, p): "7.0" for c, _ in regions for p in PERIODS}
+    variable = FakeVariable(VAR.variable, VAR.title, values, last_update="2026-11-20T06:00:00")
+    env = {"EA_SOURCE_MODE": "live", "EA_SWING_API_KEY": "k-2.0"}
+    with FakeSwingServer([variable], regions=regions, periods=PERIODS, version="2.0", api_key="k-2.0") as ods, \
+            dg.DagsterInstance.ephemeral() as instance:
+        assert ods.ods_url.endswith("/ods/odata")
+        first, _ = _run(tmp_path, instance, EA_SWING_ODS_URL=ods.ods_url, **env)
+        values_asked = sum("/Values" in r for r in ods.requests)
+        second, _ = _run(tmp_path, instance, EA_SWING_ODS_URL=ods.ods_url, **env)
+        assert sum("/Values" in r for r in ods.requests) == values_asked > 0  # the second run asked for none
+        assert set(ods.keys_seen) == {"k-2.0"}
+    assert first.success and second.success
+    meta = [e.step_materialization_data.materialization.metadata for r in (first, second)
+            for e in r.get_asset_materialization_events()]
+    assert [(m["status"].value, m["source_mode"].value) for m in meta] == [("published", "live"),
+                                                                          ("unchanged", "live")]
+    assert meta[0]["provenance"].value == "swing_live" and meta[0]["dagster/row_count"].value == len(TWENTE) * 2
+    assert "Swing LastUpdate 2026-11-20T06:00:00" in meta[1]["note"].value

@@ -1,4 +1,6 @@
-"""Fixtures of the Swing ODS tests: a fake ODS on 127.0.0.1 serving the catalogue's variables."""
+"""Fixtures of the Swing ODS tests: a fake ODS on 127.0.0.1 serving the catalogue's variables, as ODS v1
+(``/jiveservices/odata``, no key) and as ODS 2.0 (``/ods/odata``, a key on every request): every test that takes
+``ods`` runs against both."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from ea_pipelines.swing.source import SwingSource
 from ea_pipelines_tests.conftest import FAST
 
 PERIODS = ("2021", "2022", "2023")
+#: the key of the fake ODS 2.0
+ODS_KEY = "fake-ods-2-key-7f3a"
 
 
 @pytest.fixture(scope="session")
@@ -35,12 +39,27 @@ def fake_variables(swing_catalogue: SwingCatalogue) -> list[FakeVariable]:
             for v in swing_catalogue.variables]
 
 
+@pytest.fixture(params=["1", "2.0"], ids=["ods-v1", "ods-2.0"])
+def ods_version(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def fake_ods(variables: list[FakeVariable], version: str, **kwargs) -> FakeSwingServer:
+    """A fake ODS of ``version``; an ODS 2.0 wants ``ODS_KEY``."""
+    return FakeSwingServer(variables, version=version, api_key=ODS_KEY if version == "2.0" else None, **kwargs)
+
+
 @pytest.fixture
-def ods(fake_variables: list[FakeVariable]) -> Iterator[FakeSwingServer]:
-    with FakeSwingServer(fake_variables, periods=PERIODS, page_size=10) as server:
+def ods(fake_variables: list[FakeVariable], ods_version: str) -> Iterator[FakeSwingServer]:
+    with fake_ods(fake_variables, ods_version, periods=PERIODS, page_size=10) as server:
         yield server
 
 
 def swing_source(mode: str, url: str, tmp_path: Path, catalogue: SwingCatalogue, api_key: str = "") -> SwingSource:
     return SwingSource.create(mode, url, DEFAULT_SWING_SNAPSHOT_DIR, tmp_path / "landing", catalogue,
                               api_key=api_key, policy=FAST)
+
+
+def live_source(ods: FakeSwingServer, tmp_path: Path, catalogue: SwingCatalogue, mode: str = "live") -> SwingSource:
+    """A source reading ``ods`` with the key it wants (none for a v1 site without one)."""
+    return swing_source(mode, ods.ods_url, tmp_path, catalogue, api_key=ods.api_key or "")
