@@ -7,8 +7,8 @@ folder, a pipe) is never opened: it is renamed into quarantine as it is. A file 
 last ``settle_seconds`` (or while it was read) may still be being written, and waits.
 
 The folders themselves are checked too (:func:`unsafe_folder`): from each configured root (inbox, archive,
-quarantine) down to the folder a file is read from or written to, every component must be a real folder
-(``lstat``: no symlink) owned by the user the pipeline runs as. ``O_NOFOLLOW`` only guards the last
+quarantine) down to the folder a file is read from or written to, no component may be a symlink (``lstat``)
+or a folder owned by another user than the one the pipeline runs as. ``O_NOFOLLOW`` only guards the last
 component of a path: a symlinked type folder would otherwise lead reads, copies, renames and deletes into
 whatever folder it points to. A file below an unsafe folder is left alone and reported, never opened.
 """
@@ -65,9 +65,10 @@ class UnsafeFolder(Exception):
 
 def unsafe_folder(root: Path, folder: Path) -> str | None:
     """Why ``folder`` (``root`` itself or a folder below it) must not be used: the first component, from
-    ``root`` down, that is a symbolic link, not a folder, or not owned by the user this process runs as
-    (checked with ``lstat``, so nothing is followed). None when each existing component is a real folder of
-    ours; components that do not exist yet are fine (they are created as real folders)."""
+    ``root`` down, that is a symbolic link or a folder not owned by the user this process runs as (checked
+    with ``lstat``, so nothing is followed). None when each existing component is a real folder of ours;
+    components that do not exist yet are fine (they are created as real folders), and below a component that
+    is not a folder at all nothing can be opened (the operation fails and the file is logged as stuck)."""
     uid = os.geteuid()
     current = root
     for part in ("", *folder.relative_to(root).parts):
@@ -80,8 +81,8 @@ def unsafe_folder(root: Path, folder: Path) -> str | None:
             return None
         if stat.S_ISLNK(st.st_mode):
             return f"{current} is a symbolic link (to {os.readlink(current)!r}); links are not followed"
-        if not stat.S_ISDIR(st.st_mode):
-            return f"{current} is not a folder but a {kind_of(st)}"
+        if not stat.S_ISDIR(st.st_mode):  # nothing below it can be opened (ENOTDIR): a move fails, as stuck
+            return None
         if st.st_uid != uid:
             return f"{current} is owned by uid {st.st_uid}, not by the user the pipeline runs as (uid {uid})"
     return None

@@ -161,7 +161,9 @@ def test_problems_name_the_folder_and_why(tmp_path: Path) -> None:
     assert "a is a symbolic link" in unsafe_folder(root, root / "a" / "2026-12-07")
     assert unsafe_folder(root, root / "missing" / "deeper") is None  # created later, as real folders
     assert unsafe_folder(root, root) is None
-    assert "not a folder" in unsafe_folder(root, root / "c")
+    assert unsafe_folder(root, root / "c" / "d") is None  # a file: nothing below it opens (ENOTDIR)
+    with pytest.raises(NotADirectoryError):
+        os.lstat(root / "c" / "d")
     if os.geteuid() == 0:
         assert f"owned by uid {FOREIGN_UID}" in unsafe_folder(root, root / "b")
     assert "'..'" in unsafe_folder(root, root / ".." / "inbox")
