@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
-from ea_pipelines.deliveries.inbox import sha256_file
+from ea_pipelines.deliveries.inbox import Folders, sha256_file, unsafe_folder
 from ea_pipelines.settings import Settings, SettingsError
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines.warehouse.ddl import TABLES, delivery_tables
@@ -85,7 +85,10 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None, compact: bo
                 example = " ILLUSTRATIVE (a bundled example file)" if provenance == "illustrative" else ""
                 lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows{example}"
                              + (f"; {replaced}" if replaced else ""))
-            if not files:
+            folders = Folders(settings.inbox_dir, settings.archive_dir, settings.quarantine_dir)
+            unsafe = [(d.name, p) for d in deliveries.types for p in folders.problems(d.name)]
+            lines += [f"  delivery {name}: WARNING files left alone, not opened: {p}" for name, p in unsafe]
+            if not files and not unsafe:
                 lines.append(f"  no partner files were waiting in {settings.inbox_dir}")
             checks = conn.execute(sa.text(
                 "SELECT asset, check_name, severity, passed, failed_count FROM meta.check_result WHERE run_id = :b "
@@ -108,8 +111,8 @@ def seed_examples(settings: Settings, wh: Warehouse) -> list[Path]:
                                                      "WHERE status IN ('accepted', 'duplicate')"))}
     for example in sorted(EXAMPLES_DIR.glob("*/*.*")):
         target = settings.inbox_dir / example.parent.name / example.name
-        if sha256_file(example) in known or target.exists():
-            continue
+        if sha256_file(example) in known or os.path.lexists(target) or unsafe_folder(settings.inbox_dir, target.parent):
+            continue  # never written through a symlinked folder (the run reports it)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(example, target)
         # complete the moment it is placed: dated back past the settle time so this run takes it
@@ -376,7 +379,8 @@ def analyst_role(settings: Settings, args: argparse.Namespace, env: dict[str, st
     wh = Warehouse.from_settings(settings)
     try:
         access = AnalystAccess(group=args.role, owner=args.owner, grant_to=tuple(args.grant_to),
-                               login_user=args.login_user, revoke_public_connect=tuple(args.revoke_public_connect))
+                               login_user=args.login_user, leave_open=tuple(args.leave_open),
+                               leave_others_open=args.leave_others_open)
         password = read_password(env, access.login_user) if access.login_user and wh.dialect == "postgresql" else None
         for line in setup_analyst_access(wh, access, password):
             print(line)
@@ -426,9 +430,12 @@ def main(argv: list[str] | None = None) -> int:
                       "from EA_ANALYST_PASSWORD or is asked at the terminal")
     role.add_argument("--grant-to", action="append", default=[], metavar="ROLE",
                       help="make this existing role a member (repeatable)")
-    role.add_argument("--revoke-public-connect", action="append", default=[], metavar="DATABASE",
-                      help="close this other database of the cluster to PUBLIC, keeping CONNECT for every login "
-                      "role outside the analyst group (repeatable)")
+    role.add_argument("--leave-open", action="append", default=[], metavar="DATABASE",
+                      help="leave this other database of the server as it is (repeatable; * and ? match). By "
+                      "default every other database the group could reach is closed to it (CONNECT and "
+                      "TEMPORARY), or the command refuses and changes nothing")
+    role.add_argument("--leave-others-open", action="store_true",
+                      help="leave every other database as it is (they are listed)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

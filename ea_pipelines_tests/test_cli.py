@@ -196,3 +196,30 @@ def test_examples_are_placed_once_per_warehouse(tmp_path: Path) -> None:
     other.ensure_schema(catalogue)
     assert seed_examples(settings, other) == placed  # another warehouse has not seen them
     other.dispose()
+
+
+def test_a_symlinked_inbox_folder_gets_no_examples_and_the_summary_says_so(tmp_path: Path) -> None:
+    """Nothing is written through a symlinked type folder, and the run summary names the folder left alone."""
+    from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
+    from ea_pipelines.cli import seed_examples, summary
+    from ea_pipelines.settings import Settings
+    from ea_pipelines.warehouse.db import Warehouse
+
+    settings = Settings.from_env({"EA_WAREHOUSE_URL": f"duckdb:///{tmp_path}/a.duckdb",
+                                  "EA_INBOX_DIR": str(tmp_path / "inbox"), "EA_ARCHIVE_DIR": str(tmp_path / "archive"),
+                                  "EA_QUARANTINE_DIR": str(tmp_path / "quarantine")})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "mkb_ranking").symlink_to(elsewhere, target_is_directory=True)
+    wh = Warehouse(settings.warehouse_url)
+    wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
+    placed = seed_examples(settings, wh)
+    assert len(placed) == len(EXAMPLES) - 1 and not any(p.parent.name == "mkb_ranking" for p in placed)
+    assert list(elsewhere.iterdir()) == []
+    lines = summary(wh, settings, "batch-without-loads").splitlines()
+    wh.dispose()
+    unsafe = [line for line in lines if "left alone" in line]
+    assert unsafe == [f"  delivery mkb_ranking: WARNING files left alone, not opened: {tmp_path}/inbox/mkb_ranking "
+                      f"is a symbolic link (to '{elsewhere}'); links are not followed"]
+    assert not any(line.startswith("  no partner files were waiting") for line in lines)

@@ -130,3 +130,7 @@ def test_systemd_units_and_proxy_bind_to_loopback() -> None:
         for location in ("location /files/reports/", "location /files/data-docs/"):
             block = text[text.index(location):text.index("}", text.index(location))]
             assert ("auth_request /oauth2/auth;" if conf == "nginx.conf" else "auth_basic ") in block, (conf, block)
+            assert "disable_symlinks on;" in block, (conf, block)  # served by test_server.py for the basic file
+        # the login stops at nginx (the oauth2-proxy file is not served by a test: its directive is checked here)
+        proxied = text[text.index("location / {"):text.index("}", text.index("location / {"))]
+        assert 'proxy_set_header Authorization "";' in proxied, (conf, proxied)

@@ -35,7 +35,7 @@ def asset_key(dtype: DeliveryType) -> dg.AssetKey:
     return dg.AssetKey([GROUP, dtype.name])
 
 
-def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, object]:
+def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int, unsafe: list[str] | None = None) -> dict[str, object]:
     table = pd.DataFrame([{"file": db_text(o.file_name), "status": o.status, "rows": o.rows,
                            "provenance": delivery_provenance(o.sha256) if o.sha256 else "-",
                            "replaced": (o.replaced.text() if o.replaced else None) or "-",
@@ -51,6 +51,7 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
         "files_stuck": sum(o.status == "stuck" for o in outcomes),
         "files_waiting": sum(o.status == "waiting" for o in outcomes),
         "files_failed": sum(o.status == "failed" for o in outcomes),
+        "files_unsafe": sum(o.status == "unsafe" for o in outcomes),
         "rows_replaced": sum(r.rows_before for r in replaced),
         "rows_gone": sum(len(r.gone) for r in replaced),
         "files": dg.MetadataValue.md(table.to_markdown(index=False) if len(table) else "no files waiting"),
@@ -58,6 +59,8 @@ def _metadata(outcomes: list[DeliveryOutcome], staged_rows: int) -> dict[str, ob
     if replaced:
         meta["replaced"] = dg.MetadataValue.md("\n".join(f"- {db_text(o.file_name)}: {o.replaced.text()}"
                                                          for o in outcomes if o.replaced and o.replaced.groups))
+    if unsafe:  # a folder of this type is a symlink or not ours: its files were left alone, unread
+        meta["unsafe_folders"] = dg.MetadataValue.md("\n".join(f"- {db_text(p)}" for p in unsafe))
     previews = [o.preview for o in outcomes if o.preview is not None]
     if previews:
         meta["preview"] = dg.MetadataValue.md(previews[-1].to_markdown(index=False))
@@ -111,7 +114,10 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         folders = deliveries.folders()
         inbox = folders.inbox_for(dtype.name)
         settle = deliveries.settle_seconds
-        files = config.files or [p.name for p in pending(inbox, settle)]
+        unsafe = folders.problems(dtype.name)
+        for problem in unsafe:
+            context.log.warning(f"{dtype.name}: files left alone, not opened: {db_text(problem)}")
+        files = [] if unsafe else config.files or [p.name for p in pending(inbox, settle)]
         wh = warehouse.warehouse
         if not files and not full_refresh(context, warehouse.full_refresh):
             # No file waiting: when staging is still what the last materialisation published (same accepted
@@ -121,7 +127,7 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
             provenance = context.get_asset_provenance(key)
             if provenance is not None and provenance.code_version == code_version \
                     and latest_data_version(context.instance, key) == current:
-                yield dg.MaterializeResult(metadata={**_metadata([], staged), "data_docs": quality.docs_link(),
+                yield dg.MaterializeResult(metadata={**_metadata([], staged, unsafe), "data_docs": quality.docs_link(),
                                                      "validated": False}, data_version=dg.DataVersion(current))
                 return
         regions, limits, gate = deliveries.regions(), deliveries.limits(), quality.gate()
@@ -145,6 +151,8 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
             elif outcome.status == "stuck" and outcome.reason:
                 context.log.error(f"{shown} refused but could not leave the inbox (logged once):\n"
                                   f"{db_text(outcome.reason)}")
+            elif outcome.status == "unsafe":
+                context.log.warning(f"{shown} {db_text(outcome.reason)}")
             elif outcome.status == "waiting":
                 context.log.info(f"{shown} is still changing; left for a later run")
             outcomes.append(outcome)
@@ -159,7 +167,7 @@ def build_delivery_asset(dtype: DeliveryType, checks: dict[str, CheckConfig]) ->
         record(wh, [redelivery], run_id=context.run_id, load_id=None, asset=key.to_user_string())
         yield from check_results(key, [redelivery], "the re-delivery is published; earlier rows stay in raw")
         staged, current = _staged(wh, dtype)
-        yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged), "data_docs": quality.docs_link(),
+        yield dg.MaterializeResult(metadata={**_metadata(outcomes, staged, unsafe), "data_docs": quality.docs_link(),
                                              "validated": True}, data_version=dg.DataVersion(current))
         accepted = [o for o in outcomes if o.status == "accepted"]
         if accepted:  # the partner delivered: what the source's freshness policy measures
@@ -193,6 +201,10 @@ def build_inbox_sensor(catalogue: DeliveryCatalogue) -> dg.SensorDefinition:
     def inbox_sensor(context: dg.SensorEvaluationContext, deliveries: DeliveriesResource):
         folders = deliveries.folders()
         for dtype in catalogue.types:
+            unsafe = folders.problems(dtype.name)
+            if unsafe:  # nothing below a symlinked or foreign folder is listed or opened
+                context.log.warning(f"{dtype.name}: inbox not watched: {db_text('; '.join(unsafe))}")
+                continue
             for path in pending(folders.inbox_for(dtype.name), deliveries.settle_seconds):
                 try:
                     sha = identity(path)  # never follows a symlink or opens what is not a regular file

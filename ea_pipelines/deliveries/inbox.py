@@ -5,6 +5,12 @@ parsed, and written to the archive or quarantine, and only then is the inbox fil
 still the file that was read. Anything in an inbox folder that is not a regular file (a symlink, a
 folder, a pipe) is never opened: it is renamed into quarantine as it is. A file that changed in the
 last ``settle_seconds`` (or while it was read) may still be being written, and waits.
+
+The folders themselves are checked too (:func:`unsafe_folder`): from each configured root (inbox, archive,
+quarantine) down to the folder a file is read from or written to, no component may be a symlink (``lstat``)
+or a folder owned by another user than the one the pipeline runs as. ``O_NOFOLLOW`` only guards the last
+component of a path: a symlinked type folder would otherwise lead reads, copies, renames and deletes into
+whatever folder it points to. A file below an unsafe folder is left alone and reported, never opened.
 """
 
 from __future__ import annotations
@@ -34,6 +40,52 @@ class Folders:
 
     def inbox_for(self, delivery_type: str) -> Path:
         return self.inbox / delivery_type
+
+    def problems(self, delivery_type: str) -> list[str]:
+        """Why the folders of ``delivery_type`` cannot be used (inbox, archive and quarantine, each from its
+        root down to the type's folder); empty when they can."""
+        found = (unsafe_folder(root, root / delivery_type) for root in (self.inbox, self.archive, self.quarantine))
+        return [p for p in found if p]
+
+    def guard(self, folder: Path) -> None:
+        """Raise :class:`UnsafeFolder` unless ``folder`` (below one of the three roots) is safe to use."""
+        for root in (self.inbox, self.archive, self.quarantine):
+            if folder == root or root in folder.parents:
+                problem = unsafe_folder(root, folder)
+                if problem:
+                    raise UnsafeFolder(problem)
+                return
+        raise UnsafeFolder(f"{folder} is not below the inbox, archive or quarantine folder")
+
+
+class UnsafeFolder(Exception):
+    """A folder on the way to an inbox, archive or quarantine file is a symlink, not a folder, or owned by
+    another user: nothing below it is read, written, renamed or deleted."""
+
+
+def unsafe_folder(root: Path, folder: Path) -> str | None:
+    """Why ``folder`` (``root`` itself or a folder below it) must not be used: the first component, from
+    ``root`` down, that is a symbolic link or a folder not owned by the user this process runs as (checked
+    with ``lstat``, so nothing is followed). None when each existing component is a real folder of ours;
+    components that do not exist yet are fine (they are created as real folders), and below a component that
+    is not a folder at all nothing can be opened (the operation fails and the file is logged as stuck)."""
+    uid = os.geteuid()
+    current = root
+    for part in ("", *folder.relative_to(root).parts):
+        current = current / part if part else root
+        if part in ("..", "."):
+            return f"{current}: '{part}' in the path"
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            return f"{current} is a symbolic link (to {os.readlink(current)!r}); links are not followed"
+        if not stat.S_ISDIR(st.st_mode):  # nothing below it can be opened (ENOTDIR): a move fails, as stuck
+            return None
+        if st.st_uid != uid:
+            return f"{current} is owned by uid {st.st_uid}, not by the user the pipeline runs as (uid {uid})"
+    return None
 
 
 class NotSettled(Exception):
@@ -216,8 +268,10 @@ def reason_path(dest: Path, sha256: str) -> Path:
 
 
 def archive_path(name: str, folders: Folders, delivery_type: str, sha256: str, day: str) -> Path:
+    folders.guard(folders.archive / delivery_type / day)  # before free_name looks at (and hashes) what is there
     return free_name(folders.archive / delivery_type / day, name, sha256)
 
 
 def quarantine_path(name: str, folders: Folders, delivery_type: str, sha256: str) -> Path:
+    folders.guard(folders.quarantine / delivery_type)
     return free_name(folders.quarantine / delivery_type, name, sha256)

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DeliveryOutcome:
     file_name: str
-    status: str  # accepted, rejected, duplicate, stuck (could not leave the inbox), waiting (not settled), gone
+    status: str  # accepted, rejected, duplicate, stuck (could not leave the inbox), waiting (not settled), gone,
+    #              unsafe (a folder on its way is a symlink or not ours: left alone, never opened)
     rows: int
     reason: str | None
     stored_path: Path | None
@@ -126,7 +127,10 @@ class _File:
 
 def _put(f: _File, dest: Path) -> Path:
     """Put the file at ``dest`` (from the bytes read, or by rename when they were not kept) and take it out
-    of the inbox. A newer version written meanwhile stays in the inbox for the next run."""
+    of the inbox. A newer version written meanwhile stays in the inbox for the next run. Both folders are
+    checked again first (:class:`inbox.UnsafeFolder` when one became a symlink meanwhile)."""
+    f.folders.guard(f.path.parent)
+    f.folders.guard(dest.parent)
     if f.data is not None:
         inbox.store(f.data, dest)
         inbox.remove_if_unchanged(f.path, f.seen)
@@ -167,15 +171,36 @@ def _unexpected(exc: Exception, stage: str) -> Problem:
                    "contact op met de gemeente en vermeld de bestandsnaam")
 
 
+def left_alone(dtype: DeliveryType, name: str, problems: list[str], load_id: str = "-") -> DeliveryOutcome:
+    """The outcome for a file below an unsafe folder: not read, moved or deleted, and not logged as a delivery
+    (it is not the partner's doing); the reason says which folder, for the run's log and metadata."""
+    reason = "; ".join(problems)
+    log.warning("%s/%r left alone: %s", dtype.name, db_text(name), reason)
+    return DeliveryOutcome(name, "unsafe", 0, f"left alone, not opened: {reason}", None, load_id, None)
+
+
 def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: Warehouse, regions: RegionIndex, *,
                  limits: Limits | None = None, today: dt.date | None = None, gate: QualityGate | None = None,
                  run_id: str = "-", settle_seconds: float = 0.0) -> DeliveryOutcome:
-    """Process ``name`` from the inbox folder of ``dtype``."""
+    """Process ``name`` from the inbox folder of ``dtype``; nothing happens to it while a folder on its way
+    (inbox, archive or quarantine, from the root down) is a symlink or not owned by this user."""
     load_id = new_load_id(dtype.name)
     try:
         check_file_name(name)
     except Rejected as exc:
         return _refuse_name(dtype, name, wh, exc, load_id)
+    problems = folders.problems(dtype.name)
+    if problems:
+        return left_alone(dtype, name, problems, load_id)
+    try:
+        return _process_file(dtype, name, folders, wh, regions, load_id, limits, today, gate, run_id, settle_seconds)
+    except inbox.UnsafeFolder as exc:  # a folder was swapped for a link while the file was read
+        return left_alone(dtype, name, [str(exc)], load_id)
+
+
+def _process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: Warehouse, regions: RegionIndex,
+                  load_id: str, limits: Limits | None, today: dt.date | None, gate: QualityGate | None,
+                  run_id: str, settle_seconds: float) -> DeliveryOutcome:
     path = folders.inbox_for(dtype.name) / name
     limits = limits or Limits()
     received = utcnow()
@@ -246,6 +271,8 @@ def process_file(dtype: DeliveryType, name: str, folders: inbox.Folders, wh: War
                                       size=f.size, received_at=received, stored_path=str(dest))
     try:
         _put(f, dest)
+    except inbox.UnsafeFolder as exc:  # published; left in the inbox, archived as a duplicate once the folder is safe
+        log.warning("%s/%r published but left in the inbox: %s", dtype.name, db_text(name), exc)
     except OSError as exc:  # published; the next run would see a duplicate that cannot move either
         _stuck(f, f"geaccepteerd als levering {load_id}", exc)
     log.info("%s/%r accepted: %d rows (%s)%s", dtype.name, db_text(name), rows, parsed.form,

@@ -10,6 +10,12 @@ Generated from `dbt_like_sql/**/*.yml` by `make docs` (`ea-pipelines docs`); do 
 The `marts` schema is the contract that analysts, Excel, Power BI and the council report read. `staging`
 and `intermediate` models are building blocks and may change. Tables loaded by Python (`raw.*`,
 `staging.cbs_*`, `staging.<delivery type>`, `meta.*`) are described in the README.
+
+Text is stored exactly as delivered: a partner's text cell may start with `=`, `+`, `-` or `@` (the free-text
+columns of `marts.programme_effort` and `marts.qualitative_contribution`, and every `source_file`). A
+spreadsheet may run such a cell as a formula when it opens a CSV or pasted text: read the marts through a
+database connection, and open exports as described in
+[analyst-access.md](analyst-access.md#text-cells-that-look-like-formulas).
 """
 
 

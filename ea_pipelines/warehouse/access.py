@@ -15,6 +15,7 @@ owner) or name it with ``owner``. Everything is idempotent and runs in one trans
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ ANALYST_SCHEMA = "marts"
 DEFAULT_GROUP = "ea_analyst"
 PASSWORD_ENV = "EA_ANALYST_PASSWORD"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,63}$")  # only ever matched with fnmatch, never put in SQL
 #: role attributes an analyst role must not have
 _DANGEROUS = ("rolsuper", "rolcreaterole", "rolcreatedb", "rolreplication", "rolbypassrls")
 
@@ -55,15 +57,20 @@ class AnalystAccess:
     owner: str | None = None  # the loader role; None: the role this connection runs as
     grant_to: tuple[str, ...] = ()  # existing roles to make members
     login_user: str | None = None  # a login role to create (or update) as a member
-    #: other databases of the cluster to close to PUBLIC (CONNECT stays for every login role outside the group)
-    revoke_public_connect: tuple[str, ...] = ()
+    #: other databases of the server to leave as they are (names, or patterns with * and ?); every other one
+    #: is closed to the group (CONNECT and TEMPORARY), or the command refuses
+    leave_open: tuple[str, ...] = ()
+    #: leave every other database as it is (only list those the group can still reach)
+    leave_others_open: bool = False
 
     def __post_init__(self) -> None:
-        for kind, names in (("role", (self.group, self.owner, self.login_user, *self.grant_to)),
-                            ("database", self.revoke_public_connect)):
+        for kind, names, rule in (("role", (self.group, self.owner, self.login_user, *self.grant_to), _NAME),
+                                  ("database", self.leave_open, _PATTERN)):
             for name in names:
-                if name is not None and not _NAME.match(name):
-                    raise AccessError(f"{kind} name {name!r}: use lower-case letters, digits and _ (at most 63)")
+                if name is not None and not rule.match(name):
+                    raise AccessError(f"{kind} name {name!r}: " + ("1 to 63 printable characters, * and ? as "
+                                      "wildcards" if rule is _PATTERN else "use lower-case letters, digits and _ "
+                                      "(at most 63)"))
         if self.group in (self.login_user, *self.grant_to):
             raise AccessError(f"{self.group} is the group role: members need names of their own")
 
@@ -174,28 +181,83 @@ def _close_temporary(conn: Connection, database: str, owner: str) -> list[str]:
 
 
 def _close_other_databases(conn: Connection, access: AnalystAccess, database: str) -> list[str]:
-    """CONNECT is granted to PUBLIC on every new database, so analysts can connect to all of them (the Dagster
-    instance's too). PostgreSQL cannot deny one role what PUBLIC has: a named database is closed to PUBLIC and
-    opened again to every login role outside the analyst group; the rest are listed."""
-    done = []
-    if database in access.revoke_public_connect:
-        raise AccessError(f"{database} is the warehouse: the analysts must be able to connect to it")
-    for other in access.revoke_public_connect:
-        if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": other}).first() is None:
-            raise AccessError(f"database {other} does not exist")
-        others = conn.execute(sa.text(
-            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT pg_has_role(rolname, :g, 'MEMBER') "
-            "ORDER BY rolname"), {"g": access.group}).scalars().all()
-        conn.execute(sa.text(f"REVOKE CONNECT ON DATABASE {_ident(conn, other)} FROM PUBLIC"))
-        for role in others:
-            conn.execute(sa.text(f"GRANT CONNECT ON DATABASE {_ident(conn, other)} TO {_ident(conn, role)}"))
-        done.append(f"CONNECT on {other}: revoked from PUBLIC, granted to the {len(others)} login roles outside "
-                    f"{access.group} (roles created later need GRANT CONNECT)")
-    still_open = conn.execute(sa.text(
-        "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname <> :d "
-        "AND has_database_privilege('public', oid, 'CONNECT') ORDER BY datname"), {"d": database}).scalars().all()
-    if still_open:
-        done.append(f"members of {access.group} can still connect to {', '.join(still_open)} (CONNECT is "
-                    "granted to PUBLIC there; they read nothing without grants): close them with "
-                    "--revoke-public-connect, or in pg_hba.conf (docs/analyst-access.md)")
+    """Close every other database of the server to the analyst group: no CONNECT, no TEMPORARY.
+
+    PostgreSQL grants CONNECT and TEMPORARY on every new database to PUBLIC and cannot deny one role what
+    PUBLIC has. So a database the group can reach is closed to PUBLIC, both privileges are granted back to
+    every login role outside the group (nothing changes for them; roles created later need their own GRANT),
+    and any direct grant to the group or its members is revoked. That needs the database's owner (or a
+    superuser): a database this role cannot close makes the command refuse, naming it and the statements its
+    owner can run, and nothing is changed. ``leave_open`` (names or patterns) and ``leave_others_open`` leave
+    databases as they are; those the group can still reach are listed."""
+    analysts = conn.execute(sa.text(
+        "SELECT rolname FROM pg_roles WHERE pg_has_role(rolname, :g, 'MEMBER') AND NOT rolsuper ORDER BY rolname"),
+        {"g": access.group}).scalars().all()  # the group and every member, direct or indirect (superusers count
+    # as members of every role; a member can never be one: _refuse_powerful)
+    rows = conn.execute(sa.text(
+        "SELECT d.datname, d.oid, pg_get_userbyid(d.datdba) AS owner, pg_has_role(d.datdba, 'USAGE') AS mine, "
+        "       has_database_privilege('public', d.oid, 'CONNECT') AS pub_connect, "
+        "       has_database_privilege('public', d.oid, 'TEMPORARY') AS pub_temp "
+        "FROM pg_database d WHERE d.datallowconn AND NOT d.datistemplate AND d.datname <> :d ORDER BY d.datname"),
+        {"d": database}).all()
+
+    def reach(oid: int) -> list[str]:
+        """Members (and the group) who can connect to, or create temporary tables in, database ``oid``."""
+        return [r for r in analysts if conn.execute(sa.text(
+            "SELECT has_database_privilege(:r, :o, 'CONNECT') OR has_database_privilege(:r, :o, 'TEMPORARY')"),
+            {"r": r, "o": oid}).scalar()]
+
+    done, left, refused = [], [], []
+    for row in rows:
+        if not reach(row.oid):
+            continue
+        if access.leave_others_open or any(fnmatch.fnmatchcase(row.datname, p) for p in access.leave_open):
+            left.append(row.datname)
+        elif not row.mine:
+            refused.append(row)
+        else:
+            done.append(_close_one(conn, access.group, analysts, row))
+            still = reach(row.oid)
+            if still:
+                raise AccessError(f"{', '.join(still)} can still connect to {row.datname} after its grants were "
+                                  "revoked (through membership of another role): nothing was changed")
+    if refused:
+        raise AccessError(_refusal(conn, access.group, refused))
+    if left:
+        done.append(f"members of {access.group} can still connect to {', '.join(left)} (left open as asked; they "
+                    "read nothing there without grants; docs/analyst-access.md)")
     return done
+
+
+def _close_one(conn: Connection, group: str, analysts: list[str], row: sa.Row) -> str:
+    db = _ident(conn, row.datname)
+    public = [p for p, had in (("CONNECT", row.pub_connect), ("TEMPORARY", row.pub_temp)) if had]
+    outsiders = []
+    if public:
+        outsiders = conn.execute(sa.text(
+            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper AND NOT pg_has_role(rolname, :g, "
+            "'MEMBER') ORDER BY rolname"), {"g": group}).scalars().all()
+        for role in outsiders:
+            conn.execute(sa.text(f"GRANT {', '.join(public)} ON DATABASE {db} TO {_ident(conn, role)}"))
+        conn.execute(sa.text(f"REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC"))
+    for role in analysts:
+        conn.execute(sa.text(f"REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM {_ident(conn, role)}"))
+    if not public:
+        return f"{row.datname}: CONNECT and TEMPORARY revoked from {group} and its members"
+    return (f"{row.datname}: {' and '.join(public)} revoked from PUBLIC, granted to the {len(outsiders)} login "
+            f"roles outside {group} (roles created later need GRANT CONNECT ON DATABASE {row.datname})")
+
+
+def _refusal(conn: Connection, group: str, refused: list[sa.Row]) -> str:
+    me = conn.execute(sa.text("SELECT current_user")).scalar()
+    lines = [f"members of {group} can connect to (or create temporary tables in) "
+             f"{', '.join(r.datname for r in refused)}, and {me} cannot close "
+             f"{'it' if len(refused) == 1 else 'them'} (only the owner or a superuser can). Nothing was changed.",
+             "Either run analyst-role as their owner or a superuser, or have the owner run:"]
+    for r in refused:
+        db = _ident(conn, r.datname)
+        lines.append(f"  -- {r.datname} (owner {r.owner}):  GRANT CONNECT ON DATABASE {db} TO <each login that "
+                     f"needs it>;  REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC, {_ident(conn, group)};")
+    lines.append("or leave them open knowingly: --leave-open <database> (repeatable; * and ? match) or "
+                 "--leave-others-open (docs/analyst-access.md)")
+    return "\n".join(lines)

@@ -27,19 +27,29 @@ def hold(conn: sa.Connection, name: str) -> None:
 
 
 def holders(conn: sa.Connection, schemas: tuple[str, ...]) -> list[str]:
-    """Other sessions holding locks on tables in ``schemas`` of this database, one line each."""
+    """Other sessions holding locks on tables in ``schemas`` of this database, one line each: the session's
+    user and client address always, and its ``application_name`` as a claim only (any client can set it: a
+    session is called a run of ea-pipelines only when it also runs as the loader's own user)."""
     rows = conn.execute(sa.text(
-        "SELECT a.pid, a.usename, a.application_name, a.state, a.xact_start, "
+        "SELECT a.pid, a.usename, host(a.client_addr) AS addr, a.client_port, a.application_name, a.state, "
+        "       a.xact_start, a.usename = current_user AS loader, "
         "       string_agg(DISTINCT n.nspname || '.' || c.relname || ' (' || l.mode || ')', ', ') AS locks "
         "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = "
         "      (SELECT oid FROM pg_database WHERE datname = current_database()) AND n.nspname = ANY(:s) "
-        "GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start ORDER BY a.xact_start"),
+        "GROUP BY a.pid, a.usename, a.client_addr, a.client_port, a.application_name, a.state, a.xact_start "
+        "ORDER BY a.xact_start"),
         {"s": list(schemas)}).all()
     out = []
-    for pid, user, app, state, since, locks in rows:
-        who = "another ea-pipelines run" if app == APPLICATION_NAME else f"user {user}"
-        out.append(f"session {pid} ({who}, application {app or '-'}, {state or 'state hidden'}, "
-                   f"transaction since {since or 'unknown'}) holds {locks}")
+    for pid, user, addr, port, app, state, since, loader, locks in rows:
+        if app == APPLICATION_NAME and loader:
+            who = "another ea-pipelines run, "
+        elif app == APPLICATION_NAME:
+            who = "NOT an ea-pipelines run though it calls itself one, "
+        else:
+            who = ""
+        client = f"{addr}:{port}" if addr else "local socket" if port == -1 else "address hidden"
+        out.append(f"session {pid} ({who}user {user or 'hidden'} from {client}, application {app or '-'!r}, "
+                   f"{state or 'state hidden'}, transaction since {since or 'unknown'}) holds {locks}")
     return out

@@ -4,17 +4,20 @@ The test starts what ``docs/deployment.md`` describes: ``dagster-daemon`` and ``
 instance in PostgreSQL (``deploy/dagster.yaml``, a database of its own), a warehouse database, and launches
 ``nightly_refresh`` through the daemon's run queue as the schedule would. Then the same with
 ``EA_EXECUTOR=celery``: a Redis broker and two ``dagster-celery`` workers started here, every step in a worker,
-and a worker killed in the middle of a step. Last, nginx with basic authentication in front of the webserver.
+and a worker killed in the middle of a step. Last, nginx with basic authentication in front of the webserver, and
+in front of a recording upstream: no symlink served from the file folders, no Authorization header forwarded.
 Everything is stopped by PID afterwards. The three nightly timings go to ``EA_TEST_TIMINGS_FILE`` when set.
 """
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -385,3 +388,86 @@ def test_nginx_lets_only_authenticated_requests_through(env, webserver, tmp_path
         assert requests.get(f"{base}/files/reports/", auth=("analist", password), timeout=10).status_code == 403
     finally:
         proxy.stop()
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A stand-in for the Dagster upstream that remembers the headers of every request it gets."""
+
+    seen: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the handler's name in http.server
+        self.seen.append({k.lower(): v for k, v in self.headers.items()})
+        body = b"upstream"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_nginx_follows_no_symlink_and_keeps_the_login_from_the_upstream(tmp_path: Path) -> None:
+    """deploy/nginx-basic-auth.conf: a symlink in the report or Data Docs folder (to a file or a folder outside
+    it) is refused with 403 or 404, never served; the client's Basic Authorization header stops at nginx."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (Debian package nginx; .ci/run installs it)")
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    password = uuid.uuid4().hex
+    hashed = subprocess.run(["openssl", "passwd", "-apr1", password], capture_output=True, text=True, check=True)
+    (tmp_path / "htpasswd").write_text(f"analist:{hashed.stdout.strip()}\n")
+    reports, docs, outside = tmp_path / "reports", tmp_path / "data_docs", tmp_path / "outside"
+    for folder in (reports / "2026-11-30", docs, outside / "folder"):
+        folder.mkdir(parents=True)
+    secret = "geheim: niet voor analisten"
+    (outside / "secret.txt").write_text(secret)
+    (outside / "folder" / "secret.html").write_text(secret)
+    (reports / "2026-11-30" / "kernindicatoren.html").write_text("<h1>Raadsrapportage</h1>")
+    (docs / "index.html").write_text("<title>Data Docs</title>")
+    links = {"passwd": Path("/etc/passwd"), "secret.txt": outside / "secret.txt", "map": outside / "folder"}
+    for folder in (reports, docs, reports / "2026-11-30"):
+        for name, target in links.items():
+            (folder / name).symlink_to(target)
+    (reports / "relatief.txt").symlink_to(os.path.relpath(outside / "secret.txt", reports))
+    block = ((ROOT / "deploy" / "nginx-basic-auth.conf").read_text()
+             .replace("/etc/nginx/ea-pipelines.htpasswd", str(tmp_path / "htpasswd"))
+             .replace("http://127.0.0.1:3000", f"http://127.0.0.1:{upstream.server_port}")
+             .replace("/srv/ea-pipelines/data/reports/", f"{reports}/")
+             .replace("/srv/ea-pipelines/data/data_docs/", f"{docs}/"))
+    port = free_port()
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp_path, port=port, auth=block))
+    checked = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    proxy = Service("nginx", [NGINX, "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"], {}, tmp_path).start()
+    base, login = f"http://127.0.0.1:{port}", ("analist", password)
+    try:
+        def up() -> bool:
+            try:
+                return requests.get(base, timeout=5).status_code == 401
+            except requests.ConnectionError:
+                return False
+
+        wait_until(up, "nginx to answer", [proxy], timeout=60)
+        # real files are still served, behind the login
+        for path, text in (("/files/reports/2026-11-30/kernindicatoren.html", "Raadsrapportage"),
+                           ("/files/data-docs/index.html", "Data Docs")):
+            got = requests.get(base + path, auth=login, timeout=10)
+            assert got.status_code == 200 and text in got.text
+        paths = [f"/files/{prefix}/{sub}{name}" for prefix in ("reports", "data-docs")
+                 for sub in ("", "2026-11-30/") for name in ("passwd", "secret.txt", "map/secret.html", "map/")
+                 if prefix == "reports" or not sub] + ["/files/reports/relatief.txt"]
+        for path in paths:
+            got = requests.get(base + path, auth=login, timeout=10)
+            assert got.status_code in (403, 404), (path, got.status_code, got.text[:200])
+            assert secret not in got.text and "root:" not in got.text, path
+        # the Dagster upstream gets the request, not the client's credentials
+        _Recorder.seen.clear()
+        got = requests.get(f"{base}/server_info", auth=login, timeout=10)
+        assert got.status_code == 200 and got.text == "upstream"
+        assert _Recorder.seen and "authorization" not in _Recorder.seen[-1], _Recorder.seen
+        assert _Recorder.seen[-1]["host"].startswith("127.0.0.1")  # the other headers still go through
+        assert requests.get(f"{base}/server_info", timeout=10).status_code == 401 and len(_Recorder.seen) == 1
+    finally:
+        proxy.stop()
+        upstream.shutdown()

@@ -25,7 +25,7 @@ from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
 from ea_pipelines.warehouse.access import AccessError, AnalystAccess, setup_analyst_access
 from ea_pipelines.warehouse.db import Warehouse
-from ea_pipelines_tests.conftest import _postgres_or_skip, reset_postgres
+from ea_pipelines_tests.conftest import OWNED_PREFIX, _postgres_or_skip, reset_postgres
 
 pytestmark = pytest.mark.postgres
 SECRET = "Zeer-geheim-7319"
@@ -64,7 +64,28 @@ def roles(pg: Warehouse) -> Iterator[Callable[[str], str]]:
                 conn.execute(sa.text(f'DROP ROLE "{role}"'))
 
 
+#: databases this module creates to be closed; every other database of the shared server is left alone
+CLOSABLE = "eap_close_"
+
+
+def other_databases(wh: Warehouse) -> list[str]:
+    """Every database of the server except the warehouse and those made here to be closed, and a pattern for the
+    suite's databases created meanwhile: what the tests pass as --leave-open, so that the command (run as a
+    superuser here) never closes a database the suite, CI or another session relies on (postgres, test, ...)."""
+    with wh.engine.connect() as conn:
+        names = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname <> current_database()")).scalars()
+        return [*(n for n in names if not n.startswith(CLOSABLE)), f"{OWNED_PREFIX}*"]
+
+
 def run_cli(*args: str) -> int:
+    """``analyst-role`` leaving the server's other databases as they are, unless the test says what to do."""
+    if "--leave-open" not in args and "--leave-others-open" not in args:
+        url = _postgres_or_skip()
+        wh = Warehouse(url)
+        try:
+            args = (*args, *(a for name in other_databases(wh) for a in ("--leave-open", name)))
+        finally:
+            wh.dispose()
     return main(["analyst-role", *args])
 
 
@@ -273,30 +294,122 @@ def test_analysts_create_no_temporary_tables(pg: Warehouse, roles, monkeypatch, 
     analyst.dispose()
 
 
-def test_other_databases_can_be_closed_to_analysts_but_not_to_other_logins(pg: Warehouse, roles, monkeypatch,
-                                                                            capsys) -> None:
-    other = f"{make_url(pg.url).database}_other"
+@pytest.fixture
+def databases(pg: Warehouse) -> Iterator[Callable[..., str]]:
+    """``databases(owner=None)`` → a new database of the server named ``eap_close_…``, dropped afterwards."""
+    made: list[str] = []
     admin = sa.create_engine(pg.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{other}"'))
-    try:
-        app, group, user = roles("app"), roles("analyst"), roles("eva")
-        with pg.engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE ROLE "{app}" LOGIN'))  # another application's login, made before
-        monkeypatch.setenv("EA_ANALYST_PASSWORD", SECRET)
-        assert run_cli("--role", group, "--login-user", user) == 0
-        assert f"members of {group} can still connect to" in capsys.readouterr().out
-        assert run_cli("--role", group, "--login-user", user, "--revoke-public-connect", other) == 0
-        assert f"CONNECT on {other}: revoked from PUBLIC" in capsys.readouterr().out
-        other_url = make_url(pg.url).set(database=other)
-        with pytest.raises(sa.exc.OperationalError, match=f'permission denied for database "{other}"'):
-            sa.create_engine(other_url.set(username=user), poolclass=sa.pool.NullPool).connect()
-        with sa.create_engine(other_url.set(username=app), poolclass=sa.pool.NullPool).connect() as conn:
-            assert conn.execute(sa.text("SELECT current_user")).scalar() == app
-        with connect_as(pg, user).connect() as conn:  # the warehouse itself stays open to the analyst
-            assert conn.execute(sa.text("SELECT x FROM marts.before_role")).scalar() == 1
-        assert run_cli("--role", group, "--revoke-public-connect", make_url(pg.url).database) == 2
-    finally:
+
+    def make(owner: str | None = None) -> str:
+        made.append(f"{CLOSABLE}{uuid.uuid4().hex[:10]}")
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)'))
-        admin.dispose()
+            conn.execute(sa.text(f'CREATE DATABASE "{made[-1]}"' + (f' OWNER "{owner}"' if owner else "")))
+        return made[-1]
+
+    yield make
+    with admin.connect() as conn:
+        for name in made:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def server_acls(wh: Warehouse) -> dict[str, str | None]:
+    """The access lists of the server's own databases (postgres, test, ...; not the suite's, which other test
+    sessions change meanwhile, nor those made here to be closed)."""
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT datname, datacl::text FROM pg_database WHERE NOT datname LIKE :p "
+                                    "AND NOT datname LIKE :o"), {"p": f"{CLOSABLE}%", "o": f"{OWNED_PREFIX}%"})
+        return dict(rows.all())
+
+
+def database_acls(wh: Warehouse, *names: str) -> list[tuple[str, str | None]]:
+    with wh.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT datname, datacl::text FROM pg_database WHERE datname = ANY(:n) "
+                                    "ORDER BY 1"), {"n": list(names)}).fetchall()
+
+
+def can_connect(url: sa.URL) -> bool:
+    try:
+        with sa.create_engine(url, poolclass=sa.pool.NullPool).connect() as conn:
+            return conn.execute(sa.text("SELECT current_user")).scalar() == url.username
+    except sa.exc.OperationalError as exc:
+        assert f'permission denied for database "{url.database}"' in str(exc), exc
+        return False
+
+
+def test_other_databases_are_closed_to_analysts_by_default_but_not_to_other_logins(pg: Warehouse, roles, databases,
+                                                                                    monkeypatch, capsys) -> None:
+    """Closed: CONNECT and TEMPORARY, whether PUBLIC had them or a member was granted them directly (an earlier
+    run granted CONNECT to every login outside the group, and one of them became an analyst later)."""
+    app, group, user, later = roles("app"), roles("analyst"), roles("eva"), roles("later")
+    with pg.engine.begin() as conn:
+        for role in (app, later):
+            conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))  # other applications' logins, made before
+    first, second, kept = databases(), databases(), databases()
+    with pg.engine.begin() as conn:  # a direct grant to a role that becomes a member below
+        conn.execute(sa.text(f'GRANT CONNECT, TEMPORARY ON DATABASE "{second}" TO "{later}"'))
+        conn.execute(sa.text(f'REVOKE CONNECT, TEMPORARY ON DATABASE "{second}" FROM PUBLIC'))
+    acls = server_acls(pg)
+    monkeypatch.setenv("EA_ANALYST_PASSWORD", SECRET)
+    leave = [a for name in [*other_databases(pg), kept] for a in ("--leave-open", name)]
+    assert run_cli("--role", group, "--login-user", user, "--grant-to", later, *leave) == 0
+    out = capsys.readouterr().out
+    assert f"{first}: CONNECT and TEMPORARY revoked from PUBLIC" in out
+    assert f"{second}: CONNECT and TEMPORARY revoked from {group} and its members" in out
+    assert f"members of {group} can still connect to" in out and kept in out
+    assert server_acls(pg) == acls  # postgres, test and the rest of the server: untouched
+    url = make_url(pg.url)
+    for analyst in (user, later):
+        assert not can_connect(url.set(database=first, username=analyst))
+        assert not can_connect(url.set(database=second, username=analyst))
+        assert can_connect(url.set(database=kept, username=analyst))  # left open as asked
+        assert can_connect(url.set(username=analyst))  # the warehouse itself stays open to analysts
+    assert can_connect(url.set(database=first, username=app))  # other logins keep what PUBLIC gave them
+    with sa.create_engine(url.set(database=first, username=app), poolclass=sa.pool.NullPool).connect() as conn:
+        conn.execute(sa.text("CREATE TEMPORARY TABLE scratch (x int)"))  # ... TEMPORARY too
+    with pg.engine.connect() as conn:  # no member has either privilege anywhere closed, by any path
+        for db in (first, second):
+            for role in (group, user, later):
+                assert not conn.execute(sa.text(
+                    "SELECT has_database_privilege(:r, :d, 'CONNECT') OR has_database_privilege(:r, :d, 'TEMPORARY')"),
+                    {"r": role, "d": db}).scalar(), (role, db)
+    closed = database_acls(pg, first, second, kept)
+    assert run_cli("--role", group, "--login-user", user, "--grant-to", later, *leave) == 0  # idempotent
+    assert database_acls(pg, first, second, kept) == closed
+
+
+def test_a_database_it_cannot_close_is_refused_and_nothing_changes(pg: Warehouse, roles, databases,
+                                                                   monkeypatch, capsys) -> None:
+    """Run by a loader that is not a superuser: its own other database could be closed, another owner's cannot,
+    so the command refuses, names that database and its owner's statements, and changes nothing at all."""
+    from ea_pipelines.warehouse import access
+
+    loader, owner, group = roles("loader"), roles("owner"), roles("analyst")
+    with pg.engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{loader}" LOGIN'))
+        conn.execute(sa.text(f'CREATE ROLE "{owner}" NOLOGIN'))
+        conn.execute(sa.text(f'CREATE ROLE "{group}" NOLOGIN'))
+    mine, theirs = databases(loader), databases(owner)
+    acls = server_acls(pg)
+    with pg.engine.connect() as conn:
+        conn.execute(sa.text(f'SET ROLE "{loader}"'))
+        spec = AnalystAccess(group=group, leave_open=tuple(other_databases(pg)))
+        with pytest.raises(AccessError) as err:
+            access._close_other_databases(conn, spec, make_url(pg.url).database)
+        conn.rollback()  # which also ends the SET ROLE
+        conn.execute(sa.text(f'SET ROLE "{loader}"'))
+        assert theirs in str(err.value) and f"owner {owner}" in str(err.value) and mine not in str(err.value)
+        assert "Nothing was changed" in str(err.value) and "--leave-open" in str(err.value)
+        assert f"{loader} cannot close it" in str(err.value)
+        spec = AnalystAccess(group=group, leave_open=(*other_databases(pg), theirs))
+        done = access._close_other_databases(conn, spec, make_url(pg.url).database)
+        conn.commit()
+    assert any(line.startswith(f"{mine}: CONNECT and TEMPORARY revoked from PUBLIC") for line in done)
+    assert server_acls(pg) == acls
+    with pg.engine.connect() as conn:
+        assert not conn.execute(sa.text("SELECT has_database_privilege(:g, :d, 'CONNECT')"),
+                                {"g": group, "d": mine}).scalar()
+        assert conn.execute(sa.text("SELECT has_database_privilege(:g, :d, 'CONNECT')"),
+                            {"g": group, "d": theirs}).scalar()
+    assert run_cli("--role", group, "--leave-open", "") == 2
+    assert "* and ? as wildcards" in capsys.readouterr().err

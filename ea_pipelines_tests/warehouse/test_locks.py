@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, WarehouseLocked
@@ -68,3 +69,37 @@ def test_the_loaders_sessions_carry_the_timeouts(pg: Warehouse) -> None:
         assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "90s"
         assert conn.execute(sa.text("SHOW application_name")).scalar() == locks.APPLICATION_NAME
     wh.dispose()
+
+
+def test_a_session_calling_itself_ea_pipelines_is_named_by_its_user_and_address(pg: Warehouse, analyst) -> None:
+    """application_name is the client's to choose: the error says who really holds the lock, and from where."""
+    _, user = analyst
+    rebuild_marts(pg)
+    disguised = sa.create_engine(make_url(pg.url).set(username=user, host="127.0.0.1",
+                                                      query={"application_name": locks.APPLICATION_NAME}),
+                                 poolclass=sa.pool.NullPool)
+    impatient = Warehouse(pg.url, pg_lock_timeout=1)
+    with disguised.connect() as held:
+        port = held.execute(sa.text("SELECT inet_client_port()")).scalar()
+        held.execute(sa.text("SELECT count(*) FROM marts.kernindicatoren"))
+        with pytest.raises(WarehouseLocked) as err:
+            rebuild_marts(impatient)
+        held.rollback()
+    message = str(err.value)
+    assert f"NOT an ea-pipelines run though it calls itself one, user {user} from 127.0.0.1:{port}" in message
+    assert f"application '{locks.APPLICATION_NAME}'" in message and "another ea-pipelines run" not in message
+    impatient.dispose()
+    disguised.dispose()
+
+
+def test_another_run_of_the_loader_is_named_as_one(pg: Warehouse) -> None:
+    rebuild_marts(pg)
+    impatient = Warehouse(pg.url, pg_lock_timeout=1)
+    with pg.engine.connect() as held:  # the loader's own session (its user, its application_name)
+        held.execute(sa.text("LOCK TABLE marts.kernindicatoren IN ACCESS SHARE MODE"))
+        with pytest.raises(WarehouseLocked) as err:
+            rebuild_marts(impatient)
+        held.rollback()
+    loader = make_url(pg.url).username
+    assert f"another ea-pipelines run, user {loader} from " in str(err.value)
+    impatient.dispose()
