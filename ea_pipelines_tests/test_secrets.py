@@ -192,11 +192,11 @@ def event_log_texts(instance: dg.DagsterInstance) -> list[tuple[str, str]]:
 
 
 def swing_variables() -> list[FakeVariable]:
+    """The catalogue's variables with synthetic values in their value ranges (as the bundled snapshots)."""
     from ea_pipelines.catalogue.swing import load_swing_catalogue
-    from ea_pipelines.devtools.fake_swing_server import TWENTE, synthetic_values
+    from ea_pipelines.devtools.build_swing_snapshots import fake_variables
 
-    return [FakeVariable(v.variable, v.title, synthetic_values(v.variable, 10, 90, TWENTE))
-            for v in load_swing_catalogue().variables]
+    return fake_variables(load_swing_catalogue())
 
 
 def with_credentials(url: str) -> str:
@@ -234,19 +234,14 @@ def test_no_planted_secret_reaches_any_output(fake_tables: list[FakeTable], tmp_
         first = run_nightly(env, tmp_path)
         # the second run: error pages that repeat the request, on one table of each API and one variable
         cbs.inject(r"/03759ned/Properties$", Fault("echo", status=401))
-        cbs.inject(r"/70072ned/TableInfos$", Fault("echo", status=200, content_type="text/html"))
+        cbs.inject(r"/70072ned/Properties$", Fault("echo", status=200, content_type="text/html"))
         cbs.inject(r"/ODataCatalog/Tables$", Fault("echo", status=400))
+        cbs.inject(r"/85969NED/TableInfos$", Fault("echo", status=403, content_type="text/html"))
         variable = swing_variables()[0].code
-        ods.inject(rf"/Variables\('{variable}'\)", Fault("echo", status=403, content_type="text/html"))
+        ods.inject(rf"/Variables\('{variable}'\)", Fault("echo", status=401))
         second = run_nightly(env, tmp_path)
         assert not any(cbs.faults.values()) and not any(ods.faults.values()), "every hostile answer was given"
         assert API_KEY in ods.keys_seen  # the key went out, and came back in every answer
-
-    for run in (first, second):  # issue 25 H: the hostile names are shown, not obeyed
-        terminal = run.stdout + run.stderr
-        assert sorted({f"U+{ord(c):04X}" for c in terminal if c != "\n" and unicodedata.category(c) in
-                       ("Cc", "Cf", "Cs", "Zl", "Zp")}) == []
-    assert "delivery mkb_ranking/\\x1b]0;TITLE\\x07\\x1b[31mRED\\x1b[0m.csv: " in first.stdout
 
     outputs: list[tuple[str, str | bytes]] = []
     for i, run in enumerate((first, second), 1):
@@ -263,10 +258,17 @@ def test_no_planted_secret_reaches_any_output(fake_tables: list[FakeTable], tmp_
 
     found = [leak for where, text in outputs for leak in leaks(text, where)]
     assert found == []
+    for run in (first, second):  # issue 25 H: the hostile file names are shown on the terminal, not obeyed
+        terminal = run.stdout + run.stderr
+        assert sorted({f"U+{ord(c):04X}" for c in terminal if c != "\n" and unicodedata.category(c) in
+                       ("Cc", "Cf", "Cs", "Zl", "Zp")}) == []
+    assert "delivery mkb_ranking/\\x1b]0;TITLE\\x07\\x1b[31mRED\\x1b[0m.csv: " in first.stdout
     # not vacuous: the URLs, the echoes and the refusals did reach those outputs, masked
     logged = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "logs").glob("*.log"))
     assert "fetched live from http://ea:***@127.0.0.1:" in logged
-    assert "apikey=*** Authorization=Basic ***" in logged  # an echoing error page, quoted in an error
+    assert "Authorization=Basic *** url=http://ea:***@127.0.0.1" in logged  # an echoing error page, quoted
+    events = "\n".join(text for where, text in outputs if where.startswith(("event ", "graphql ")))
+    assert "HTTP 401" in events and "apikey=*** Authorization=Basic ***" in events  # the Swing step's failure
     landed = b"".join(data for _, data in file_texts(tmp_path / "landing"))
     assert b"apikey=*** Authorization=Basic *** url=http://ea:***@127.0.0.1" in landed
     texts = dict(warehouse_texts(pg))
@@ -278,8 +280,9 @@ def test_no_planted_secret_reaches_any_output(fake_tables: list[FakeTable], tmp_
         messages = conn.execute(sa.text("SELECT message FROM meta.load_log WHERE status = 'failed'")).scalars().all()
     engine.dispose()
     assert any("ea:***@127.0.0.1" in o for o in origins), origins
-    assert any("HTTP 401" in m for m in messages) and any("HTTP 403" in m for m in messages), messages
-    assert any("not JSON" in m and "apikey=***" in m for m in messages), messages
+    assert any("HTTP 401" in m and "apikey=*** Authorization=Basic ***" in m for m in messages), messages
+    assert any("HTTP 403" in m and "Authorization=Basic ***" in m for m in messages), messages
+    assert any("not JSON" in m and "Authorization=Basic ***" in m for m in messages), messages
 
 
 def run_nightly(env: dict[str, str], work: Path) -> subprocess.CompletedProcess[str]:
