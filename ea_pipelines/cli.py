@@ -25,12 +25,20 @@ import sqlalchemy as sa
 
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.deliveries.inbox import Folders, sha256_file, unsafe_folder
+from ea_pipelines.masking import install_logging
 from ea_pipelines.settings import Settings, SettingsError
+from ea_pipelines.terminal import TerminalFormatter, printable
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines.warehouse.ddl import TABLES, delivery_tables
 
 if TYPE_CHECKING:  # Dagster is imported only by the commands that run it
     from dagster import DagsterInstance, EventLogEntry
+
+
+def say(text: object = "", *, file: TextIO | None = None) -> None:
+    """Print ``text`` on a line of its own: its control characters shown, never obeyed (a partner's file name
+    holding terminal escape codes; :mod:`ea_pipelines.terminal`)."""
+    print(printable(text, newlines=True), file=file or sys.stdout)
 
 
 def compact_tables(counts: dict[str, int], width: int = 110) -> list[str]:
@@ -83,11 +91,12 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None, compact: bo
                              f"{rows or 0:>7,} rows{synthetic}{skipped}")
             for dtype, name, status, rows, provenance, replaced in files:
                 example = " ILLUSTRATIVE (a bundled example file)" if provenance == "illustrative" else ""
-                lines.append(f"  delivery {dtype}/{name}: {status}, {rows or 0:,} rows{example}"
-                             + (f"; {replaced}" if replaced else ""))
+                # a file name is a partner's text: on one line, whatever it holds (a line break could forge one)
+                lines.append(f"  delivery {dtype}/{printable(name)}: {status}, {rows or 0:,} rows{example}"
+                             + (f"; {printable(replaced)}" if replaced else ""))
             folders = Folders(settings.inbox_dir, settings.archive_dir, settings.quarantine_dir)
             unsafe = [(d.name, p) for d in deliveries.types for p in folders.problems(d.name)]
-            lines += [f"  delivery {name}: WARNING files left alone, not opened: {p}" for name, p in unsafe]
+            lines += [f"  delivery {name}: WARNING files left alone, not opened: {printable(p)}" for name, p in unsafe]
             if not files and not unsafe:
                 lines.append(f"  no partner files were waiting in {settings.inbox_dir}")
             checks = conn.execute(sa.text(
@@ -139,12 +148,13 @@ class _Once(logging.Filter):
 
 def setup_logging(log_dir: Path | None, verbose: bool) -> Path | None:
     """The terminal gets warnings and errors, each once (``-v``: everything); the log file gets everything."""
+    install_logging()  # every record masked (passwords in URLs, keys) before any handler writes it
     root = logging.getLogger()
     root.handlers.clear()
     root.setLevel(logging.DEBUG)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.setFormatter(TerminalFormatter("%(levelname)s %(name)s: %(message)s"))
     if not verbose:
         console.addFilter(_Once())
     root.addHandler(console)
@@ -224,7 +234,7 @@ class Progress:
             logging.DEBUG if level < logging.WARNING else level, "%s %s %s", step or "-", kind, message,
             extra={"ea_from_run": True})
         if event is None and level >= logging.WARNING and not self.verbose:
-            text = f"{logging.getLevelName(level)} {step}: {entry.user_message}"
+            text = printable(f"{logging.getLevelName(level)} {step}: {entry.user_message}", newlines=True)
             if text not in self.said:
                 self.said.add(text)
                 self._line(text)
@@ -242,12 +252,13 @@ class Progress:
         elif self.marks:  # end the line of marks first
             self.out.write("\n")
             self.marks = 0
-        self.out.write(text + "\n")
+        self.out.write(printable(text, newlines=True) + "\n")
         self.out.flush()
 
     MARKS = {"STEP_SUCCESS": ".", "STEP_FAILURE": "F", "STEP_SKIPPED": "s", "STEP_UP_FOR_RETRY": "r"}
 
     def _step(self, text: str, kind: str) -> None:
+        text = printable(text)
         counter = f"[{self.done:>2}/{self.steps}]"
         if self.tty:
             width = 30
@@ -288,29 +299,29 @@ def run(settings: Settings, with_examples: bool, verbose: bool = False, log_file
         wh = Warehouse.from_settings(settings)
         wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
         for path in seed_examples(settings, wh):
-            print(f"example delivery placed in the inbox: {path}")
+            say(f"example delivery placed in the inbox: {path}")
         wh.dispose()
     # Dagster's own console output only with -v; the events go to the log file through Progress either way
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}}}
     with DagsterInstance.get() as instance:
         for dead in fail_dead_runs(instance):
-            print(f"run {dead.run_id} ({dead.job_name}) had died: marked failed")
+            say(f"run {dead.run_id} ({dead.job_name}) had died: marked failed")
         recon_job, dagster_run = prepare_workspace_run(instance, "nightly_refresh", run_config=run_config,
                                                        tags={"ea/launched_by": "ea-pipelines run"})
         from dagster._core.execution.api import execute_run
 
         steps = len(dagster_run.step_keys_to_execute or []) or len(
             instance.get_execution_plan_snapshot(dagster_run.execution_plan_snapshot_id).step_keys_to_execute)
-        print(f"nightly_refresh: run {dagster_run.run_id}, {steps} steps")
+        say(f"nightly_refresh: run {dagster_run.run_id}, {steps} steps")
         with Progress(instance, dagster_run.run_id, steps, verbose):
             result = execute_run(recon_job, dagster_run, instance, raise_on_error=False)
         materializations = result.get_asset_materialization_events() if result.success else [
             e for e in result.all_events if e.is_step_materialization]
     wh = Warehouse.from_settings(settings)
-    print()
-    print(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id}, "
+    say()
+    say(f"nightly_refresh {'succeeded' if result.success else 'FAILED'} (run {result.run_id}, "
           f"EA_SOURCE_MODE={settings.source_mode})")
-    print(summary(wh, settings, result.run_id, compact=True))
+    say(summary(wh, settings, result.run_id, compact=True))
     wh.dispose()
     for event in materializations:
         if event.asset_key == REPORT_KEY:  # the files themselves (the metadata links need `make dev`'s server)
@@ -318,10 +329,10 @@ def run(settings: Settings, with_examples: bool, verbose: bool = False, log_file
             folder = Path(meta["report_dir"].value)
             html, pdf = (folder / PurePosixPath(urlparse(meta[k].value).path).name
                          for k in ("report_html", "report_pdf"))
-            print(f"Council report: {html.as_uri()} ({meta['charts'].value} charts)")
-            print(f"                {pdf.as_uri()}")
+            say(f"Council report: {html.as_uri()} ({meta['charts'].value} charts)")
+            say(f"                {pdf.as_uri()}")
     if log_file is not None:
-        print(f"Full log (Dagster events, library output): {log_file}")
+        say(f"Full log (Dagster events, library output): {log_file}")
     return 0 if result.success else 1
 
 
@@ -334,7 +345,7 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
     try:
         moment = resolve(args.moment, args.year, now.date())
     except MomentError as exc:
-        print(f"ea-pipelines report: {exc}", file=sys.stderr)
+        say(f"ea-pipelines report: {exc}", file=sys.stderr)
         return 2
     from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
 
@@ -342,18 +353,18 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with wh.engine.connect() as conn:
             if not sa.inspect(conn).has_table("kernindicatoren", schema="marts"):
-                print("ea-pipelines report: the warehouse has no marts yet; run `ea-pipelines run` first",
+                say("ea-pipelines report: the warehouse has no marts yet; run `ea-pipelines run` first",
                       file=sys.stderr)
                 return 2
         files = write_report(wh.engine, args.out or settings.report_dir, now=now, moment=moment)
     finally:
         wh.dispose()
     c = files.content
-    print(f"{moment.title} ({moment.start:%d-%m-%Y} t/m {moment.end:%d-%m-%Y}): {len(c.highlights)} highlights, "
+    say(f"{moment.title} ({moment.start:%d-%m-%Y} t/m {moment.end:%d-%m-%Y}): {len(c.highlights)} highlights, "
           f"{len(c.deviations)} afwijkingen, {sum(len(g.efforts) for g in c.goals)} inspanningen, "
           f"{sum(len(g.contributions) for g in c.goals)} kwalitatieve bijdragen, {len(files.charts)} charts")
-    print(files.html.resolve())
-    print(files.pdf.resolve())
+    say(files.html.resolve())
+    say(files.pdf.resolve())
     return 0
 
 
@@ -383,13 +394,13 @@ def analyst_role(settings: Settings, args: argparse.Namespace, env: dict[str, st
                                leave_others_open=args.leave_others_open)
         password = read_password(env, access.login_user) if access.login_user and wh.dialect == "postgresql" else None
         for line in setup_analyst_access(wh, access, password):
-            print(line)
+            say(line)
     except AccessError as exc:
-        print(f"ea-pipelines analyst-role: {exc}", file=sys.stderr)
+        say(f"ea-pipelines analyst-role: {exc}", file=sys.stderr)
         return 2
     finally:
         wh.dispose()
-    print(f"done on {wh.display_url}")
+    say(f"done on {wh.display_url}")
     return 0
 
 
@@ -440,14 +451,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        print(f"ea-pipelines: {exc}", file=sys.stderr)
+        say(f"ea-pipelines: {exc}", file=sys.stderr)
         return 2
     if args.command == "run":
         if args.full_refresh:
             settings = dataclasses.replace(settings, full_refresh=True)
         log_file = setup_logging(settings.log_dir, args.verbose)
         return run(settings, args.with_examples, args.verbose, log_file)
+    install_logging()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(TerminalFormatter("%(levelname)s %(name)s: %(message)s"))
     if args.command == "report":
         return report(settings, args)
     if args.command == "serve":
@@ -463,18 +477,18 @@ def main(argv: list[str] | None = None) -> int:
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(render_docs(load_project(settings.sql_dir)), encoding="utf-8")
-        print(args.out)
+        say(args.out)
         return 0
     if args.command == "templates":
         from ea_pipelines.deliveries.templates import write_templates
 
         for path in write_templates(load_delivery_catalogue(settings.delivery_catalogue_path), args.out,
                                     max_mb=settings.delivery_max_bytes // 2**20):
-            print(path)
+            say(path)
         return 0
     wh = Warehouse.from_settings(settings)
     wh.ensure_schema(load_delivery_catalogue(settings.delivery_catalogue_path))
-    print(summary(wh, settings, None))
+    say(summary(wh, settings, None))
     return 0
 
 

@@ -21,6 +21,7 @@ from ea_pipelines.defs.runs import dead_run_sensor
 from ea_pipelines.defs.schedules import build_nightly_job, nightly_schedule
 from ea_pipelines.defs.sql_assets import build_sql_assets
 from ea_pipelines.defs.swing_assets import build_swing_assets
+from ea_pipelines.masking import install_logging
 from ea_pipelines.quality.suites import load_checks
 from ea_pipelines.settings import Settings
 from ea_pipelines.sqlmodels.project import load_project
@@ -29,6 +30,7 @@ from ea_pipelines.warehouse.readonly_copy import readonly_copy_path
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    install_logging()  # every log record of a process that loads the code is masked (the Dagster event log too)
     settings = settings or Settings.from_env()
     catalogue = load_cbs_catalogue(settings.catalogue_path)
     deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)

@@ -1,20 +1,20 @@
 """Settings from ``EA_*`` environment variables, with defaults that run offline-capable on a laptop.
 
 Every setting is documented in the README. Nothing here holds a secret: a password belongs in the
-``EA_WAREHOUSE_URL`` variable of the environment that runs the pipeline, never in code, and
-:func:`redact_url` keeps it out of logs.
+``EA_WAREHOUSE_URL`` variable of the environment that runs the pipeline, never in code. Every secret the
+settings hold (passwords in URLs, ``EA_SWING_API_KEY``, any ``EA_*_PASSWORD``) is registered with
+:mod:`ea_pipelines.masking`, which keeps it out of logs, metadata, the warehouse and errors.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from ea_pipelines import clock
+from ea_pipelines import clock, masking
 
 SOURCE_MODES = ("live", "replay", "auto")
 #: CBS tables up to this many rows are validated with GX as one DataFrame; larger ones in SQL (EA_GX_MAX_ROWS)
@@ -136,9 +136,16 @@ class Settings:
     swing_catalogue_path: Path = DEFAULT_SWING_CATALOGUE
     swing_snapshot_dir: Path = DEFAULT_SWING_SNAPSHOT_DIR
 
+    def __post_init__(self) -> None:
+        """Whatever secret these settings hold is masked in every output of this process (ea_pipelines.masking)."""
+        for url in (self.warehouse_url, self.cbs_v4_url, self.cbs_v3_url, self.swing_ods_url):
+            masking.register_url(url)
+        masking.register_secret(self.swing_api_key)
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        masking.register_environment(env)  # any configured secret, also those no setting reads (DAGSTER_PG_PASSWORD)
         defaults = cls()
         mode = env.get("EA_SOURCE_MODE", defaults.source_mode).strip().lower()
         if mode not in SOURCE_MODES:
@@ -210,18 +217,3 @@ class Settings:
 def files_base_url(settings: Settings) -> str:
     """Where the reports and Data Docs are served (``EA_FILES_URL``, else the ``make dev`` file server)."""
     return settings.files_url or f"http://127.0.0.1:{settings.files_port}"
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password masked, safe for logs and metadata."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-#: the user-info part of any URL in a text: scheme://user:password@
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/\s:@]*)(?::[^/\s@]*)?@")
-
-
-def mask_credentials(text: str) -> str:
-    """``text`` with the password of every URL in it masked (``http://user:***@host``); for every message,
-    manifest and metadata value that may hold a configured URL such as ``EA_CBS_V4_URL``."""
-    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)

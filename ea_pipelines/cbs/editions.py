@@ -25,6 +25,7 @@ from ea_pipelines.catalogue.cbs import TABLE_ID, CbsTable
 from ea_pipelines.cbs.errors import CbsError
 from ea_pipelines.cbs.http import HttpClient
 from ea_pipelines.cbs.readers import DISCONTINUED_STATUSES
+from ea_pipelines.masking import Note
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,11 @@ class EditionList:
 
     entry_table_id: str
     editions: tuple[Edition, ...]
-    origin: str  # "catalogue <url>", "snapshot manifest <path>" or "catalogue entry"
+    origin: Note  # "catalogue <url>", "snapshot manifest <path>" or "catalogue entry" (masked: the URL may hold
+    # a password; staging.cbs_edition.origin stores it)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "origin", Note(self.origin))
 
     @property
     def ids(self) -> tuple[str, ...]:

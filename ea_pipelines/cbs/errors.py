@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ea_pipelines.settings import mask_credentials
+from ea_pipelines.masking import mask
 
 
 class CbsError(Exception):
@@ -13,7 +13,7 @@ class CbsError(Exception):
     transient: bool = False
 
     def __init__(self, message: str = "", *args: object) -> None:
-        super().__init__(mask_credentials(str(message)), *args)
+        super().__init__(mask(message), *args)
 
 
 class CbsHostUnreachable(CbsError):

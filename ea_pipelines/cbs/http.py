@@ -9,6 +9,11 @@ alive for ever, and a small gzip body can expand to gigabytes. So each request a
 ``deadline`` (connect to last byte, enforced from outside the reading thread) and a ``max_response_bytes``
 bound on the decompressed body (counted while reading: memory stays at the bound plus one read). Both end
 the load with :class:`CbsBadResponse` naming the limit; neither is retried.
+
+Every body, whatever its status, is masked (:func:`ea_pipelines.masking.mask_bytes`) as soon as it is read: a
+server that echoes the API key or the ``Authorization`` header in an error page, an HTML page or even a JSON
+answer hands nothing secret to an error message, ``meta.load_log``, the landing folder or the warehouse. A
+landed body is the server's answer with those secrets replaced by ``***``, every other byte as it came.
 """
 
 from __future__ import annotations
@@ -38,11 +43,11 @@ from ea_pipelines.cbs.errors import (
     CbsTableNotFound,
     CbsTransientError,
 )
+from ea_pipelines.masking import mask_bytes, register_secret, register_url
 from ea_pipelines.settings import (
     DEFAULT_CBS_MAX_PAGES,
     DEFAULT_HTTP_DEADLINE,
     DEFAULT_HTTP_MAX_RESPONSE_BYTES,
-    mask_credentials,
 )
 
 log = logging.getLogger(__name__)
@@ -140,9 +145,14 @@ class HttpClient:
     requests_made: int = 0
     bytes_received: int = 0
 
+    def __post_init__(self) -> None:
+        for value in self.headers.values():  # a key sent is a key a server may echo
+            register_secret(value)
+
     def get(self, url: str, params: dict[str, str] | None = None, *, expect: str = "json") -> HttpResponse:
         """GET ``url``; ``expect`` is ``"json"`` or ``"count"`` (a plain-text integer)."""
         last_problem = ""
+        register_url(url)  # a password in the URL goes out as a Basic Authorization header, which may be echoed
         for attempt in range(1, self.policy.max_attempts + 1):
             delay: float | None = None
             try:
@@ -180,7 +190,7 @@ class HttpClient:
                 break
             wait = delay if delay is not None else self.policy.backoff(attempt, self.rng)
             log.warning("GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
-                        mask_credentials(url), last_problem, attempt, self.policy.max_attempts, wait)
+                        url, last_problem, attempt, self.policy.max_attempts, wait)
             self.sleep(wait)
         raise CbsTransientError(
             f"GET {url} failed {self.policy.max_attempts} times; last problem: {last_problem}"
@@ -201,7 +211,7 @@ class HttpClient:
                     stream=True)
                 outcome["resp"] = resp
                 self.requests_made += 1
-                outcome["body"] = self._read_bounded(resp)
+                outcome["body"] = mask_bytes(self._read_bounded(resp))  # nothing secret leaves the client
             except BaseException as exc:  # handed to the caller
                 outcome["error"] = exc
             finally:

@@ -37,6 +37,7 @@ from ea_pipelines.cbs.fetch import TableData, TablePlan, fetch_table, observatio
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
 from ea_pipelines.cbs.readers import Reader, TableProperties, V3Reader, V4Reader
 from ea_pipelines.cbs.transport import MANIFEST, LiveTransport, ReplayTransport, Transport
+from ea_pipelines.masking import Note
 from ea_pipelines.provenance import source_provenance
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,13 @@ class FetchResult:
     data: TableData
     mode: str  # live, replay or fallback
     synthetic: bool
-    note: str
+    note: Note
     manifest: Path
     requests: int = 0
     bytes_received: int = 0
+
+    def __post_init__(self) -> None:
+        self.note = Note(self.note)
 
 
 @dataclass
@@ -61,7 +65,7 @@ class TableFetch:
     reader: Reader
     mode: str  # live, replay or fallback
     synthetic: bool
-    note: str
+    note: Note  # says where the data came from (masked: it may name the configured URL)
     origin: str  # "live", or "snapshot:<sha256 of the manifest>": part of the incremental fingerprint
     unreachable: str = ""  # mode fallback: why the live fetch failed (the host could not be reached)
     manifest: Path | None = None  # the snapshot manifest; for live, written by close()
@@ -71,6 +75,9 @@ class TableFetch:
     started: float = field(default_factory=time.monotonic)
     _properties: TableProperties | None = None
     _source: CbsSource | None = None
+
+    def __post_init__(self) -> None:
+        self.note = Note(self.note)
 
     @property
     def transport(self) -> Transport:

@@ -26,7 +26,7 @@ import orjson
 from ea_pipelines.cbs.errors import CbsNotJsonError, SnapshotMissing
 from ea_pipelines.cbs.http import HttpClient
 from ea_pipelines.files import write_atomic
-from ea_pipelines.settings import mask_credentials
+from ea_pipelines.masking import mask
 
 MANIFEST = "manifest.json"
 
@@ -124,7 +124,7 @@ class LiveTransport:
             "api": self.api,
             "synthetic": False,
             "captured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": mask_credentials(self.base_url),
+            "source": mask(self.base_url),
             "responses": responses,
         }
         write_atomic(target, json.dumps(manifest, indent=1, sort_keys=True).encode())

@@ -13,9 +13,9 @@ from ea_pipelines.defs.resources import CbsSourceResource, QualityResource, Swin
 from ea_pipelines.defs.versions import full_refresh, version
 from ea_pipelines.ingest.cbs_editions import load_cbs_entry
 from ea_pipelines.ingest.cbs_table import LoadReport
+from ea_pipelines.masking import Note
 from ea_pipelines.provenance import cbs_provenance
 from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
-from ea_pipelines.settings import mask_credentials
 
 GROUP = "cbs"
 T = TypeVar("T")
@@ -43,7 +43,7 @@ def _metadata(report: LoadReport) -> dict[str, object]:
         "source_mode": report.mode,
         "synthetic_snapshot": report.synthetic,
         "provenance": cbs_provenance(report.mode, report.synthetic),
-        "note": mask_credentials(report.note),  # may name the configured URL
+        "note": str(report.note),  # a Note: masked when made (it may name the configured URL)
         "content_hash": report.content_hash,
         "manifest": dg.MetadataValue.path(str(report.manifest)),
         "fetch": "metadata only (nothing changed upstream)" if report.skipped else "full",
@@ -137,7 +137,7 @@ def build_cbs_asset(spec: CbsTable, checks: dict[str, CheckConfig]) -> dg.Assets
                                 source_mode=published[-1].mode,
                                 source_modified=published[-1].source_modified or "unknown",
                                 rows=sum(r.rows for r in published))
-        failures = "; ".join(f"{t}: {type(e).__name__}: {e}" for t, e in entry.failed.items())
+        failures = Note("; ".join(f"{t}: {type(e).__name__}: {e}" for t, e in entry.failed.items()))
         if entry.failed and report is None:  # no edition could be loaded: the entry's failure
             raise dg.Failure(description=f"{spec.name}: every edition failed ({failures})",
                              allow_retries=any(getattr(e, "transient", False) for e in entry.failed.values()))

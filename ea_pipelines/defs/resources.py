@@ -12,6 +12,7 @@ from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.deliveries.inbox import Folders
 from ea_pipelines.deliveries.reading import Limits
+from ea_pipelines.masking import mask
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.reference.regions import RegionIndex
 from ea_pipelines.serve import DATA_DOCS, REPORTS, link
@@ -25,7 +26,6 @@ from ea_pipelines.settings import (
     DEFAULT_PG_STATEMENT_TIMEOUT,
     Settings,
     files_base_url,
-    mask_credentials,
 )
 from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
@@ -38,7 +38,7 @@ _REAL_URLS: dict[str, str] = {}
 
 
 def _register_url(url: str) -> str:
-    shown = mask_credentials(url)
+    shown = mask(url)
     _REAL_URLS[shown] = url
     return shown
 

@@ -5,12 +5,16 @@ and ``/ODataCatalog/Tables`` for v3), evaluates the ``$filter`` expressions our 
 observations with ``nextLink`` links, answers ``$count``, and can inject faults: an HTTP status with
 ``Retry-After``, a connection reset, a truncated body, an HTML page with status 200, a wrong content
 type, a slow answer, an answer held until the test lets go. ``tamper`` rewrites every matching answer
-(bad responses for the test corpus).
+(bad responses for the test corpus). ``echo`` makes it a hostile server that repeats what the client sent (its
+API key, its ``Authorization`` header, the URL with those credentials) in every JSON answer; the ``echo`` fault
+does the same in an error page.
 Table ids are case-sensitive as at CBS: the wrong case answers with empty results, not an error.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import socket
@@ -56,7 +60,8 @@ class Fault:
     (answer after ``seconds``), hold (answer nothing until :meth:`FakeCbsServer.release` or shutdown, then
     close the connection), pass (answer normally: aims a later fault at a later request), gzip_bomb (a gzip
     body that expands to ``size`` bytes of valid JSON), trickle (the answer one byte every ``seconds``; a
-    client that hangs up is counted in :attr:`FakeCbsServer.cut_off`)."""
+    client that hangs up is counted in :attr:`FakeCbsServer.cut_off`), echo (an answer with ``status`` whose
+    body, JSON or ``content_type`` text/html, repeats the request: see :func:`echo_text`)."""
 
     kind: str
     status: int = 500
@@ -105,6 +110,9 @@ class FakeCbsServer:
         self.requests: list[str] = []
         #: trickled answers the client hung up on before their last byte
         self.cut_off = 0
+        #: a hostile server: every JSON object answered carries the request back in a "request" member, and
+        #: ECHO anywhere in an answer (a title, say) is replaced by the same text (see echo_text)
+        self.echo = False
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -271,6 +279,15 @@ class FakeCbsServer:
                     self._send(fault.status, "application/json", b'{"error": "injected"}',
                                {"Retry-After": fault.retry_after} if fault.retry_after else {})
                     return
+                if fault and fault.kind == "echo":
+                    said = echo_text(self.path, dict(self.headers))
+                    if "html" in fault.content_type:
+                        page = f"<html><head><title>{fault.status} {said}</title></head><body>{said}</body></html>"
+                        self._send(fault.status, "text/html; charset=utf-8", page.encode())
+                    else:
+                        self._send(fault.status, "application/json",
+                                   json.dumps({"error": {"code": str(fault.status), "message": said}}).encode())
+                    return
                 if fault and fault.kind == "html":
                     self._send(200, "text/html", b"<html><body><h1>Onderhoud</h1>Probeer het later.</body></html>")
                     return
@@ -288,6 +305,8 @@ class FakeCbsServer:
                     tampers = [fn for pattern, fn in server.tampers if re.search(pattern, parts.path)]
                 for rewrite in tampers:
                     body = rewrite(parts.path, params, body)
+                if server.echo:
+                    body = _echoed(body, echo_text(self.path, dict(self.headers)))
                 if fault and fault.kind == "content_type":
                     ctype = fault.content_type
                 if fault and fault.kind == "truncate_json":  # a complete HTTP message holding half a JSON body
@@ -336,6 +355,34 @@ class FakeCbsServer:
                 self.wfile.write(body)
 
         return Handler
+
+
+#: replaced by the request's echo in every answer of a hostile server (FakeCbsServer.echo)
+ECHO = "{{request}}"
+
+
+def echo_text(path: str, headers: dict[str, str]) -> str:
+    """What a hostile server says back: the API key and ``Authorization`` header it received, and the URL with
+    the credentials of that header put back in (``http://user:password@host/path``)."""
+    low = {k.lower(): v for k, v in headers.items()}
+    auth = low.get("authorization", "")
+    userinfo = ""
+    if auth.lower().startswith("basic "):
+        try:
+            userinfo = base64.b64decode(auth[6:]).decode("utf-8", "replace") + "@"
+        except (binascii.Error, ValueError):
+            userinfo = ""
+    return (f"apikey={low.get('apikey', '')} Authorization={auth} "
+            f"url=http://{userinfo}{low.get('host', '')}{path}")
+
+
+def _echoed(body: bytes, said: str) -> bytes:
+    """``body`` with ECHO replaced by ``said``, and a JSON object given a "request" member saying it."""
+    quoted = json.dumps(said)
+    body = body.replace(ECHO.encode(), quoted[1:-1].encode())
+    if body.startswith(b"{") and body[1:].lstrip()[:1] != b"}":
+        body = b'{"request": ' + quoted.encode() + b", " + body[1:]
+    return body
 
 
 def gzip_bomb(size: int) -> bytes:

@@ -23,6 +23,7 @@ from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.editions import EditionList
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.ingest.cbs_table import LoadReport, load_cbs_table
+from ea_pipelines.masking import Note
 from ea_pipelines.quality.gate import QualityGate
 from ea_pipelines.quality.gx_runner import CheckOutcome, combine
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
@@ -63,8 +64,8 @@ class EntryReport:
     def summary(self) -> pd.DataFrame:
         """One row per edition: status, mode, rows, or why it was skipped or failed."""
         rows = [(r.table_id, r.status, r.mode, r.rows, r.note) for r in self.reports]
-        rows += [(t, "skipped", "", 0, why) for t, why in self.skipped.items()]
-        rows += [(t, "failed", "", 0, f"{type(e).__name__}: {e}") for t, e in self.failed.items()]
+        rows += [(t, "skipped", "", 0, Note(why)) for t, why in self.skipped.items()]
+        rows += [(t, "failed", "", 0, Note(f"{type(e).__name__}: {e}")) for t, e in self.failed.items()]
         return pd.DataFrame(rows, columns=["edition", "status", "mode", "rows", "note"])
 
 
@@ -72,7 +73,7 @@ def record_editions(wh: Warehouse, editions: EditionList) -> None:
     """Replace the entry's rows in ``staging.cbs_edition`` (one short transaction)."""
     frame = pd.DataFrame(
         [(editions.entry_table_id, e.table_id, editions.rank(e.table_id), e.title or None, e.status or None,
-          editions.origin, datetime.now(UTC).replace(tzinfo=None)) for e in editions.editions],
+          str(editions.origin), datetime.now(UTC).replace(tzinfo=None)) for e in editions.editions],
         columns=["table_id", "edition_table_id", "edition_rank", "title", "status", "origin", "recorded_at"])
     with wh.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM staging.cbs_edition WHERE table_id = :t"),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ea_pipelines.catalogue.cbs import CbsTable
 from ea_pipelines.cbs.source import CbsSource, TableFetch
 from ea_pipelines.ingest.snapshot_policy import NOT_DONE, kept_message, modified_label, snapshot_refused
+from ea_pipelines.masking import Note
 from ea_pipelines.quality.gate import QualityGate, blocking, record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.quality.sql_checks import chunk_schema_problems
@@ -37,7 +38,7 @@ class LoadReport:
     mode: str  # live, replay or fallback
     rows: int
     synthetic: bool
-    note: str
+    note: Note  # metadata, the `editions` table, the log (masked: it may name the configured URL)
     content_hash: str
     manifest: Path
     requests: int
@@ -49,6 +50,9 @@ class LoadReport:
     source_modified: str | None = None
     elapsed_seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)  # metadata, stream, checks, commit
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "note", Note(self.note))
 
     @property
     def stale(self) -> bool:

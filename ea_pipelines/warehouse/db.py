@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue
-from ea_pipelines.settings import DEFAULT_PG_LOCK_TIMEOUT, DEFAULT_PG_STATEMENT_TIMEOUT, Settings, redact_url
+from ea_pipelines.masking import mask
+from ea_pipelines.settings import DEFAULT_PG_LOCK_TIMEOUT, DEFAULT_PG_STATEMENT_TIMEOUT, Settings
 from ea_pipelines.warehouse import ddl, locks
 from ea_pipelines.warehouse.ddl import SCHEMAS
 
@@ -86,7 +87,7 @@ class Warehouse:
 
     @property
     def display_url(self) -> str:
-        return redact_url(self.url)
+        return mask(self.url)
 
     @property
     def duckdb_path(self) -> Path | None:

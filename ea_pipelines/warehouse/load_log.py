@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ea_pipelines.settings import mask_credentials
+from ea_pipelines.masking import mask
 from ea_pipelines.warehouse.db import Warehouse
 
 
@@ -55,7 +55,7 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
                 "elapsed_seconds = :elapsed, provenance = :provenance, synthetic = :synthetic WHERE load_id = :load_id"
                 + (" AND status = 'running'" if only_running else "")),
         {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
-         "message": mask_credentials(message or "")[:2000] or None, "load_id": load_id,
+         "message": mask(message or "")[:2000] or None, "load_id": load_id,
          "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,
          "elapsed": fetch.elapsed_seconds, "provenance": fetch.provenance, "synthetic": fetch.synthetic},
