@@ -1,10 +1,11 @@
 """Every catalogue a process reads, loaded from the files its Settings name.
 
 ``EA_CBS_CATALOGUE``, ``EA_SWING_CATALOGUE``, ``EA_DELIVERY_CATALOGUE`` and ``EA_INDICATOR_CATALOGUE`` each name a
-file (default: the bundled one). Every reader (the Dagster definitions, the seed tables and their versions, the
-data dictionary, the CLI summary, the templates) gets its catalogues from :func:`load_catalogues`, never from a
-bundled path, so a setting reaches all of them. The catalogues are checked against each other here: a Swing
-variable names a known indicator, and no variable code equals a CBS table id.
+file (default: the bundled one). The Dagster definitions, the seed tables and their versions, the data
+dictionary and the CLI summary get their catalogues from :func:`load_catalogues`; a resource in a step process
+and the templates command load the one file its setting names. None opens a bundled path, so a setting reaches
+all of them (ea_pipelines_tests/catalogue/test_catalogues.py). The catalogues are checked against each other
+here: a Swing variable names a known indicator, and no variable code equals a CBS table id.
 """
 
 from __future__ import annotations
