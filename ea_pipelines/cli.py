@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.deliveries.inbox import Folders, sha256_file, unsafe_folder
 from ea_pipelines.masking import install_logging
@@ -59,8 +60,8 @@ def compact_tables(counts: dict[str, int], width: int = 110) -> list[str]:
 
 def summary(wh: Warehouse, settings: Settings, batch_id: str | None, compact: bool = False) -> str:
     """What the warehouse holds now, and how this run's loads went; ``compact``: several tables a line."""
-    deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)
-    tables = [*TABLES, *(t for d in deliveries.types for t in delivery_tables(d))]
+    catalogues = load_catalogues(settings)
+    tables = [*TABLES, *(t for d in catalogues.deliveries.types for t in delivery_tables(d))]
     where = wh.duckdb_path.resolve() if wh.duckdb_path else wh.display_url
     lines = [f"Warehouse: {where}", "Tables (rows):" if compact else "Tables:"]
     with wh.engine.connect() as conn:
@@ -71,6 +72,7 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None, compact: bo
             lines += compact_tables(counts)
         else:
             lines += [f"  {table:<36} {n:>9,} rows" for table, n in counts.items()]
+        lines.append(catalogues.summary())
         if batch_id:
             started = conn.execute(sa.text("SELECT min(started_at) FROM meta.load_log WHERE batch_id = :b"),
                                    {"b": batch_id}).scalar()
@@ -95,8 +97,9 @@ def summary(wh: Warehouse, settings: Settings, batch_id: str | None, compact: bo
                 lines.append(f"  delivery {dtype}/{printable(name)}: {status}, {rows or 0:,} rows{example}"
                              + (f"; {printable(replaced)}" if replaced else ""))
             folders = Folders(settings.inbox_dir, settings.archive_dir, settings.quarantine_dir)
-            unsafe = [(d.name, p) for d in deliveries.types for p in folders.problems(d.name)]
-            lines += [f"  delivery {name}: WARNING files left alone, not opened: {printable(p)}" for name, p in unsafe]
+            unsafe = [(d.name, p) for d in catalogues.deliveries.types for p in folders.problems(d.name)]
+            lines += [f"  delivery {name}: WARNING files left alone, not opened: {printable(p)}"
+                      for name, p in unsafe]
             if not files and not unsafe:
                 lines.append(f"  no partner files were waiting in {settings.inbox_dir}")
             checks = conn.execute(sa.text(
@@ -476,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         from ea_pipelines.sqlmodels.project import load_project
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(render_docs(load_project(settings.sql_dir)), encoding="utf-8")
+        args.out.write_text(render_docs(load_project(settings.sql_dir), load_catalogues(settings)), encoding="utf-8")
         say(args.out)
         return 0
     if args.command == "templates":

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
-from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
-from ea_pipelines.catalogue.swing import load_swing_catalogue
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.defs.cbs_assets import build_cbs_assets, build_cbs_sources
 from ea_pipelines.defs.delivery_assets import (
     build_delivery_assets,
@@ -25,19 +23,17 @@ from ea_pipelines.masking import install_logging
 from ea_pipelines.quality.suites import load_checks
 from ea_pipelines.settings import Settings
 from ea_pipelines.sqlmodels.project import load_project
-from ea_pipelines.sqlmodels.seeds import indicator_codes
 from ea_pipelines.warehouse.readonly_copy import readonly_copy_path
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     install_logging()  # every log record of a process that loads the code is masked (the Dagster event log too)
     settings = settings or Settings.from_env()
-    catalogue = load_cbs_catalogue(settings.catalogue_path)
-    deliveries = load_delivery_catalogue(settings.delivery_catalogue_path)
-    swing = load_swing_catalogue(settings.swing_catalogue_path, indicators=indicator_codes(),
-                                 cbs_table_ids={t.table_id for t in catalogue.tables})
+    catalogues = load_catalogues(settings)  # every catalogue from the file its setting names
+    catalogue, deliveries = catalogues.cbs, catalogues.deliveries
     checks = load_checks()
-    cbs_assets = [*build_cbs_assets(catalogue, checks), *build_swing_assets(swing, checks)]
+    cbs_assets = [*build_cbs_assets(catalogue, checks),
+                  *build_swing_assets(catalogues.swing, checks, catalogues.indicators)]
     delivery_assets = build_delivery_assets(deliveries, checks)
     cbs_keys = [a.key for a in cbs_assets]
     delivery_keys = [a.key for a in delivery_assets]
@@ -46,7 +42,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                ("staging", "cbs_edition"): cbs_keys,
                ("meta", "load_log"): cbs_keys, ("meta", "delivery_log"): delivery_keys,
                **{("staging", a.key.path[-1]): [a.key] for a in delivery_assets}}
-    sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogue.programme, sources)
+    sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogues, sources)
     copy_path = readonly_copy_path(settings.warehouse_url, settings.duckdb_readonly_copy)
     marts_keys = [a.key for a in sql_assets if a.key.path[0] == "marts"]
     report = build_report_asset(marts_keys)
@@ -57,7 +53,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         jobs=[build_nightly_job(settings.executor), process_deliveries],
         schedules=[nightly_schedule],
         sensors=[build_inbox_sensor(deliveries), dead_run_sensor],
-        resources=resources_from_settings(settings),
+        resources=resources_from_settings(settings, catalogues),
     )
 
 

@@ -32,6 +32,7 @@ EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_CATALOGUE = PACKAGE_DIR / "catalogue" / "cbs_tables.yaml"
 DEFAULT_DELIVERY_CATALOGUE = PACKAGE_DIR / "catalogue" / "deliveries.yaml"
+DEFAULT_INDICATOR_CATALOGUE = PACKAGE_DIR / "catalogue" / "indicators.yaml"
 DEFAULT_SQL_DIR = PACKAGE_DIR.parent / "dbt_like_sql"
 DEFAULT_SNAPSHOT_DIR = PACKAGE_DIR / "snapshots" / "cbs"
 DEFAULT_SWING_CATALOGUE = PACKAGE_DIR / "catalogue" / "swing_variables.yaml"
@@ -49,9 +50,10 @@ WRITABLE_LOCATIONS = {
     "archive_dir": "EA_ARCHIVE_DIR", "quarantine_dir": "EA_QUARANTINE_DIR", "data_docs_dir": "EA_DATA_DOCS_DIR",
     "report_dir": "EA_REPORT_DIR", "log_dir": "EA_LOG_DIR",
 }
-#: Path settings a run only reads
+#: Path settings a run only reads. The four catalogues reach every reader through
+#: ea_pipelines.catalogue.catalogues.load_catalogues(settings); the DEFAULT_* paths above are only their defaults.
 READ_ONLY_LOCATIONS = ("catalogue_path", "snapshot_dir", "delivery_catalogue_path", "sql_dir", "swing_catalogue_path",
-                       "swing_snapshot_dir")
+                       "swing_snapshot_dir", "indicator_catalogue_path")
 
 
 class SettingsError(ValueError):
@@ -135,6 +137,7 @@ class Settings:
     swing_api_key: str = field(default="", repr=False)
     swing_catalogue_path: Path = DEFAULT_SWING_CATALOGUE
     swing_snapshot_dir: Path = DEFAULT_SWING_SNAPSHOT_DIR
+    indicator_catalogue_path: Path = DEFAULT_INDICATOR_CATALOGUE
 
     def __post_init__(self) -> None:
         """Whatever secret these settings hold is masked in every output of this process (ea_pipelines.masking)."""
@@ -211,6 +214,7 @@ class Settings:
             swing_api_key=(env.get("EA_SWING_API_KEY") or "").strip(),
             swing_catalogue_path=Path(env.get("EA_SWING_CATALOGUE") or defaults.swing_catalogue_path),
             swing_snapshot_dir=Path(env.get("EA_SWING_SNAPSHOT_DIR") or defaults.swing_snapshot_dir),
+            indicator_catalogue_path=Path(env.get("EA_INDICATOR_CATALOGUE") or defaults.indicator_catalogue_path),
         )
 
 

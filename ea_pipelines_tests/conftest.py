@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.cbs import CbsCatalogue, load_cbs_catalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
@@ -18,7 +19,7 @@ from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable
 from ea_pipelines.devtools.isolated import isolated_env
 from ea_pipelines.devtools.synthetic import capture_table, synthetic_table
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR, Settings
 from ea_pipelines.sqlmodels.seeds import write_seeds
 from ea_pipelines.warehouse.db import Warehouse
 
@@ -168,5 +169,5 @@ def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
 def wh(warehouse: Warehouse) -> Warehouse:
     """The warehouse with the delivery tables and the seeds the SQL models join (both backends)."""
     warehouse.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
-    write_seeds(warehouse, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(warehouse, load_catalogues(Settings()))
     return warehouse

@@ -27,7 +27,7 @@ from ea_pipelines.devtools.fake_swing_server import FakeSwingServer, FakeVariabl
 from ea_pipelines.devtools.isolated import isolated_env
 from ea_pipelines.ingest.cbs_table import load_cbs_table
 from ea_pipelines.masking import mask
-from ea_pipelines.settings import DEFAULT_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_SNAPSHOT_DIR, Settings
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines_tests.conftest import FAST
 
@@ -196,7 +196,7 @@ def swing_variables() -> list[FakeVariable]:
     from ea_pipelines.catalogue.swing import load_swing_catalogue
     from ea_pipelines.devtools.build_swing_snapshots import fake_variables
 
-    return fake_variables(load_swing_catalogue())
+    return fake_variables(load_swing_catalogue(Settings().swing_catalogue_path))
 
 
 def with_credentials(url: str) -> str:

@@ -17,7 +17,6 @@ import yaml
 
 from ea_pipelines.catalogue.cbs import ASSET_NAME, CatalogueError, CbsTable, RegionSelection
 
-DEFAULT_SWING_CATALOGUE = Path(__file__).resolve().parent / "swing_variables.yaml"
 #: a Swing variable code: it reaches URLs (Variables('<code>')), landing paths and staging.cbs_observation.table_id
 VARIABLE_CODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 #: ODS geo levels this project maps to CBS region codes, with the CBS prefix of their codes
@@ -121,7 +120,7 @@ def _entry(raw: dict[str, Any], defaults: dict[str, Any], where: str, indicators
     )
 
 
-def load_swing_catalogue(path: Path = DEFAULT_SWING_CATALOGUE, *, indicators: set[str] | None = None,
+def load_swing_catalogue(path: Path, *, indicators: set[str] | None = None,
                          cbs_table_ids: set[str] | None = None) -> SwingCatalogue:
     """Parse and check the catalogue; errors name the file and the entry.
 

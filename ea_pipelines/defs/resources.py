@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.catalogues import Catalogues, load_catalogues
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue, load_delivery_catalogue
 from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
@@ -18,7 +18,6 @@ from ea_pipelines.reference.regions import RegionIndex
 from ea_pipelines.serve import DATA_DOCS, REPORTS, link
 from ea_pipelines.settings import (
     DEFAULT_CBS_MAX_PAGES,
-    DEFAULT_DELIVERY_CATALOGUE,
     DEFAULT_GX_MAX_ROWS,
     DEFAULT_HTTP_DEADLINE,
     DEFAULT_HTTP_MAX_RESPONSE_BYTES,
@@ -59,7 +58,8 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     url: str
-    delivery_catalogue: str = str(DEFAULT_DELIVERY_CATALOGUE)
+    #: EA_DELIVERY_CATALOGUE: the delivery types whose staging tables the schema holds
+    delivery_catalogue: str
     duckdb_memory_limit: str | None = None
     pg_lock_timeout: float = DEFAULT_PG_LOCK_TIMEOUT
     pg_statement_timeout: float = DEFAULT_PG_STATEMENT_TIMEOUT
@@ -212,14 +212,16 @@ class ReportingResource(dg.ConfigurableResource):
         return dg.MetadataValue.url(link(self.files_url, REPORTS, Path(self.reports_dir), path))
 
 
-def resources_from_settings(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+def resources_from_settings(settings: Settings,
+                            catalogues: Catalogues | None = None) -> dict[str, dg.ConfigurableResource]:
+    """The resources, configured from ``settings``; ``catalogues``: those already loaded from the same settings."""
     url = _register_url(settings.warehouse_url)  # the UI shows the URL with its password masked
     swing_url = _register_url(settings.swing_ods_url)
     if settings.swing_api_key:
         _API_KEYS[swing_url] = settings.swing_api_key
     else:
         _API_KEYS.pop(swing_url, None)
-    programme = load_cbs_catalogue(settings.catalogue_path).programme
+    programme = (catalogues or load_catalogues(settings)).programme
     return {
         "warehouse": WarehouseResource(url=url, delivery_catalogue=str(settings.delivery_catalogue_path),
                                        duckdb_memory_limit=settings.duckdb_memory_limit,

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from ea_pipelines.catalogue.cbs import Programme
+from ea_pipelines.catalogue.catalogues import Catalogues
 from ea_pipelines.defs.checks import checked_asset
 from ea_pipelines.defs.resources import WarehouseResource
 from ea_pipelines.defs.versions import (
@@ -20,7 +20,7 @@ from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.sqlmodels.project import Model, ModelError
 from ea_pipelines.sqlmodels.runner import TestResult, build, relations, run_tests
-from ea_pipelines.sqlmodels.seeds import INDICATORS_FILE, SEED_TABLES, write_seeds
+from ea_pipelines.sqlmodels.seeds import SEED_TABLES, seed_content, seed_frames, write_seeds
 from ea_pipelines.warehouse.db import Warehouse
 
 SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
@@ -45,14 +45,25 @@ def _row_counts(wh: Warehouse, relations: list[str]) -> dict[str, int] | None:
         return None
 
 
-def build_seeds_asset(programme: Programme) -> dg.AssetsDefinition:
+def seeds_version(catalogues: Catalogues) -> str:
+    """The seed tables' content version: a hash of their definitions and of the rows the catalogues give them."""
+    return version(*seed_content(seed_frames(catalogues)))
+
+
+def build_seeds_asset(catalogues: Catalogues) -> dg.AssetsDefinition:
+    files = catalogues.files()
+    content = seeds_version(catalogues)
+
     @dg.asset(key=SEEDS_KEY, group_name="staging", kinds={"yaml"}, owners=["team:data-engineering"],
-              description="Indicator definitions (catalogue/indicators.yaml) and the programme's regions "
-                          "(catalogue/cbs_tables.yaml) as tables for the SQL models. Rewritten only when they "
-                          "changed (the data version hashes both and the tables' definitions) or are missing.")
+              description=f"Indicator definitions ({files['EA_INDICATOR_CATALOGUE']}), the indicators Swing "
+                          f"variables provide ({files['EA_SWING_CATALOGUE']}) and the programme's regions "
+                          f"({files['EA_CBS_CATALOGUE']}) as tables for the SQL models. Rewritten only when "
+                          "their rows changed (the code version hashes the rows and the tables' definitions) or "
+                          "are missing.",
+              metadata={setting: str(path) for setting, path in files.items() if setting != "EA_DELIVERY_CATALOGUE"},
+              code_version=content)
     def _seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         wh = warehouse.warehouse
-        content = version(repr(programme), INDICATORS_FILE.read_bytes(), sorted(SEED_TABLES.items()))
         previous = latest_metadata(context.instance, SEEDS_KEY)
         counts = None
         if (getattr(previous.get("content_version"), "value", None) == content
@@ -61,7 +72,7 @@ def build_seeds_asset(programme: Programme) -> dg.AssetsDefinition:
         data_version = latest_data_version(context.instance, SEEDS_KEY)
         rewritten = counts is None or data_version is None
         if rewritten:
-            counts = write_seeds(wh, programme)
+            counts = write_seeds(wh, catalogues)
             # every write is a new version, so that a warehouse built anew gets its models built too
             data_version = version(content, context.run_id)
         return dg.MaterializeResult(metadata={"dagster/row_count": sum(counts.values()), **counts,
@@ -175,7 +186,7 @@ def build_model_asset(model: Model, models: list[Model],
     return _model
 
 
-def build_sql_assets(models: list[Model], programme: Programme,
+def build_sql_assets(models: list[Model], catalogues: Catalogues,
                      sources: dict[tuple[str, str], list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
     sources = {**sources, **{tuple(table.split(".")): [SEEDS_KEY] for table in SEED_TABLES}}
-    return [build_seeds_asset(programme), *(build_model_asset(m, models, sources) for m in models)]
+    return [build_seeds_asset(catalogues), *(build_model_asset(m, models, sources) for m in models)]

@@ -1,4 +1,5 @@
-"""One Dagster asset per Swing ODS variable (Kennispunt Twente open data), generated from swing_variables.yaml.
+"""One Dagster asset per Swing ODS variable (Kennispunt Twente open data), generated from the Swing catalogue
+(EA_SWING_CATALOGUE, default swing_variables.yaml).
 
 The load is the CBS one (``ea_pipelines.ingest.cbs_table.load_cbs_table``) with a Swing source: the same checks,
 snapshot policy, incremental rules and publish; the asset differs only in its group, resource and description.
@@ -6,6 +7,7 @@ snapshot policy, incremental rules and publish; the asset differs only in its gr
 
 import dagster as dg
 
+from ea_pipelines.catalogue.indicators import IndicatorCatalogue
 from ea_pipelines.catalogue.swing import SwingCatalogue, SwingVariable
 from ea_pipelines.defs.cbs_assets import CBS_RETRY, CbsLoadConfig, _metadata, data_version, kept_note, run_load
 from ea_pipelines.defs.checks import check_results, check_specs, checked_asset
@@ -18,16 +20,18 @@ from ea_pipelines.quality.suites import CBS_CHECKS, CheckConfig
 GROUP = "kennispunt"
 
 
-def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.AssetsDefinition:
+def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig],
+                      indicators: IndicatorCatalogue) -> dg.AssetsDefinition:
     key = dg.AssetKey([GROUP, var.name])
     spec = var.table()
+    indicator = f"`{var.indicator}` ({indicators.name(var.indicator)})" if var.indicator else None
 
     @checked_asset(
         key,
         group_name=GROUP,
         description=f"Kennispunt Twente open data (Swing ODS) — {var.title}\n\nVariable `{var.variable}`, geo "
                     f"level {var.geo_level}, period level {var.period_level}"
-                    + (f"; provides indicator `{var.indicator}`" if var.indicator else "; context figure")
+                    + (f"; provides indicator {indicator}" if indicator else "; context figure")
                     + ".\n\nEach materialisation's `provenance` says where the figures come from: swing_live, "
                       "swing_capture (a real landed batch replayed) or synthetic (the bundled synthetic snapshot: "
                       "invented values, not Kennispunt figures).",
@@ -56,5 +60,6 @@ def build_swing_asset(var: SwingVariable, checks: dict[str, CheckConfig]) -> dg.
     return _asset
 
 
-def build_swing_assets(catalogue: SwingCatalogue, checks: dict[str, CheckConfig]) -> list[dg.AssetsDefinition]:
-    return [build_swing_asset(v, checks) for v in catalogue.variables]
+def build_swing_assets(catalogue: SwingCatalogue, checks: dict[str, CheckConfig],
+                       indicators: IndicatorCatalogue) -> list[dg.AssetsDefinition]:
+    return [build_swing_asset(v, checks, indicators) for v in catalogue.variables]

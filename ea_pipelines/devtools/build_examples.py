@@ -18,7 +18,7 @@ import openpyxl
 
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
 from ea_pipelines.reference.regions import RegionIndex
-from ea_pipelines.settings import DEFAULT_CATALOGUE
+from ea_pipelines.settings import Settings
 
 OUT = Path(__file__).resolve().parents[1] / "deliveries" / "examples"
 TITLE = "VOORBEELD - illustratieve waarden, geen echte cijfers (ea-pipelines)"
@@ -46,8 +46,9 @@ def _xlsx(path: Path, rows: list[list[object]]) -> None:
 
 
 def build() -> None:
-    """Examples for the programme's own municipality and its peers, as configured in the catalogue."""
-    prog = load_cbs_catalogue(DEFAULT_CATALOGUE).programme
+    """Examples for the programme's own municipality and its peers, as configured in the catalogue
+    (EA_CBS_CATALOGUE)."""
+    prog = load_cbs_catalogue(Settings.from_env().catalogue_path).programme
     names = RegionIndex.from_code_list().names
     home, home_name = prog.municipality_code, prog.municipality_name
     peers = [c for c in prog.peer_municipalities if c != home][:4]

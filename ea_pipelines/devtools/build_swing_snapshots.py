@@ -5,7 +5,9 @@ Each catalogue variable is fetched live, through the real client, from the fake 
 to a manifest that says ``"synthetic": true``. The values are INVENTED (deterministic from a hash), never
 Kennispunt figures; every load from these snapshots has provenance ``synthetic``.
 
-    python -m ea_pipelines.devtools.build_swing_snapshots [--out DIR]
+    python -m ea_pipelines.devtools.build_swing_snapshots [--out DIR] [--catalogue FILE]
+
+(defaults: EA_SWING_SNAPSHOT_DIR and EA_SWING_CATALOGUE, themselves defaulting to the bundled ones)
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ea_pipelines.catalogue.swing import DEFAULT_SWING_CATALOGUE, SwingCatalogue, load_swing_catalogue
+from ea_pipelines.catalogue.swing import SwingCatalogue, load_swing_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.transport import MANIFEST
 from ea_pipelines.devtools.fake_swing_server import FakeSwingServer, FakeVariable, synthetic_values
 from ea_pipelines.files import write_atomic
-from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR
+from ea_pipelines.settings import Settings
 from ea_pipelines.swing.source import SwingSource
 
 NOTE = ("SYNTHETIC snapshot: invented values in the response format of a Swing Open Data Service, built by "
@@ -72,8 +74,9 @@ def build(out: Path, catalogue: SwingCatalogue) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_SWING_SNAPSHOT_DIR)
-    parser.add_argument("--catalogue", type=Path, default=DEFAULT_SWING_CATALOGUE)
+    settings = Settings.from_env()  # the catalogue and snapshot folder of EA_SWING_CATALOGUE, EA_SWING_SNAPSHOT_DIR
+    parser.add_argument("--out", type=Path, default=settings.swing_snapshot_dir)
+    parser.add_argument("--catalogue", type=Path, default=settings.swing_catalogue_path)
     args = parser.parse_args()
     for path in build(args.out, load_swing_catalogue(args.catalogue)):
         print(f"wrote {path}")

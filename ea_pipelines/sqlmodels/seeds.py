@@ -1,23 +1,26 @@
 """Seed tables from the catalogues, for the SQL models to join: indicator definitions and the
-programme's regions. This keeps municipality codes and targets out of the SQL."""
+programme's regions. This keeps municipality codes and targets out of the SQL.
+
+Every frame comes from the catalogues the settings name (``ea_pipelines.catalogue.catalogues``): the indicators
+(EA_INDICATOR_CATALOGUE), the programme (EA_CBS_CATALOGUE) and the indicators Swing variables provide
+(EA_SWING_CATALOGUE)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-import yaml
 
+from ea_pipelines.catalogue.catalogues import Catalogues
 from ea_pipelines.catalogue.cbs import Programme
-from ea_pipelines.catalogue.swing import DEFAULT_SWING_CATALOGUE, load_swing_catalogue
+from ea_pipelines.catalogue.indicators import IndicatorCatalogue
+from ea_pipelines.catalogue.swing import SwingCatalogue
 from ea_pipelines.provenance import CLASSES, LABEL, RANK
 from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
-INDICATORS_FILE = Path(__file__).resolve().parents[1] / "catalogue" / "indicators.yaml"
 TARGET_KINDS = ("at_most", "at_least", "rising", "falling", "none")
 
 SEED_TABLES = {
@@ -89,25 +92,19 @@ def _cbs_parts(code: str, cbs: dict[str, Any], where: str) -> list[dict[str, Any
     return rows
 
 
-def indicator_cbs_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
+def indicator_cbs_frame(indicators: IndicatorCatalogue) -> pd.DataFrame:
     """How each CBS-based indicator is computed (its ``cbs:`` declaration), one row per part."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rows = [row for ind in raw["indicators"] if ind.get("cbs")
-            for row in _cbs_parts(ind["code"], ind["cbs"], f"{path}: indicator {ind['code']}")]
+    rows = [row for ind in indicators.indicators if ind.get("cbs")
+            for row in _cbs_parts(ind["code"], ind["cbs"], f"{indicators.path}: indicator {ind['code']}")]
     return pd.DataFrame(rows, columns=["indicator_code", "part", "table_id", "measure_code", "dimensions_like",
                                        "scale", "aggregate"]).astype({"scale": "float64", "dimensions_like": "object"})
 
 
-def indicator_codes(path: Path = INDICATORS_FILE) -> set[str]:
-    return {str(ind["code"]) for ind in yaml.safe_load(path.read_text(encoding="utf-8"))["indicators"]}
-
-
-def indicator_swing_frame(path: Path = DEFAULT_SWING_CATALOGUE, indicators: Path = INDICATORS_FILE) -> pd.DataFrame:
+def indicator_swing_frame(swing: SwingCatalogue) -> pd.DataFrame:
     """The indicators a Swing ODS variable provides (its catalogue entry's ``indicator``), in the shape of
     ``staging.seed_indicator_cbs``: the variable is the table and its one measure; never summed into groups."""
-    catalogue = load_swing_catalogue(path, indicators=indicator_codes(indicators))
     rows = [{"indicator_code": v.indicator, "part": "value", "table_id": v.variable, "measure_code": v.variable,
-             "dimensions_like": None, "scale": 1.0, "aggregate": "none"} for v in catalogue.variables if v.indicator]
+             "dimensions_like": None, "scale": 1.0, "aggregate": "none"} for v in swing.variables if v.indicator]
     return pd.DataFrame(rows, columns=["indicator_code", "part", "table_id", "measure_code", "dimensions_like",
                                        "scale", "aggregate"]).astype({"scale": "float64", "dimensions_like": "object"})
 
@@ -122,13 +119,12 @@ def size_class_frame() -> pd.DataFrame:
         {"upper_bound": "Int64"})
 
 
-def indicator_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    goals = raw["goals"]
+def indicator_frame(indicators: IndicatorCatalogue) -> pd.DataFrame:
+    goals = indicators.goals
     rows = []
-    for ind in raw["indicators"]:
+    for ind in indicators.indicators:
         if ind["goal"] not in goals or ind["target_kind"] not in TARGET_KINDS:
-            raise ValueError(f"{path}: indicator {ind['code']}: unknown goal or target_kind")
+            raise ValueError(f"{indicators.path}: indicator {ind['code']}: unknown goal or target_kind")
         rows.append({
             "code": ind["code"], "sort_order": ind["order"], "is_kernindicator": bool(ind["kern"]),
             "name": ind["name"], "strategic_goal": goals[ind["goal"]],
@@ -137,10 +133,7 @@ def indicator_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
             "target_kind": ind["target_kind"], "target_value": ind.get("target_value"), "source": ind["source"],
             "frequency": ind.get("frequency"), "region_role": ind.get("region_role", "municipality"),
         })
-    frame = pd.DataFrame(rows)
-    if frame.code.duplicated().any():
-        raise ValueError(f"{path}: duplicate indicator codes")
-    return frame.astype({"target_value": "float64"})
+    return pd.DataFrame(rows).astype({"target_value": "float64"})
 
 
 def region_frame(programme: Programme) -> pd.DataFrame:
@@ -152,13 +145,22 @@ def region_frame(programme: Programme) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["region_code", "role", "label"])
 
 
-def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATORS_FILE,
-                swing: Path = DEFAULT_SWING_CATALOGUE) -> dict[str, int]:
-    fetched = pd.concat([indicator_cbs_frame(indicators), indicator_swing_frame(swing, indicators)], ignore_index=True)
-    frames = {"staging.seed_indicator": indicator_frame(indicators), "staging.seed_programme_region":
-              region_frame(programme), "staging.seed_indicator_cbs": fetched,
-              "staging.seed_provenance_class": provenance_class_frame(),
-              "staging.seed_size_class": size_class_frame()}
+def seed_frames(catalogues: Catalogues) -> dict[str, pd.DataFrame]:
+    """The rows of every seed table, from the catalogues the settings name."""
+    fetched = pd.concat([indicator_cbs_frame(catalogues.indicators), indicator_swing_frame(catalogues.swing)],
+                        ignore_index=True)
+    return {"staging.seed_indicator": indicator_frame(catalogues.indicators),
+            "staging.seed_programme_region": region_frame(catalogues.programme), "staging.seed_indicator_cbs": fetched,
+            "staging.seed_provenance_class": provenance_class_frame(), "staging.seed_size_class": size_class_frame()}
+
+
+def seed_content(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """What the seed tables hold, as text for a content version: each table's definition and rows."""
+    return [f"{t}\n{SEED_TABLES[t].strip()}\n{frames[t].to_csv(index=False)}" for t in SEED_TABLES]
+
+
+def write_seeds(wh: Warehouse, catalogues: Catalogues) -> dict[str, int]:
+    frames = seed_frames(catalogues)
     with wh.engine.begin() as conn:
         locks.hold(conn, "sqlmodels")  # the models read these tables: never drop them under a build (deadlock)
         for table, cols in SEED_TABLES.items():

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.cbs import CatalogueError
 from ea_pipelines.catalogue.swing import load_swing_catalogue
-from ea_pipelines.sqlmodels.seeds import indicator_codes, indicator_swing_frame
+from ea_pipelines.settings import Settings
+from ea_pipelines.sqlmodels.seeds import indicator_swing_frame
+
+#: the bundled catalogues (the defaults of the settings)
+BUNDLED = load_catalogues(Settings())
+INDICATORS = BUNDLED.indicators.codes
 
 GOOD = {"name": "grond", "variable": "kp_grond", "title": "Grond", "unit": "hectare", "indicator": "grond_lokaal_mkb"}
 
@@ -24,12 +30,12 @@ def write(tmp_path: Path, *entries: dict) -> Path:
 
 
 def test_the_bundled_catalogue_provides_the_three_kennispunt_indicators() -> None:
-    catalogue = load_swing_catalogue(indicators=indicator_codes())
+    catalogue = BUNDLED.swing
     assert {v.indicator for v in catalogue.variables} == {
         "bedrijventerrein_actieve_vereniging", "grond_lokaal_mkb", "groenblauw_waardering"}
     table = catalogue.variable("groenblauw_waardering").table()
     assert table.value_ranges == {table.table_id: (1, 10)} and table.period_from == "2019JJ00"
-    seeds = indicator_swing_frame()
+    seeds = indicator_swing_frame(catalogue)
     assert set(seeds.indicator_code) == {v.indicator for v in catalogue.variables}
     assert set(seeds["aggregate"]) == {"none"} and (seeds.table_id == seeds.measure_code).all()
 
@@ -45,7 +51,7 @@ def test_the_bundled_catalogue_provides_the_three_kennispunt_indicators() -> Non
 def test_a_wrong_entry_is_named(tmp_path: Path, change: dict, message: str) -> None:
     path = write(tmp_path, {**GOOD, **change})
     with pytest.raises(CatalogueError, match="variables\\[0\\] \\(grond\\)") as err:
-        load_swing_catalogue(path, indicators=indicator_codes())
+        load_swing_catalogue(path, indicators=INDICATORS)
     assert message in str(err.value) and str(path) in str(err.value)
 
 

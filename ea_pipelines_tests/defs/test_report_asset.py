@@ -7,11 +7,11 @@ from urllib.parse import unquote
 
 import dagster as dg
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.definitions import build_definitions
 from ea_pipelines.defs.report_assets import KEY
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -23,7 +23,7 @@ from ea_pipelines_tests.sqlmodels.known_inputs import BASE, deliver, load
 def run_report(tmp_path: Path, config: dict) -> dg.ExecuteInProcessResult:
     wh = Warehouse(f"duckdb:///{tmp_path}/ea.duckdb")
     wh.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(wh, load_catalogues(Settings()))
     load(wh, BASE)
     deliver(wh)
     build_all(wh, load_project(DEFAULT_SQL_DIR))

@@ -10,9 +10,10 @@ import dagster as dg
 from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.definitions import build_definitions
 from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer, FakeVariable
+from ea_pipelines.settings import Settings
 from ea_pipelines_tests.defs.test_definitions import settings_for
 
-VAR = load_swing_catalogue().variable("groenblauw_waardering")
+VAR = load_swing_catalogue(Settings().swing_catalogue_path).variable("groenblauw_waardering")
 KEY = dg.AssetKey(["kennispunt", VAR.name])
 PERIODS = ("2022", "2023")
 

@@ -31,7 +31,13 @@ from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.ingest.cbs_table import load_cbs_table
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR, DEFAULT_SWING_SNAPSHOT_DIR
+from ea_pipelines.settings import (
+    DEFAULT_CATALOGUE,
+    DEFAULT_SNAPSHOT_DIR,
+    DEFAULT_SQL_DIR,
+    DEFAULT_SWING_SNAPSHOT_DIR,
+    Settings,
+)
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.swing.source import SwingSource
@@ -65,7 +71,7 @@ def main(args: dict) -> dict:
         return {"models": len(results), "failed_tests": sum(not t.passed for ts in results.values() for t in ts)}
     policy = RetryPolicy(timeout=5, max_attempts=2, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.1)
     if args.get("source") == "swing":  # a Swing ODS variable (catalogue name), live from ``ods_url`` or replayed
-        swing = load_swing_catalogue()
+        swing = load_swing_catalogue(Settings().swing_catalogue_path)
         spec = swing.variable(args["table"]).table()
         source: CbsSource = SwingSource.create(args.get("mode", "replay"), args.get("ods_url", ""),
                                                DEFAULT_SWING_SNAPSHOT_DIR, Path(args.get("landing_dir", ".")), swing,

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.cbs import CbsCatalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, Fault
 from ea_pipelines.ingest.cbs_table import load_cbs_table
-from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -114,7 +115,7 @@ MODELS = load_project(DEFAULT_SQL_DIR)
 def test_kill_9_during_the_marts_build(warehouse: Warehouse, replay: CbsSource, catalogue: CbsCatalogue,
                                        tmp_path: Path) -> None:
     warehouse.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
-    write_seeds(warehouse, catalogue.programme)
+    write_seeds(warehouse, load_catalogues(Settings()))
     for spec in catalogue.tables:
         load_cbs_table(spec, replay, warehouse, batch_id="first")
     assert not any(not t.passed for ts in build_all(warehouse, MODELS).values() for t in ts)

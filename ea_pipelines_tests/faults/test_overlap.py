@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.cbs import CbsCatalogue
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.ingest.cbs_table import load_cbs_table
-from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SNAPSHOT_DIR, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -65,7 +66,7 @@ def test_two_loads_at_once(warehouse: Warehouse, tmp_path: Path) -> None:
 @pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)  # DuckDB: the same file lock as above
 def test_two_marts_builds_at_once(warehouse: Warehouse, catalogue: CbsCatalogue, tmp_path: Path) -> None:
     warehouse.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
-    write_seeds(warehouse, catalogue.programme)
+    write_seeds(warehouse, load_catalogues(Settings()))
     replay = CbsSource("replay", "", "", DEFAULT_SNAPSHOT_DIR, tmp_path, FAST)
     for spec in catalogue.tables:
         load_cbs_table(spec, replay, warehouse, batch_id="b")

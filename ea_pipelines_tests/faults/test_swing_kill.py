@@ -12,13 +12,13 @@ from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.devtools.fake_cbs_server import Fault
 from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer, FakeVariable
 from ea_pipelines.ingest.cbs_table import load_cbs_table
-from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR, Settings
 from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines_tests.conftest import FAST
 from ea_pipelines_tests.faults.harness import load_status, published, start, wait_until
 
-CATALOGUE = load_swing_catalogue()
+CATALOGUE = load_swing_catalogue(Settings().swing_catalogue_path)
 VAR = CATALOGUE.variable("groenblauw_waardering")
 PERIODS = ("2021", "2022", "2023")
 

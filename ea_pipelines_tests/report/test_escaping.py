@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.report.build import write_report
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -118,7 +118,7 @@ def executed(dom: str) -> list[str]:
 def test_chromium_runs_no_injected_script(tmp_path: Path) -> None:
     wh = Warehouse(f"duckdb:///{tmp_path}/ea.duckdb")
     wh.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(wh, load_catalogues(Settings()))
     page, places = build(wh, tmp_path / "reports")
     wh.dispose()
 

@@ -10,8 +10,8 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SQL_DIR
+from ea_pipelines.catalogue.catalogues import load_catalogues
+from ea_pipelines.settings import DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -30,7 +30,7 @@ def record_editions(wh: Warehouse, *ids: str) -> None:
 
 
 def test_each_period_of_the_marts_comes_from_the_newest_edition_that_has_it(wh: Warehouse) -> None:
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(wh, load_catalogues(Settings()))
     older = [o for o in BASE if o["table_id"] != "85969NED"] + [
         obs("85969NED", WORK, "GM0141", "2022JJ00", 34.0), obs("85969NED", POP, "GM0141", "2022JJ00", 53.0),
         obs("85969NED", WORK, "GM0141", "2023JJ00", 35.0), obs("85969NED", POP, "GM0141", "2023JJ00", 53.5),
@@ -60,7 +60,7 @@ def test_each_period_of_the_marts_comes_from_the_newest_edition_that_has_it(wh: 
 
 def test_without_recorded_editions_each_table_is_its_own(wh: Warehouse) -> None:
     """Tables loaded without editions (none in staging.cbs_edition) reach the marts as before."""
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(wh, load_catalogues(Settings()))
     load(wh, BASE)
     build_all(wh, MODELS)
     with wh.engine.connect() as conn:

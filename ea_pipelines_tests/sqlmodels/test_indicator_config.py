@@ -11,12 +11,14 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.indicators import load_indicator_catalogue
 from ea_pipelines.report.content import read_content
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_INDICATOR_CATALOGUE, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
-from ea_pipelines.sqlmodels.seeds import INDICATORS_FILE, indicator_cbs_frame, write_seeds
+from ea_pipelines.sqlmodels.seeds import indicator_cbs_frame, write_seeds
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines_tests.sqlmodels.known_inputs import BASE, load, obs
 
@@ -46,13 +48,13 @@ def with_dims(row: dict, **dims: str) -> dict:
 @pytest.fixture
 def indicators(tmp_path: Path) -> Path:
     path = tmp_path / "indicators.yaml"
-    path.write_text(INDICATORS_FILE.read_text(encoding="utf-8") + NEW_INDICATORS, encoding="utf-8")
+    path.write_text(DEFAULT_INDICATOR_CATALOGUE.read_text(encoding="utf-8") + NEW_INDICATORS, encoding="utf-8")
     return path
 
 
 def test_a_ratio_declared_in_indicators_yaml_reaches_the_marts_and_the_report(wh: Warehouse,
                                                                               indicators: Path) -> None:
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme, indicators)
+    write_seeds(wh, load_catalogues(Settings(indicator_catalogue_path=indicators)))
     load(wh, [*BASE, obs("70072ned", "X033647", "GM0141", "2024JJ00", 9_000),
               obs("70072ned", "X033647", "GM0141", "2023JJ00", 8_000),
               with_dims(obs("90001NED", "Werkzaam_1", "GM0141", "2022JJ00", 19.5), Geslacht="3000", Leeftijd="10000"),
@@ -84,7 +86,7 @@ def test_the_bundled_declarations_name_catalogue_measures() -> None:
     """Every table and measure an indicator is computed from is one the CBS catalogue loads."""
     catalogue = load_cbs_catalogue(DEFAULT_CATALOGUE)
     measures = {(t.table_id, m) for t in catalogue.tables for m in t.measure_codes}
-    declared = indicator_cbs_frame()
+    declared = indicator_cbs_frame(load_indicator_catalogue(DEFAULT_INDICATOR_CATALOGUE))
     assert set(zip(declared.table_id, declared.measure_code, strict=True)) <= measures
     assert set(declared.indicator_code) == {"werkzame_beroepsbevolking", "bijstand_per_10000",
                                             "werkloze_beroepsbevolking", "niet_beroepsbevolking",
@@ -97,9 +99,9 @@ def test_the_bundled_declarations_name_catalogue_measures() -> None:
     ({"table": "70072ned", "measure": "X", "numerator": {}}, "cbs must be"),
 ])
 def test_a_malformed_declaration_names_the_indicator(tmp_path: Path, cbs: dict, problem: str) -> None:
-    raw = yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(DEFAULT_INDICATOR_CATALOGUE.read_text(encoding="utf-8"))
     raw["indicators"][0]["cbs"] = cbs
     path = tmp_path / "indicators.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ValueError, match=f"indicator {raw['indicators'][0]['code']}: {problem}"):
-        indicator_cbs_frame(path)
+        indicator_cbs_frame(load_indicator_catalogue(path))

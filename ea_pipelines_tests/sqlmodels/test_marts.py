@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -116,11 +116,11 @@ def test_every_model_column_is_documented_and_the_dictionary_is_current(tmp_path
 
     wh = Warehouse(f"duckdb:///{tmp_path}/ea.duckdb")
     wh.ensure_schema(load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE))
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(wh, load_catalogues(Settings()))
     load(wh, BASE)
     build_all(wh, MODELS)
     for model in MODELS:
         assert columns(wh, model) == list(model.columns), f"{model.path}: documented columns differ from the table"
     wh.dispose()
     committed = (DEFAULT_SQL_DIR.parent / "docs" / "warehouse.md").read_text(encoding="utf-8")
-    assert committed == render_docs(MODELS), "docs/warehouse.md is stale: run `make docs`"
+    assert committed == render_docs(MODELS, load_catalogues(Settings())), "docs/warehouse.md is stale: run `make docs`"

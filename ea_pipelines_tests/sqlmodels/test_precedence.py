@@ -9,12 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from ea_pipelines.catalogue.swing import load_swing_catalogue
+from ea_pipelines.settings import Settings
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 from ea_pipelines_tests.sqlmodels.known_inputs import T0, obs
 from ea_pipelines_tests.sqlmodels.test_marts import MODELS, failed_tests
 
-VAR = load_swing_catalogue().by_code("kp_grond_lokaal_mkb_ha")  # provides indicator grond_lokaal_mkb
+#: provides indicator grond_lokaal_mkb
+VAR = load_swing_catalogue(Settings().swing_catalogue_path).by_code("kp_grond_lokaal_mkb_ha")
 
 
 def publish_swing(wh: Warehouse, values: dict[str, float], provenance: str) -> None:

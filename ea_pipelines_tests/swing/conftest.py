@@ -11,7 +11,7 @@ import pytest
 
 from ea_pipelines.catalogue.swing import SwingCatalogue, load_swing_catalogue
 from ea_pipelines.devtools.fake_swing_server import FakeSwingServer, FakeVariable
-from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR, Settings
 from ea_pipelines.swing.source import SwingSource
 from ea_pipelines_tests.conftest import FAST
 
@@ -22,7 +22,7 @@ ODS_KEY = "fake-ods-2-key-7f3a"
 
 @pytest.fixture(scope="session")
 def swing_catalogue() -> SwingCatalogue:
-    return load_swing_catalogue()
+    return load_swing_catalogue(Settings().swing_catalogue_path)
 
 
 def known_values(code: str, regions: tuple[tuple[str, str], ...], missing: set[tuple[str, str]] = frozenset()

@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from ea_pipelines.catalogue.cbs import load_cbs_catalogue
+from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.cli import main
-from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE, DEFAULT_SQL_DIR, Settings
 from ea_pipelines.sqlmodels.project import load_project
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.sqlmodels.seeds import write_seeds
@@ -106,7 +106,7 @@ def denied(engine: sa.Engine, sql: str) -> str:
 
 
 def rebuild_marts(wh: Warehouse) -> None:
-    write_seeds(wh, load_cbs_catalogue(DEFAULT_CATALOGUE).programme)
+    write_seeds(wh, load_catalogues(Settings()))
     build_all(wh, load_project(DEFAULT_SQL_DIR))
 
 
