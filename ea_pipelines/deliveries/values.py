@@ -5,7 +5,9 @@ Each converter returns the typed value or raises ``ValueError`` with a Dutch mes
 Numbers are written in one of two conventions: ``COMMA`` (decimal comma, dots group thousands:
 ``1.234,5``) or ``DOT`` (decimal point, commas group thousands: ``1,234.5``). Some texts read differently
 in the two (``1.234`` is 1234 or 1.234); which convention a column uses is decided from all its values by
-:func:`decide_convention`, never guessed per value. Only the ASCII digits 0-9 are digits.
+:func:`decide_convention`, never guessed per value. Both conventions extend the number rule of every source
+(``ea_pipelines.numbers``: sign and ASCII digits 0-9 only, finite as a double) with grouped thousands and a
+decimal comma; nothing else (no exponent, no ``inf``, ``nan`` or ``1_0``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ea_pipelines.numbers import DIGIT, SIGN, NumberRefused, finite, foreign_digit
+
 COMMA = "comma"  # 1.234,5
 DOT = "dot"  # 1,234.5
 CONVENTION_WORDS = {COMMA: "een decimale komma (6,4 en 1.234,5)", DOT: "een decimale punt (6.4 en 1,234.5)"}
+
+
+def _grouped(thousands: str) -> str:
+    """Digits grouped by three with ``thousands`` between the groups: 1.234.567."""
+    return rf"[1-9]{DIGIT}{{0,2}}(?:{re.escape(thousands)}{DIGIT}{{3}})+"
+
+
 _NUMBER = {
-    COMMA: re.compile(r"[-+]?(?:(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+)"),
-    DOT: re.compile(r"[-+]?(?:(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)"),
+    COMMA: re.compile(rf"{SIGN}(?:(?:{_grouped('.')}|{DIGIT}+)(?:,{DIGIT}+)?|,{DIGIT}+)"),
+    DOT: re.compile(rf"{SIGN}(?:(?:{_grouped(',')}|{DIGIT}+)(?:\.{DIGIT}+)?|\.{DIGIT}+)"),
 }
 _SEPARATORS = {COMMA: (".", ","), DOT: (",", ".")}  # (thousands, decimal)
 BIGINT_MAX = 2**63 - 1  # what a warehouse BIGINT column holds
@@ -53,14 +64,6 @@ def plain_text(cell: Any) -> str:
 def cell_text(cell: Any) -> str:
     """A cell as the partner sees it, for messages: long text (a 309-digit number) shortened."""
     return shorten(plain_text(cell))
-
-
-def foreign_digit(text: str) -> str | None:
-    """The first character that is a digit or number sign other than ASCII 0-9 (full-width ２, Arabic ٢, ²)."""
-    for ch in text:
-        if ch.isnumeric() and not ("0" <= ch <= "9"):
-            return ch
-    return None
 
 
 def check_ascii_digits(cell: Any) -> None:
@@ -131,6 +134,28 @@ def ambiguity(text: str, integer: bool) -> str | None:
     return None
 
 
+def misread(cell: Any, convention: str | None, proof: tuple[int, str] | None, low: float | None,
+            high: float | None) -> str:
+    """For a value out of range: the rest of the message when the text, read in the other convention, would have
+    been in range (``1.250`` read as 1250 in a column of decimal commas, where 1,25 was meant); else ''."""
+    if not isinstance(cell, str) or convention not in _SEPARATORS:
+        return ""
+    r = readings(cell)
+    other = DOT if convention == COMMA else COMMA
+    if other not in r or r[other] == r[convention]:
+        return ""
+    meant = float(r[other])
+    if (low is not None and meant < low) or (high is not None and meant > high):
+        return ""
+    thousands = "de punt" if convention == COMMA else "de komma"
+    why = f"zoals rij {proof[0]} ('{cell_text(proof[1])}')" if proof else "zoals de rest van het bestand"
+    written = format(r[other].normalize(), "f")
+    written = written.replace(".", ",") if convention == COMMA else written
+    return (f". '{cell_text(cell)}' is gelezen met {thousands} als duizendtalteken, want de kolom is geschreven met "
+            f"{CONVENTION_WORDS[convention]}, {why}. Bedoelt u {written}? Schrijf het dan zo; gebruik in één kolom "
+            "één schrijfwijze")
+
+
 def _dutch(x: Decimal) -> str:
     text = format(x.normalize(), "f")
     return text.replace(".", ",")
@@ -142,9 +167,10 @@ def _decimal(cell: Any, convention: str | None) -> Decimal:
     if isinstance(cell, int):
         return Decimal(cell)
     if isinstance(cell, float):
-        if not math.isfinite(cell):
-            raise ValueError(f"'{cell}' is geen getal")
-        return Decimal(repr(cell))
+        try:
+            return Decimal(repr(finite(cell)))
+        except NumberRefused as exc:
+            raise ValueError(f"'{cell}' is geen getal") from exc
     check_ascii_digits(str(cell))
     r = readings(str(cell))
     if not r:
@@ -159,10 +185,11 @@ def _decimal(cell: Any, convention: str | None) -> Decimal:
 
 def to_number(cell: Any, convention: str | None = None) -> float:
     """A finite double (what a FLOAT8 column holds)."""
-    value = float(_decimal(cell, convention))
-    if not math.isfinite(value):
-        raise ValueError(f"'{cell_text(cell)}' is te groot om als getal op te slaan")
-    return value
+    try:
+        return finite(_decimal(cell, convention))
+    except NumberRefused as exc:
+        raise ValueError(f"'{cell_text(cell)}' is te " + ("groot" if exc.reason == "overflow" else "klein") +
+                         " om als getal op te slaan") from exc
 
 
 def to_integer(cell: Any, convention: str | None = None) -> int:

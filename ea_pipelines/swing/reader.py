@@ -8,7 +8,8 @@ The shared fetch (``ea_pipelines.cbs.fetch``) sees a "table" with one measure (t
 - ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods``: its periods (``ExternalCode``);
 - ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods('all')/Values``: the values, paged
   with ``@odata.nextLink``; rows carry ``ExternalCode``, ``GeoLevel``, ``PeriodLevel``, ``Period`` and
-  ``ValueString`` (``'?'`` for a missing value).
+  ``ValueString`` (``'?'`` for a missing value; anything else must be a number by the number rule of
+  ``ea_pipelines.numbers``, or the load fails naming variable, region and period).
 
 The ODS announces no row count, so the count the completeness check compares with is the grid the ODS answers
 for ``Periods('all')``: every region of the level times every period from the catalogue's first year (a missing
@@ -120,7 +121,8 @@ class SwingReader:
                 region_code=[cbs_region(v.geo_level, r["ExternalCode"]) for r in rows],
                 period_code=[cbs_period(v.period_level, r["Period"]) for r in rows],
                 others={},
-                value=[None if t in MISSING else float(t) for t in texts],  # anything else: ValueError, named
+                # read by the number rule in the shared fetch (ea_pipelines.numbers): NaN, inf, 1e999, 1_0 refused
+                value=[None if t in MISSING else t for t in texts],
                 value_attribute=["missing" if t in MISSING else None for t in texts],
                 source_rows=len(rows),
             )
