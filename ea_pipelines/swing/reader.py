@@ -115,15 +115,17 @@ class SwingReader:
                         str(r["PeriodLevel"]).strip().lower() != v.period_level.lower():
                     raise ValueError(f"a value of geo level {r['GeoLevel']!r} / period level {r['PeriodLevel']!r}, "
                                      f"not {v.geo_level!r} / {v.period_level!r}")
-            texts = [str(r["ValueString"]).strip() if r["ValueString"] is not None else "" for r in rows]
+            # a text stripped; a JSON number (or anything else) as sent, for the number rule to judge
+            sent = [r["ValueString"].strip() if isinstance(r["ValueString"], str) else r["ValueString"] for r in rows]
+            missing = [v is None or (isinstance(v, str) and v in MISSING) for v in sent]
             yield ObservationPage(
                 measure_code=[v.variable] * len(rows),
                 region_code=[cbs_region(v.geo_level, r["ExternalCode"]) for r in rows],
                 period_code=[cbs_period(v.period_level, r["Period"]) for r in rows],
                 others={},
                 # read by the number rule in the shared fetch (ea_pipelines.numbers): NaN, inf, 1e999, 1_0 refused
-                value=[None if t in MISSING else t for t in texts],
-                value_attribute=["missing" if t in MISSING else None for t in texts],
+                value=[None if m else v for v, m in zip(sent, missing, strict=True)],
+                value_attribute=["missing" if m else None for m in missing],
                 source_rows=len(rows),
             )
 
