@@ -12,8 +12,8 @@ boolean (``true`` is not 1). A number sent as text must be written in the plain 
 Everything else is refused, notably what Python's ``float()`` would accept: ``NaN``, ``inf``, ``Infinity`` (any
 case), ``1_0`` (underscores), ``0x10``, digits other than 0-9 (full-width ``１``, Arabic-Indic ``١``),
 spaces or other characters inside, ``.5`` and ``5.``. Partner deliveries extend the notation with the Dutch and
-English conventions (decimal comma, grouped thousands; ``ea_pipelines.deliveries.values``) built from the same
-pieces, and nothing else.
+English conventions (``ea_pipelines.deliveries.values``), built from the same pieces: a decimal comma, thousands
+grouped by dots, commas or spaces, and a leading decimal separator (``,5``); they have no exponent.
 
 :func:`number_column` applies the rule column-wise with Arrow, so a page of numbers costs no Python per value;
 only a page that mixes numbers with other JSON types is looked at value by value (the types present are found in

@@ -74,18 +74,21 @@ def check_ascii_digits(cell: Any) -> None:
                              "0-9 is; typ de waarde opnieuw met de cijfers 0-9")
 
 
-def _compact(text: str) -> str:
-    return text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+#: spaces that may group thousands (1 234,5): a space, a no-break space, a narrow no-break space
+_SPACES = re.compile("[ \u00a0\u202f]")
 
 
 def readings(cell: str) -> dict[str, Decimal]:
-    """The number a text is in each convention it is valid in (empty: not a number at all)."""
-    text = _compact(cell)
+    """The number a text is in each convention it is valid in (empty: not a number at all). A space groups
+    thousands like the convention's thousands separator, so only between groups of three digits (``1 234``, never
+    ``1 2``)."""
+    text = cell.strip()
     out = {}
     for conv, pattern in _NUMBER.items():
-        if pattern.fullmatch(text):
-            thousands, decimal = _SEPARATORS[conv]
-            out[conv] = Decimal(text.replace(thousands, "").replace(decimal, "."))
+        thousands, decimal = _SEPARATORS[conv]
+        grouped = _SPACES.sub(thousands, text)
+        if pattern.fullmatch(grouped):
+            out[conv] = Decimal(grouped.replace(thousands, "").replace(decimal, "."))
     return out
 
 
