@@ -223,10 +223,10 @@ CBS_CASES: list[CbsCase] = [
             "(KeyError: 'RegioS'); nothing was loaded",
             tamper=((POP, as_json(rows(_drop("RegioS")))),)),
     CbsCase("value that is no number", "bevolking", CbsNotANumber,
-            "03759ned: 1 value on this page is not a finite number (NaN, infinities, overflowing exponents such as "
-            "1e999, true/false and spellings such as 1_0, 0x10 or inf are refused); the first: '74.317,0' for measure "
-            "M000352, region GM0141, period 2024JJ00, {{\"BurgerlijkeStaat\": \"T001019\", \"Geslacht\": \"T001038\", "
-            "\"Leeftijd\": \"10000\"}}; refusing the load",
+            "03759ned: 1 value in the response to {filter_key} is not a finite number (NaN, infinities, overflowing "
+            "exponents such as 1e999, true/false and spellings such as 1_0, 0x10 or inf are refused); the first: "
+            "'74.317,0' for measure M000352, region GM0141, period 2024JJ00, {{\"BurgerlijkeStaat\": \"T001019\", "
+            "\"Geslacht\": \"T001038\", \"Leeftijd\": \"10000\"}}; refusing the load",
             tamper=((POP, as_json(rows(_set("Value", "74.317,0")))),)),
     # -- bodies that are not JSON -----------------------------------------------------------------------------------
     CbsCase("truncated JSON on every attempt", "bevolking", CbsTransientError,
@@ -294,23 +294,25 @@ V3_WHERE = 'measure WerklozeBeroepsbevolking_3, region NL01, period 2014JJ00, {{
 V3_OBS = "/85969NED/TypedDataSet$"
 
 
-def _message(table_id: str, shown: str, where: str) -> str:
-    return f"{table_id}: 1 value on this page is {NOT_FINITE}; the first: {shown} for {where}; refusing the load"
+def _message(table_id: str, response: str, shown: str, where: str) -> str:
+    return (f"{table_id}: 1 value in the response to {response} is {NOT_FINITE}; the first: {shown} for {where}; "
+            "refusing the load")
 
 
 def number_cases() -> list[CbsCase]:
     """Every text and raw JSON token of the number corpus as a CBS Value, on v4 (03759ned) and v3 (85969NED)."""
     out = []
-    for api, table, table_id, pattern, setter, where in (
-            ("v4", "bevolking", "03759ned", POP, lambda v: rows(_set("Value", v)), V4_WHERE),
+    for api, table, table_id, pattern, setter, where, page in (
+            ("v4", "bevolking", "03759ned", POP, lambda v: rows(_set("Value", v)), V4_WHERE, "{filter_key}"),
             ("v3", "arbeidsdeelname_regionaal", "85969NED", V3_OBS,
-             lambda v: rows(_set_v3("WerklozeBeroepsbevolking_3", v)), V3_WHERE)):
+             lambda v: rows(_set_v3("WerklozeBeroepsbevolking_3", v)), V3_WHERE, "{v3_filter_key}")):
         for text_ in numbers.texts(sample=True):
             shown = repr(text_).replace("{", "{{").replace("}", "}}")
-            out.append(CbsCase(f"{api} value text {text_!r}", table, CbsNotANumber, _message(table_id, shown, where),
-                               tamper=((pattern, as_json(setter(text_))),)))
+            out.append(CbsCase(f"{api} value text {text_!r}", table, CbsNotANumber,
+                               _message(table_id, page, shown, where), tamper=((pattern, as_json(setter(text_))),)))
         for token, shown in numbers.LITERALS.items():
-            out.append(CbsCase(f"{api} value literal {token}", table, CbsNotANumber, _message(table_id, shown, where),
+            out.append(CbsCase(f"{api} value literal {token}", table, CbsNotANumber,
+                               _message(table_id, page, shown, where),
                                tamper=((pattern, raw_json(setter(RAW), token)),)))
     return out
 
