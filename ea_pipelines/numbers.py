@@ -37,6 +37,7 @@ EXPONENT = r"[eE][-+]?[0-9]+"
 #: the plain notation of a number sent as text (used whole: fullmatch, or anchored with ^...$)
 PLAIN = rf"{SIGN}{DIGIT}+(?:\.{DIGIT}+)?(?:{EXPONENT})?"
 _PLAIN = re.compile(PLAIN)
+ASCII_SPACE = " \t\n\v\f\r"  # what may surround a number sent as text (as Arrow's ascii_trim_whitespace trims)
 #: a plain text that means zero (every digit of its mantissa is 0): the only texts that may read as 0.0
 _ZERO = rf"^{SIGN}0+(?:\.0+)?(?:{EXPONENT})?$"
 
@@ -97,7 +98,7 @@ def finite(value: Decimal | int | float, written: Any = None) -> float:
 
 def parse_plain(text: str) -> float:
     """A number sent as text, by the plain notation (surrounding spaces allowed); :class:`NumberRefused` else."""
-    stripped = text.strip(" \t\r\n")
+    stripped = text.strip(ASCII_SPACE)
     if not _PLAIN.fullmatch(stripped):
         raise NumberRefused(text, NOT_A_NUMBER)
     return finite(Decimal(stripped), text)

@@ -54,6 +54,29 @@ def test_a_json_value_that_is_no_finite_number_is_refused(sent: object) -> None:
     assert values.to_pylist() == [1.0, None, None, 2.0] and refused.to_pylist() == [False, True, False, False]
 
 
+def test_arrow_reads_text_exactly_as_the_value_by_value_rule() -> None:
+    """Generated plain texts (long mantissas, exponents near the double's limits, zeros, signs): the column-wise
+    reading (Arrow) gives the same double, and refuses the same texts, as the exact decimal reading."""
+    rng = random.Random(7)
+    texts = []
+    for _ in range(3000):
+        mantissa = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 25)))
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 20)))
+        fraction = "." + digits if rng.random() < .6 else ""
+        exponent = f"e{rng.randint(-340, 330)}" if rng.random() < .5 else ""
+        texts.append(rng.choice(["", "-", "+"]) + mantissa + fraction + exponent)
+    column, refused = number_column(texts)
+    mask = refused.to_pylist() if refused is not None else [False] * len(texts)
+    for text, got, bad in zip(texts, column.to_pylist(), mask, strict=True):
+        try:
+            expected = parse_plain(text)
+        except NumberRefused:
+            assert bad and got is None, text
+        else:
+            assert not bad and got == expected and math.copysign(1, got) == math.copysign(1, expected), text
+    assert 0 < sum(mask) < len(texts)  # both kinds occur: overflow and underflow, and plain numbers
+
+
 def test_json_numbers_pass_whole() -> None:
     values, refused = number_column([1, 2.5, None, -0.0, 2 ** 60])
     assert values.to_pylist() == [1.0, 2.5, None, -0.0, float(2 ** 60)] and refused is None
