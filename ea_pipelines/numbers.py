@@ -37,6 +37,10 @@ EXPONENT = r"[eE][-+]?[0-9]+"
 #: the plain notation of a number sent as text (used whole: fullmatch, or anchored with ^...$)
 PLAIN = rf"{SIGN}{DIGIT}+(?:\.{DIGIT}+)?(?:{EXPONENT})?"
 _PLAIN = re.compile(PLAIN)
+#: a number cell of a workbook as its XML stores it: XML Schema's double without INF and NaN (``5.`` and ``.5``
+#: occur in files other programs write)
+CELL = rf"{SIGN}(?:{DIGIT}+\.?{DIGIT}*|\.{DIGIT}+)(?:{EXPONENT})?"
+_CELL = re.compile(CELL)
 ASCII_SPACE = " \t\n\v\f\r"  # what may surround a number sent as text (as Arrow's ascii_trim_whitespace trims)
 #: a plain text that means zero (every digit of its mantissa is 0): the only texts that may read as 0.0
 _ZERO = rf"^{SIGN}0+(?:\.0+)?(?:{EXPONENT})?$"
@@ -100,6 +104,15 @@ def parse_plain(text: str) -> float:
     """A number sent as text, by the plain notation (surrounding spaces allowed); :class:`NumberRefused` else."""
     stripped = text.strip(ASCII_SPACE)
     if not _PLAIN.fullmatch(stripped):
+        raise NumberRefused(text, NOT_A_NUMBER)
+    return finite(Decimal(stripped), text)
+
+
+def parse_cell(text: str) -> float:
+    """The stored value of a workbook's number cell (``<v>``), by ``CELL``; :class:`NumberRefused` for ``NaN``,
+    ``INF``, ``1E999``, ``1E-999``, ``1_0`` and anything else openpyxl's ``float()`` would take."""
+    stripped = text.strip(ASCII_SPACE)
+    if not _CELL.fullmatch(stripped):
         raise NumberRefused(text, NOT_A_NUMBER)
     return finite(Decimal(stripped), text)
 

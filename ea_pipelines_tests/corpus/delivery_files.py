@@ -370,8 +370,10 @@ def number_corpus_cases() -> list[Refused]:
     out = []
     catalogue = load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE)
     texts = [t for t in numbers.texts() if t not in DELIVERY_NUMBERS]
-    raw = ["NaN", "-INF", "1E999", "Infinity", "nan", "INF", "-1e400"]
-    for k, dtype in enumerate(catalogue.types):
+    # number cells no spreadsheet writes, each of which openpyxl's float() would read (NaN, inf, 10, 0.0, 12)
+    raw = ["NaN", "-INF", "1E999", "Infinity", "nan", "INF", "-1e400", "1_0", "1E-999", "１２", "+inf"]
+    types = list(catalogue.types)
+    for dtype in catalogue.types:
         number_cols = [c for c in dtype.columns if c.type in NUMBER_TYPES]
         assert number_cols, dtype.name
         vary = next(c for c in dtype.key if dtype.column(c).type in ("period", "date"))
@@ -387,10 +389,11 @@ def number_corpus_cases() -> list[Refused]:
                            problems))
         out.append(Refused(f"number corpus in {dtype.name} (xlsx text cells)", dtype.name, "a.xlsx",
                            xlsx_bytes([header, *rows]), problems))
-        # a number cell no spreadsheet writes (NaN, INF, 1E999), in the first number column
-        letter = "ABCDEFGHIJ"[dtype.columns.index(number_cols[0])]
-        plain = xlsx_bytes([header, [c.example for c in dtype.columns]])
-        token = raw[k % len(raw)]
+    for k, token in enumerate(raw):  # in the first number column, the types taking turns
+        dtype = types[k % len(types)]
+        first = next(c for c in dtype.columns if c.type in NUMBER_TYPES)
+        letter = "ABCDEFGHIJ"[dtype.columns.index(first)]
+        plain = xlsx_bytes([[c.header for c in dtype.columns], [c.example for c in dtype.columns]])
         out.append(Refused(f"number cell {token} in {dtype.name}", dtype.name, "a.xlsx",
                            with_raw_value(plain, f"{letter}2", token),
                            [f"Rij 2: cel {letter}2 bevat '{token}', geen getal dat Excel kan tonen (bijvoorbeeld NaN "
