@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from ea_pipelines.numbers import NumberRefused, finite
+
 REGION_CODE = re.compile(r"^(NL\d{2}|LD\d{2}|PV\d{2}|CR\d{2}|GM\d{4})$")
 PERIOD_CODE = re.compile(r"^\d{4}(JJ00|KW0[1-4]|MM(0[1-9]|1[0-2]))$")
 ASSET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -196,6 +198,31 @@ def _regions(raw: Any, programme: Programme, where: str) -> RegionSelection:
     raise CatalogueError(f"{where}: regions must be 'programme' or a mapping with codes and/or prefixes")
 
 
+def bound(value: Any, where: str) -> float | None:
+    """A range limit from a catalogue: a finite number (YAML int or float) or absent. A string (``"5"``, ``"1+1"``),
+    a mapping (``{"$PARAMETER": "1+1"}``), a boolean, ``.nan`` and ``.inf`` are refused, naming the entry."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CatalogueError(f"{where}: {str(value)[:80]!r} is not a number (write a plain number without quotes, "
+                             "such as 0 or 12.5)")
+    try:
+        return finite(value)
+    except NumberRefused as exc:
+        raise CatalogueError(f"{where}: {value!r} is not a finite number") from exc
+
+
+def value_range(raw: Any, where: str) -> tuple[float | None, float | None]:
+    """``{min: .., max: ..}`` (either may be left out) as numbers, min not above max; shared by the CBS, Swing and
+    delivery catalogues."""
+    if not isinstance(raw, dict) or not set(raw) <= {"min", "max"}:
+        raise CatalogueError(f"{where} must be {{min: .., max: ..}}")
+    low, high = bound(raw.get("min"), f"{where}.min"), bound(raw.get("max"), f"{where}.max")
+    if low is not None and high is not None and low > high:
+        raise CatalogueError(f"{where}: min {low:g} is above max {high:g}")
+    return low, high
+
+
 def _ranges(raw: Any, measures: dict[str, Any], where: str) -> dict[str, tuple[float | None, float | None]]:
     if not isinstance(raw, dict):
         raise CatalogueError(f"{where}: value_ranges must map measure codes to {{min, max}}")
@@ -203,9 +230,7 @@ def _ranges(raw: Any, measures: dict[str, Any], where: str) -> dict[str, tuple[f
     for code, rng in raw.items():
         if str(code) not in measures:
             raise CatalogueError(f"{where}: value_ranges names {code!r}, which is not one of the measures")
-        if not isinstance(rng, dict) or not set(rng) <= {"min", "max"}:
-            raise CatalogueError(f"{where}: value_ranges.{code} must be {{min: .., max: ..}}")
-        out[str(code)] = (rng.get("min"), rng.get("max"))
+        out[str(code)] = value_range(rng, f"{where}: value_ranges.{code}")
     return out
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ea_pipelines.catalogue.cbs import CatalogueError
+from ea_pipelines.catalogue.cbs import CatalogueError, bound
 
 COLUMN_TYPES = ("integer", "decimal", "score", "text", "period", "date", "municipality", "region")
 PERIOD_KINDS = ("year", "quarter", "month")
@@ -109,12 +109,26 @@ class DeliveryCatalogue:
         raise KeyError(f"{self.path}: no delivery type {name!r}")
 
 
-def _num(value: Any, where: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CatalogueError(f"{where}: {value!r} is not a number")
-    return float(value)
+#: number column types; each needs a plausible range in the catalogue (a score's is its scale, 1-10)
+NUMBER_TYPES = ("integer", "decimal", "score")
+SCORE_SCALE = (1.0, 10.0)
+
+
+def _range(raw: dict[str, Any], where: str) -> tuple[float | None, float | None]:
+    """A number column's ``min`` and ``max``: both required (a score may keep its 1-10 scale), min not above max."""
+    low, high = bound(raw.get("min"), f"{where}: min"), bound(raw.get("max"), f"{where}: max")
+    if raw["type"] not in NUMBER_TYPES:
+        if low is not None or high is not None:
+            raise CatalogueError(f"{where}: min and max are for number columns only")
+        return low, high
+    if raw["type"] == "score":
+        low, high = SCORE_SCALE[0] if low is None else low, SCORE_SCALE[1] if high is None else high
+    if low is None or high is None:
+        raise CatalogueError(f"{where}: a {raw['type']} column needs a plausible range, min and max (a value outside "
+                             "it is refused; it also catches numbers read in the wrong convention, 1.250 as 1250)")
+    if low > high:
+        raise CatalogueError(f"{where}: min {low:g} is above max {high:g}")
+    return low, high
 
 
 def _column(raw: dict[str, Any], where: str) -> Column:
@@ -133,14 +147,24 @@ def _column(raw: dict[str, Any], where: str) -> Column:
     if max_length is not None and (raw["type"] != "text" or isinstance(max_length, bool)
                                    or not isinstance(max_length, int) or max_length < 1):
         raise CatalogueError(f"{where}: max_length is a whole number of 1 or more, for text columns only")
+    low, high = _range(raw, where)
     return Column(
         name=str(raw["name"]), header=str(raw["header"]), type=str(raw["type"]),
         description=str(raw.get("description", "")), example=str(raw.get("example", "")),
         required=bool(raw.get("required", True)), kinds=kinds,
-        min=_num(raw.get("min"), where), max=_num(raw.get("max"), where),
+        min=low, max=high,
         allowed=tuple(str(a) for a in raw.get("allowed") or ()),
         aliases=tuple(str(a) for a in raw.get("aliases") or ()), max_length=max_length,
     )
+
+
+def _rule(raw: Any, where: str) -> ValueRule:
+    if not isinstance(raw, dict) or not set(raw) <= {"unit", "min", "max"}:
+        raise CatalogueError(f"{where} must be {{unit: .., min: .., max: ..}}")
+    low, high = bound(raw.get("min"), f"{where}.min"), bound(raw.get("max"), f"{where}.max")
+    if low is not None and high is not None and low > high:
+        raise CatalogueError(f"{where}: min {low:g} is above max {high:g}")
+    return ValueRule(raw.get("unit"), low, high)
 
 
 def _delivery(name: str, raw: dict[str, Any], where: str) -> DeliveryType:
@@ -177,7 +201,7 @@ def _delivery(name: str, raw: dict[str, Any], where: str) -> DeliveryType:
                                      f"_, . and - (pattern {RULE_CODE.pattern})")
         rules = ValueRules(
             by=vr["by"], value=vr["value"], unit=vr.get("unit"),
-            rules={str(code): ValueRule(r.get("unit"), _num(r.get("min"), where), _num(r.get("max"), where))
+            rules={str(code): _rule(r, f"{where}: value_rules.rules.{code}")
                    for code, r in (vr.get("rules") or {}).items()})
     return DeliveryType(
         name=name, title=str(raw.get("title", name)), supplier=str(raw.get("supplier", "")),

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ea_pipelines.catalogue.cbs import ASSET_NAME, CatalogueError, CbsTable, RegionSelection
+from ea_pipelines.catalogue.cbs import ASSET_NAME, CatalogueError, CbsTable, RegionSelection, value_range
 
 #: a Swing variable code: it reaches URLs (Variables('<code>')), landing paths and staging.cbs_observation.table_id
 VARIABLE_CODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -109,13 +109,11 @@ def _entry(raw: dict[str, Any], defaults: dict[str, Any], where: str, indicators
     start = (entry.get("periods") or {}).get("from")
     if start is not None and not re.fullmatch(r"\d{4}", str(start)):
         raise CatalogueError(f"{where}: periods.from {start!r} is not a year like 2019")
-    rng = entry.get("value_range") or {}
-    if not isinstance(rng, dict) or not set(rng) <= {"min", "max"}:
-        raise CatalogueError(f"{where}: value_range must be {{min: .., max: ..}}")
+    rng = value_range(entry.get("value_range") or {}, f"{where}: value_range")
     return SwingVariable(
         name=name, variable=code, title=str(entry["title"]), indicator=str(indicator) if indicator else None,
         geo_level=geo, period_level=period, unit=str(entry["unit"]), period_from=str(start) if start else None,
-        value_range=(rng.get("min"), rng.get("max")), owners=tuple(entry.get("owners") or ()),
+        value_range=rng, owners=tuple(entry.get("owners") or ()),
         kinds=tuple(entry.get("kinds") or ()),
     )
 

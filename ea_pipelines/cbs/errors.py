@@ -49,6 +49,12 @@ class CbsBadResponse(CbsError):
     a page link that leads nowhere."""
 
 
+class CbsNotANumber(CbsBadResponse):
+    """An observation value that is not a finite number by the number rule (``ea_pipelines.numbers``): NaN, an
+    infinity, an overflowing exponent, a boolean or a text such as ``1_0`` or ``inf``. The message names the table,
+    the measure, region and period of the first such value, and how many the page holds."""
+
+
 class CbsTableNotFound(CbsError):
     """The table does not exist under this id."""
 

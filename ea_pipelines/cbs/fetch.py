@@ -20,7 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ea_pipelines.catalogue.cbs import CbsTable, TableShape
-from ea_pipelines.cbs.errors import CbsError, CbsIncompleteLoad, CbsMeasureMissing, CbsTableDiscontinued
+from ea_pipelines.cbs.errors import (
+    CbsError,
+    CbsIncompleteLoad,
+    CbsMeasureMissing,
+    CbsNotANumber,
+    CbsTableDiscontinued,
+)
 from ea_pipelines.cbs.readers import (
     GEO,
     TIME,
@@ -33,6 +39,7 @@ from ea_pipelines.cbs.readers import (
     dimension_roles,
 )
 from ea_pipelines.cbs.transport import Fetched
+from ea_pipelines.numbers import number_column, shown
 from ea_pipelines.reference.region_history import parse_validity
 
 log = logging.getLogger(__name__)
@@ -209,7 +216,7 @@ def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pa.Table]:
         if plan.received_rows > plan.announced_rows:  # also ends a nextLink that loops, which would page forever
             raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {plan.announced_rows} rows for the filter "
                                     f"but page {number} brings the total to {plan.received_rows}; refusing the load")
-        chunk = page_table(page, spec.table_id, status)
+        chunk = page_table(page, spec.table_id, status, getattr(reader.t, "page_key", None))
         plan.present_regions.update(v for v in pc.unique(chunk["region_code"]).to_pylist() if v is not None)
         plan.present_periods.update(v for v in pc.unique(chunk["period_code"]).to_pylist() if v is not None)
         yield chunk
@@ -251,19 +258,21 @@ def _other_dimensions(others: dict[str, Sequence[Any]], n: int, rows: pa.Array |
     return out if rows is None else out.take(rows)
 
 
-def page_table(page: ObservationPage, table_id: str, period_status: dict[str, str | None]) -> pa.Table:
-    """One page as an Arrow table in staging shape; codes trimmed, values as float64."""
+def page_table(page: ObservationPage, table_id: str, period_status: dict[str, str | None],
+               response: str | None = None) -> pa.Table:
+    """One page as an Arrow table in staging shape; codes trimmed, values as finite float64.
+
+    A value that is not a finite number by the number rule (``ea_pipelines.numbers``) refuses the page:
+    :class:`CbsNotANumber` names the response (``response``, the page's request key, when known), the first such
+    value (measure, region, period) and how many the page holds.
+    """
     n = len(page.measure_code)
     rows = pa.array(np.repeat(np.arange(page.source_rows), page.repeat)) if page.repeat != 1 else None
     periods = _codes(page.period_code, rows)
     distinct = pc.unique(periods)
     statuses = pa.array([period_status.get(p) for p in distinct.to_pylist()], pa.string())
-    try:
-        value = pa.array(page.value, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        # numbers sent as text ("12.5") are accepted, anything else raises ValueError naming the value
-        value = pa.array([None if v is None else float(v) for v in page.value], pa.float64())
-    return pa.table({
+    value, refused = number_column(page.value)
+    table = pa.table({
         "table_id": pa.array([table_id] * n, pa.string()),
         "measure_code": _codes(page.measure_code, None),
         "region_code": _codes(page.region_code, rows),
@@ -276,6 +285,25 @@ def page_table(page: ObservationPage, table_id: str, period_status: dict[str, st
         "value_text": (pa.array([None if v is None else str(v) for v in page.value_text], pa.string())
                        if page.value_text is not None else pa.nulls(n, pa.string())),
     })
+    if refused is not None:
+        raise _not_a_number(table, page.value, refused, response)
+    return table
+
+
+def _not_a_number(table: pa.Table, values: Sequence[Any], refused: pa.Array, response: str | None) -> CbsNotANumber:
+    where = pc.indices_nonzero(refused)
+    first = where[0].as_py()
+    row = {c: table[c][first].as_py() for c in ("table_id", "measure_code", "region_code", "period_code",
+                                                "other_dimensions")}
+    others = f", {row['other_dimensions']}" if row["other_dimensions"] not in (None, "{}") else ""
+    count = len(where)
+    return CbsNotANumber(
+        f"{row['table_id']}: {count} value{'s' if count > 1 else ''} "
+        f"{f'in the response to {response}' if response else 'on this page'} {'are' if count > 1 else 'is'} "
+        f"not a finite number (NaN, infinities, overflowing exponents such as 1e999, true/false and spellings "
+        f"such as 1_0, 0x10 or inf are refused); the first: {shown(values[first])} for measure "
+        f"{row['measure_code']}, region {row['region_code']}, period {row['period_code']}{others}; "
+        f"refusing the load")
 
 
 def fetch_table(reader: Reader, spec: CbsTable, props: TableProperties | None = None) -> TableData:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ea_pipelines import clock
-from ea_pipelines.catalogue.deliveries import Column, DeliveryType, normalise_header
+from ea_pipelines.catalogue.deliveries import NUMBER_TYPES, Column, DeliveryType, normalise_header
 from ea_pipelines.deliveries import values as v
 from ea_pipelines.deliveries.problems import Problem, Rejected
 from ea_pipelines.deliveries.reading import Grid, Limits, read_grids, sheet_list
@@ -90,12 +90,13 @@ def _layout(dtype: DeliveryType, grid: Grid) -> _Layout | None:
     return _Layout(grid, idx, columns, headers, problems, score)
 
 
-NUMBER_TYPES = ("integer", "decimal", "score")
 CONFLICT = "conflict"  # a column whose values fix both number conventions
 
 
-def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date, convention: str | None = None) -> Any:
-    """Typed value of one non-empty cell; ValueError with a Dutch message if it is not acceptable."""
+def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date, convention: str | None = None,
+             proof: tuple[int, str] | None = None) -> Any:
+    """Typed value of one non-empty cell; ValueError with a Dutch message if it is not acceptable. ``proof`` is the
+    cell (row, text) that fixed the column's number convention, named when a value read that way is out of range."""
     if col.type != "text" or col.allowed:  # numbers, periods, dates and codes: only ASCII digits are digits
         v.check_ascii_digits(cell)
     if col.type in NUMBER_TYPES:
@@ -105,7 +106,8 @@ def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date, conve
             raise ValueError(f"{v.fmt_number(value)} is lager dan toegestaan (minimaal {v.fmt_number(low)})"
                              if low != 0 else f"{v.fmt_number(value)} is negatief; alleen 0 of meer is toegestaan")
         if high is not None and value > high:
-            raise ValueError(f"{v.fmt_number(value)} is hoger dan toegestaan (maximaal {v.fmt_number(high)})")
+            raise ValueError(f"{v.fmt_number(value)} is hoger dan toegestaan (maximaal {v.fmt_number(high)})"
+                             + v.misread(cell, convention, proof, low, high))
         return value
     if col.type == "period":
         code = v.to_period(cell, col.kinds)
@@ -187,8 +189,10 @@ def _hidden(lay: _Layout) -> list[Problem]:
     return problems
 
 
-def _conventions(dtype: DeliveryType, lay: _Layout) -> tuple[dict[str, str | None], list[Problem]]:
-    """The number convention per number column, decided from all its text values (and else the file's)."""
+def _conventions(dtype: DeliveryType, lay: _Layout
+                 ) -> tuple[dict[str, str | None], dict[str, tuple[int, str]], list[Problem]]:
+    """The number convention per number column, decided from all its text values (and else the file's), and per
+    column the cell (row, text) that decided it, when the column itself did."""
     samples: dict[int, list[tuple[int, str]]] = {}
     for j, col in lay.columns.items():
         if col.type in NUMBER_TYPES:
@@ -200,6 +204,7 @@ def _conventions(dtype: DeliveryType, lay: _Layout) -> tuple[dict[str, str | Non
         file_evidence |= set(v.evidence(found, lay.columns[j].type == "integer"))
     fallback = next(iter(file_evidence)) if len(file_evidence) == 1 else None
     out: dict[str, str | None] = {}
+    proofs: dict[str, tuple[int, str]] = {}
     problems = []
     for j, found in samples.items():
         col = lay.columns[j]
@@ -215,12 +220,15 @@ def _conventions(dtype: DeliveryType, lay: _Layout) -> tuple[dict[str, str | Non
             out[col.name] = CONFLICT
             continue
         out[col.name] = decided.convention
+        own = v.evidence(found, integer).get(decided.convention or "")
+        if own:
+            proofs[col.name] = own
         if decided.convention is None:
             for row_no, text in found:
                 why = v.ambiguity(text, col.type == "integer")
                 if why:
                     problems.append(Problem(why, row_no, header))
-    return out, problems
+    return out, proofs, problems
 
 
 def _cell_problem(lay: _Layout, row_no: int, j: int) -> str | None:
@@ -247,7 +255,7 @@ def parse_delivery(dtype: DeliveryType, name: str, data: bytes, regions: RegionI
     problems = list(lay.problems) + _hidden(lay)
     if problems:
         raise Rejected(problems)
-    conventions, problems = _conventions(dtype, lay)
+    conventions, proofs, problems = _conventions(dtype, lay)
     problems = problems[:MAX_PROBLEMS]
     records: list[dict[str, Any]] = []
     keys: dict[tuple, int] = {}
@@ -270,7 +278,7 @@ def parse_delivery(dtype: DeliveryType, name: str, data: bytes, regions: RegionI
                     problems.append(Problem("lege cel; hier is een waarde verplicht", row_no, lay.headers[col.name]))
                 continue
             try:
-                rec[col.name] = _convert(col, cell, regions, today, conventions.get(col.name))
+                rec[col.name] = _convert(col, cell, regions, today, conventions.get(col.name), proofs.get(col.name))
             except ValueError as exc:
                 problems.append(Problem(str(exc), row_no, lay.headers[col.name]))
         extra = [j for j in range(len(row)) if j not in lay.columns and not v.is_empty(row[j])]

@@ -5,7 +5,9 @@ Each converter returns the typed value or raises ``ValueError`` with a Dutch mes
 Numbers are written in one of two conventions: ``COMMA`` (decimal comma, dots group thousands:
 ``1.234,5``) or ``DOT`` (decimal point, commas group thousands: ``1,234.5``). Some texts read differently
 in the two (``1.234`` is 1234 or 1.234); which convention a column uses is decided from all its values by
-:func:`decide_convention`, never guessed per value. Only the ASCII digits 0-9 are digits.
+:func:`decide_convention`, never guessed per value. Both conventions extend the number rule of every source
+(``ea_pipelines.numbers``: sign and ASCII digits 0-9 only, finite as a double) with grouped thousands and a
+decimal comma; nothing else (no exponent, no ``inf``, ``nan`` or ``1_0``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ea_pipelines.numbers import DIGIT, SIGN, NumberRefused, finite, foreign_digit
+
 COMMA = "comma"  # 1.234,5
 DOT = "dot"  # 1,234.5
 CONVENTION_WORDS = {COMMA: "een decimale komma (6,4 en 1.234,5)", DOT: "een decimale punt (6.4 en 1,234.5)"}
+
+
+def _grouped(thousands: str) -> str:
+    """Digits grouped by three with ``thousands`` between the groups: 1.234.567."""
+    return rf"[1-9]{DIGIT}{{0,2}}(?:{re.escape(thousands)}{DIGIT}{{3}})+"
+
+
 _NUMBER = {
-    COMMA: re.compile(r"[-+]?(?:(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+)"),
-    DOT: re.compile(r"[-+]?(?:(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)"),
+    COMMA: re.compile(rf"{SIGN}(?:(?:{_grouped('.')}|{DIGIT}+)(?:,{DIGIT}+)?|,{DIGIT}+)"),
+    DOT: re.compile(rf"{SIGN}(?:(?:{_grouped(',')}|{DIGIT}+)(?:\.{DIGIT}+)?|\.{DIGIT}+)"),
 }
 _SEPARATORS = {COMMA: (".", ","), DOT: (",", ".")}  # (thousands, decimal)
 BIGINT_MAX = 2**63 - 1  # what a warehouse BIGINT column holds
@@ -55,14 +66,6 @@ def cell_text(cell: Any) -> str:
     return shorten(plain_text(cell))
 
 
-def foreign_digit(text: str) -> str | None:
-    """The first character that is a digit or number sign other than ASCII 0-9 (full-width ２, Arabic ٢, ²)."""
-    for ch in text:
-        if ch.isnumeric() and not ("0" <= ch <= "9"):
-            return ch
-    return None
-
-
 def check_ascii_digits(cell: Any) -> None:
     if isinstance(cell, str):
         ch = foreign_digit(cell)
@@ -71,18 +74,21 @@ def check_ascii_digits(cell: Any) -> None:
                              "0-9 is; typ de waarde opnieuw met de cijfers 0-9")
 
 
-def _compact(text: str) -> str:
-    return text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+#: spaces that may group thousands (1 234,5): a space, a no-break space, a narrow no-break space
+_SPACES = re.compile("[ \u00a0\u202f]")
 
 
 def readings(cell: str) -> dict[str, Decimal]:
-    """The number a text is in each convention it is valid in (empty: not a number at all)."""
-    text = _compact(cell)
+    """The number a text is in each convention it is valid in (empty: not a number at all). A space groups
+    thousands like the convention's thousands separator, so only between groups of three digits (``1 234``, never
+    ``1 2``)."""
+    text = cell.strip()
     out = {}
     for conv, pattern in _NUMBER.items():
-        if pattern.fullmatch(text):
-            thousands, decimal = _SEPARATORS[conv]
-            out[conv] = Decimal(text.replace(thousands, "").replace(decimal, "."))
+        thousands, decimal = _SEPARATORS[conv]
+        grouped = _SPACES.sub(thousands, text)
+        if pattern.fullmatch(grouped):
+            out[conv] = Decimal(grouped.replace(thousands, "").replace(decimal, "."))
     return out
 
 
@@ -131,6 +137,28 @@ def ambiguity(text: str, integer: bool) -> str | None:
     return None
 
 
+def misread(cell: Any, convention: str | None, proof: tuple[int, str] | None, low: float | None,
+            high: float | None) -> str:
+    """For a value out of range: the rest of the message when the text, read in the other convention, would have
+    been in range (``1.250`` read as 1250 in a column of decimal commas, where 1,25 was meant); else ''."""
+    if not isinstance(cell, str) or convention not in _SEPARATORS:
+        return ""
+    r = readings(cell)
+    other = DOT if convention == COMMA else COMMA
+    if other not in r or r[other] == r[convention]:
+        return ""
+    meant = float(r[other])
+    if (low is not None and meant < low) or (high is not None and meant > high):
+        return ""
+    thousands = "de punt" if convention == COMMA else "de komma"
+    why = f"zoals rij {proof[0]} ('{cell_text(proof[1])}')" if proof else "zoals de rest van het bestand"
+    written = format(r[other].normalize(), "f")
+    written = written.replace(".", ",") if convention == COMMA else written
+    return (f". '{cell_text(cell)}' is gelezen met {thousands} als duizendtalteken, want de kolom is geschreven met "
+            f"{CONVENTION_WORDS[convention]}, {why}. Bedoelt u {written}? Schrijf het dan zo; gebruik in één kolom "
+            "één schrijfwijze")
+
+
 def _dutch(x: Decimal) -> str:
     text = format(x.normalize(), "f")
     return text.replace(".", ",")
@@ -142,9 +170,10 @@ def _decimal(cell: Any, convention: str | None) -> Decimal:
     if isinstance(cell, int):
         return Decimal(cell)
     if isinstance(cell, float):
-        if not math.isfinite(cell):
-            raise ValueError(f"'{cell}' is geen getal")
-        return Decimal(repr(cell))
+        try:
+            return Decimal(repr(finite(cell)))
+        except NumberRefused as exc:
+            raise ValueError(f"'{cell}' is geen getal") from exc
     check_ascii_digits(str(cell))
     r = readings(str(cell))
     if not r:
@@ -159,10 +188,11 @@ def _decimal(cell: Any, convention: str | None) -> Decimal:
 
 def to_number(cell: Any, convention: str | None = None) -> float:
     """A finite double (what a FLOAT8 column holds)."""
-    value = float(_decimal(cell, convention))
-    if not math.isfinite(value):
-        raise ValueError(f"'{cell_text(cell)}' is te groot om als getal op te slaan")
-    return value
+    try:
+        return finite(_decimal(cell, convention))
+    except NumberRefused as exc:
+        raise ValueError(f"'{cell_text(cell)}' is te " + ("groot" if exc.reason == "overflow" else "klein") +
+                         " om als getal op te slaan") from exc
 
 
 def to_integer(cell: Any, convention: str | None = None) -> int:

@@ -1,19 +1,20 @@
 """What openpyxl does not tell about a worksheet, read from its XML: hidden rows and columns, formulas
-without a stored result, error values, and numbers Excel would not show (NaN, INF).
+without a stored result, error values, and numbers Excel would not show (NaN, INF, 1E999, 1E-999, 1_0: the number
+rule of ``ea_pipelines.numbers`` for a number cell).
 
 The scan streams the sheet's XML (the archive's size was checked before) and keeps only what it finds.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import iterparse
 
+from ea_pipelines.numbers import NumberRefused, parse_cell
+
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 
 
@@ -79,5 +80,7 @@ def _cell(el, row_no: int, scan: SheetScan) -> None:
         scan.error_values[where] = value
     elif kind == "n" and value:  # an empty <v/> is an empty cell, as openpyxl reads it
         text = value.strip()
-        if not _NUMBER.fullmatch(text) or not math.isfinite(float(text)):
+        try:  # the number rule of every source (ea_pipelines.numbers), for a workbook's number cell
+            parse_cell(text)
+        except NumberRefused:
             scan.bad_numbers[where] = text

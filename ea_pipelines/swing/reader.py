@@ -9,7 +9,8 @@ The shared fetch (``ea_pipelines.cbs.fetch``) sees a "table" with one measure (t
 - ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods``: its periods (``ExternalCode``);
 - ``Variables('<var>')/GeoLevels('<level>')/PeriodLevels('<plevel>')/Periods('all')/Values``: the values, paged
   with ``@odata.nextLink``; rows carry ``ExternalCode``, ``GeoLevel``, ``PeriodLevel``, ``Period`` and
-  ``ValueString`` (``'?'`` for a missing value).
+  ``ValueString`` (``'?'`` for a missing value; anything else must be a number by the number rule of
+  ``ea_pipelines.numbers``, or the load fails naming variable, region and period).
 
 The ODS announces no row count, so the count the completeness check compares with is the grid the ODS answers
 for ``Periods('all')``: every region of the level times every period from the catalogue's first year (a missing
@@ -111,14 +112,17 @@ class SwingReader:
                         str(r["PeriodLevel"]).strip().lower() != v.period_level.lower():
                     raise ValueError(f"a value of geo level {r['GeoLevel']!r} / period level {r['PeriodLevel']!r}, "
                                      f"not {v.geo_level!r} / {v.period_level!r}")
-            texts = [str(r["ValueString"]).strip() if r["ValueString"] is not None else "" for r in rows]
+            # a text stripped; a JSON number (or anything else) as sent, for the number rule to judge
+            sent = [r["ValueString"].strip() if isinstance(r["ValueString"], str) else r["ValueString"] for r in rows]
+            missing = [v is None or (isinstance(v, str) and v in MISSING) for v in sent]
             yield ObservationPage(
                 measure_code=[v.variable] * len(rows),
                 region_code=[self._region(r["ExternalCode"]) for r in rows],
                 period_code=[cbs_period(v.period_level, r["Period"]) for r in rows],
                 others={},
-                value=[None if t in MISSING else float(t) for t in texts],  # anything else: ValueError, named
-                value_attribute=["missing" if t in MISSING else None for t in texts],
+                # read by the number rule in the shared fetch (ea_pipelines.numbers): NaN, inf, 1e999, 1_0 refused
+                value=[None if m else v for v, m in zip(sent, missing, strict=True)],
+                value_attribute=["missing" if m else None for m in missing],
                 source_rows=len(rows),
             )
 

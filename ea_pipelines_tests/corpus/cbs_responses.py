@@ -21,6 +21,7 @@ from ea_pipelines.cbs.errors import (
     CbsHttpError,
     CbsIncompleteLoad,
     CbsMeasureMissing,
+    CbsNotANumber,
     CbsNotJsonError,
     CbsTableDiscontinued,
     CbsTableIdCaseError,
@@ -29,6 +30,7 @@ from ea_pipelines.cbs.errors import (
 )
 from ea_pipelines.devtools.fake_cbs_server import Fault, Tamper
 from ea_pipelines_tests.conftest import snapshot_rows
+from ea_pipelines_tests.corpus import numbers
 
 Json = Callable[[Any, dict[str, str]], Any]
 
@@ -220,9 +222,11 @@ CBS_CASES: list[CbsCase] = [
             "03759ned: the response to {filter_key} is not shaped as CBS documents it "
             "(KeyError: 'RegioS'); nothing was loaded",
             tamper=((POP, as_json(rows(_drop("RegioS")))),)),
-    CbsCase("value that is no number", "bevolking", CbsBadResponse,
-            "03759ned: the response to {filter_key} is not shaped as CBS documents it "
-            "(ValueError: could not convert string to float: '74.317,0'); nothing was loaded",
+    CbsCase("value that is no number", "bevolking", CbsNotANumber,
+            "03759ned: 1 value in the response to {filter_key} is not a finite number (NaN, infinities, overflowing "
+            "exponents such as 1e999, true/false and spellings such as 1_0, 0x10 or inf are refused); the first: "
+            "'74.317,0' for measure M000352, region GM0141, period 2024JJ00, {{\"BurgerlijkeStaat\": \"T001019\", "
+            "\"Geslacht\": \"T001038\", \"Leeftijd\": \"10000\"}}; refusing the load",
             tamper=((POP, as_json(rows(_set("Value", "74.317,0")))),)),
     # -- bodies that are not JSON -----------------------------------------------------------------------------------
     CbsCase("truncated JSON on every attempt", "bevolking", CbsTransientError,
@@ -255,3 +259,62 @@ CBS_CASES: list[CbsCase] = [
             tamper=((POP, as_json(lambda p, _: {**p, "value": [r for r in p["value"] if r["Id"] % 2]})),
                     (r"/03759ned/Observations/\$count$", text("6784")))),
 ]
+
+
+# -- numbers that are not finite, or only Python's float() reads (the generated corpus, ``numbers``) ----------------
+
+#: a string the rewrite replaces with a raw JSON token (NaN, 1e999), which json.dumps never writes
+RAW = "@raw-json-token@"
+
+
+def raw_json(change: Json, token: str) -> Tamper:
+    """``as_json(change)``, then every ``RAW`` string in the body replaced by ``token`` as written."""
+    inner = as_json(change)
+    return lambda path, params, body: inner(path, params, body).replace(json.dumps(RAW).encode(), token.encode())
+
+
+def nl_2014(rows_: list[dict]) -> dict | None:
+    """Nederland, 2014, in the synthetic 85969NED (a wide v3 row, on the first page)."""
+    return next((r for r in rows_ if r.get("RegioS", "").strip() == "NL01" and r.get("Perioden") == "2014JJ00"), None)
+
+
+def _set_v3(key: str, value: Any) -> Callable[[list[dict]], None]:
+    def edit(rs: list[dict]) -> None:
+        if (row := nl_2014(rs)) is not None:
+            row[key] = value
+    return edit
+
+
+NOT_FINITE = ("not a finite number (NaN, infinities, overflowing exponents such as 1e999, true/false and spellings "
+              "such as 1_0, 0x10 or inf are refused)")
+#: where the tampered value is, as the refusal names it (braces doubled: the messages are format strings)
+V4_WHERE = ('measure M000352, region GM0141, period 2024JJ00, {{"BurgerlijkeStaat": "T001019", "Geslacht": "T001038", '
+            '"Leeftijd": "10000"}}')
+V3_WHERE = 'measure WerklozeBeroepsbevolking_3, region NL01, period 2014JJ00, {{"Geslacht": "T001038"}}'
+V3_OBS = "/85969NED/TypedDataSet$"
+
+
+def _message(table_id: str, response: str, shown: str, where: str) -> str:
+    return (f"{table_id}: 1 value in the response to {response} is {NOT_FINITE}; the first: {shown} for {where}; "
+            "refusing the load")
+
+
+def number_cases() -> list[CbsCase]:
+    """Every text and raw JSON token of the number corpus as a CBS Value, on v4 (03759ned) and v3 (85969NED)."""
+    out = []
+    for api, table, table_id, pattern, setter, where, page in (
+            ("v4", "bevolking", "03759ned", POP, lambda v: rows(_set("Value", v)), V4_WHERE, "{filter_key}"),
+            ("v3", "arbeidsdeelname_regionaal", "85969NED", V3_OBS,
+             lambda v: rows(_set_v3("WerklozeBeroepsbevolking_3", v)), V3_WHERE, "{v3_filter_key}")):
+        for text_ in numbers.texts(sample=True):
+            shown = repr(text_).replace("{", "{{").replace("}", "}}")
+            out.append(CbsCase(f"{api} value text {text_!r}", table, CbsNotANumber,
+                               _message(table_id, page, shown, where), tamper=((pattern, as_json(setter(text_))),)))
+        for token, shown in numbers.LITERALS.items():
+            out.append(CbsCase(f"{api} value literal {token}", table, CbsNotANumber,
+                               _message(table_id, page, shown, where),
+                               tamper=((pattern, raw_json(setter(RAW), token)),)))
+    return out
+
+
+CBS_CASES += number_cases()

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import openpyxl
 
+from ea_pipelines.catalogue.deliveries import NUMBER_TYPES, DeliveryType, load_delivery_catalogue
+from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE
+from ea_pipelines_tests.corpus import numbers
 from ea_pipelines_tests.deliveries.helpers import csv_bytes, replace_cell, with_cached_formula, xlsx_bytes
 
 VOUCHERS = "twents_fonds_vouchers"
@@ -58,12 +61,13 @@ def _kennispunt(values: list[str]) -> bytes:
 NUMBER_READINGS: list[tuple[str, list[str], list[float]]] = [
     ("dot decimals, 0.875 and 1.234 stay decimals", ["0.875", "1.234", "3.5"], [0.875, 1.234, 3.5]),
     ("comma decimals, 1.234 is a thousand", ["0,875", "1.234", "3,5"], [0.875, 1234.0, 3.5]),
-    ("comma decimals with thousands", ["1.234,5", "2", "12.345.678"], [1234.5, 2.0, 12345678.0]),
-    ("dot decimals with thousands", ["1,234.5", "2", "12,345,678"], [1234.5, 2.0, 12345678.0]),
+    ("comma decimals with thousands", ["1.234,5", "2", "9.876"], [1234.5, 2.0, 9876.0]),
+    ("dot decimals with thousands", ["1,234.5", "2", "9,876"], [1234.5, 2.0, 9876.0]),
     ("only plain numbers", ["7", "-0", "120"], [7.0, 0.0, 120.0]),
     ("a lone 0.875 is a decimal", ["0.875"], [0.875]),
     ("a lone 0,875 is a decimal", ["0,875"], [0.875]),
     ("spaces group thousands", ["1 234,5", "6,25"], [1234.5, 6.25]),
+    ("no-break spaces group thousands", ["1\u00a0234.5", "6\u202f025.25"], [1234.5, 6025.25]),
 ]
 
 # (case, texts) -> the exact problems
@@ -84,6 +88,10 @@ NUMBER_REFUSALS: list[tuple[str, list[str], list[str]]] = [
       "decimale komma (1234 of 1,234)"]),
     ("400 digits do not fit a double", ["1" * 400],
      ["Rij 2, kolom 'waarde': '111111111111…111111 (400 tekens)' is te groot om als getal op te slaan"]),
+    ("a space is no decimal separator", ["1 2"], ["Rij 2, kolom 'waarde': '1 2' is geen getal"]),
+    ("a space groups three digits", ["1 2345,5"], ["Rij 2, kolom 'waarde': '1 2345,5' is geen getal"]),
+    ("a hectare figure above the range", ["12.345.678", "0,5"],
+     ["Rij 2, kolom 'waarde': 12.345.678 is hoger dan toegestaan (maximaal 100.000)"]),
 ]
 
 UNICODE_DIGITS = {  # script -> its digits 0-9
@@ -297,9 +305,8 @@ def _encoding_accepted() -> list[Accepted]:
            for enc, encode in ENCODED_OK.items()]
     out.append(Accepted("utf-16 tab separated (Excel 'Unicode-tekst')", VOUCHERS, "a.txt",
                         b"\xff\xfe" + VOUCHER_TAB_TEXT.encode("utf-16-le"), cols, [("2024JJ00", "GM0141", 1118)]))
-    out.append(Accepted("the largest BIGINT", VOUCHERS, "a.csv",
-                        csv_bytes(f"{V_HEAD}2024;GM0141;9223372036854775807\n"), cols,
-                        [("2024JJ00", "GM0141", 9223372036854775807)]))
+    out.append(Accepted("the most vouchers the range allows", VOUCHERS, "a.csv",
+                        csv_bytes(f"{V_HEAD}2024;GM0141;100000\n"), cols, [("2024JJ00", "GM0141", 100000)]))
     return out
 
 
@@ -312,7 +319,7 @@ COUNT_READINGS: list[tuple[str, list[str], list[int]]] = [
     ("count 1.234 is a thousand", ["1.234"], [1234]),
     ("count 1,234 is a thousand", ["1,234"], [1234]),
     ("count 1.000 follows 1.234 in its column", ["1.000", "1.234"], [1000, 1234]),
-    ("count 1.000.000 is a million", ["1.000.000"], [1000000]),
+    ("count 99.000 follows 1.234 in its column", ["99.000", "1.234"], [99000, 1234]),
 ]
 COUNT_REFUSALS: list[tuple[str, list[str], list[str]]] = [
     ("a lone count 1.000 is ambiguous", ["1.000"],
@@ -323,7 +330,102 @@ COUNT_REFUSALS: list[tuple[str, list[str], list[str]]] = [
      ["Rij 3, kolom 'aantal_scholingscheques': '1,234' is geschreven met een decimale punt (6.4 en 1,234.5), maar "
       "rij 2 ('1.234') met een decimale komma (6,4 en 1.234,5); gebruik in één kolom één schrijfwijze"]),
     ("a count of 6,5", ["6,5"], ["Rij 2, kolom 'aantal_scholingscheques': '6,5' is geen geheel getal"]),
+    ("the largest BIGINT is far above the range", ["9223372036854775807"],
+     ["Rij 2, kolom 'aantal_scholingscheques': 9.223.372.036.854.775.807 is hoger dan toegestaan (maximaal "
+      "100.000)"]),
+    ("a million vouchers is above the range", ["1.000.000"],
+     ["Rij 2, kolom 'aantal_scholingscheques': 1.000.000 is hoger dan toegestaan (maximaal 100.000)"]),
 ]
+
+
+# -- the number corpus (``numbers``) in every number column of every delivery type, csv and xlsx -------------------
+
+#: texts of the corpus a delivery reads as a number by its own conventions: a leading decimal separator (,5 / .5)
+DELIVERY_NUMBERS = {".5"}
+FOREIGN = "dat geen gewoon cijfer 0-9 is; typ de waarde opnieuw met de cijfers 0-9"
+
+
+def _varied(dtype: DeliveryType, col_name: str, i: int) -> str | None:
+    """Row ``i``'s value of a key period or date column (each row its own key), else None (the example)."""
+    col = dtype.column(col_name)
+    year = 1950 + i
+    if col.type == "date":
+        return f"31-12-{year}"
+    if col.type == "period":
+        return str(year) if "year" in col.kinds else f"{year}-K1" if "quarter" in col.kinds else f"{year}-01"
+    return None
+
+
+def _refusal(text: str) -> str:
+    """The Dutch reason for a corpus text in a number cell (written here, not taken from the code under test)."""
+    foreign = next((ch for ch in text if ch.isnumeric() and not "0" <= ch <= "9"), None)
+    if foreign:
+        return f"'{text.strip()}' bevat het teken '{foreign}' (U+{ord(foreign):04X}), {FOREIGN}"
+    return f"'{text.strip()}' is geen getal"
+
+
+def number_corpus_cases() -> list[Refused]:
+    """Per delivery type a csv and an xlsx with one corpus text per row, the number columns taking turns; and a
+    workbook with a raw non-finite number cell. Every other cell is the column's template example."""
+    out = []
+    catalogue = load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE)
+    texts = [t for t in numbers.texts() if t not in DELIVERY_NUMBERS]
+    # number cells no spreadsheet writes, each of which openpyxl's float() would read (NaN, inf, 10, 0.0, 12)
+    raw = ["NaN", "-INF", "1E999", "Infinity", "nan", "INF", "-1e400", "1_0", "1E-999", "１２", "+inf"]
+    types = list(catalogue.types)
+    for dtype in catalogue.types:
+        number_cols = [c for c in dtype.columns if c.type in NUMBER_TYPES]
+        assert number_cols, dtype.name
+        vary = next(c for c in dtype.key if dtype.column(c).type in ("period", "date"))
+        header = [c.header for c in dtype.columns]
+        rows, problems = [], []
+        for i, text in enumerate(texts):
+            target = number_cols[i % len(number_cols)]
+            rows.append([text if c is target else _varied(dtype, c.name, i) if c.name == vary else c.example
+                         for c in dtype.columns])
+            problems.append(f"Rij {i + 2}, kolom '{target.header}': {_refusal(text)}")
+        text_rows = "".join(";".join(r) + "\n" for r in [header, *rows])
+        out.append(Refused(f"number corpus in {dtype.name} (csv)", dtype.name, "a.csv", csv_bytes(text_rows),
+                           problems))
+        out.append(Refused(f"number corpus in {dtype.name} (xlsx text cells)", dtype.name, "a.xlsx",
+                           xlsx_bytes([header, *rows]), problems))
+    for k, token in enumerate(raw):  # in the first number column, the types taking turns
+        dtype = types[k % len(types)]
+        first = next(c for c in dtype.columns if c.type in NUMBER_TYPES)
+        letter = "ABCDEFGHIJ"[dtype.columns.index(first)]
+        plain = xlsx_bytes([[c.header for c in dtype.columns], [c.example for c in dtype.columns]])
+        out.append(Refused(f"number cell {token} in {dtype.name}", dtype.name, "a.xlsx",
+                           with_raw_value(plain, f"{letter}2", token),
+                           [f"Rij 2: cel {letter}2 bevat '{token}', geen getal dat Excel kan tonen (bijvoorbeeld NaN "
+                            "of oneindig); vul een getal in of laat de cel leeg"]))
+    return out
+
+
+def _mixed_conventions() -> list[Refused]:
+    """1.250 and 0,9 in one spanningsindicator column: 1.250 reads as 1250 (the column's decimal comma), which the
+    range refuses, saying how it was read and what was probably meant."""
+    head = "kwartaal;gebied;spanningsindicator\n"
+    return [
+        Refused("spanningsindicator 1.250 beside 0,9", "uwv_spanningsindicator", "a.csv",
+                csv_bytes(head + "2024-K1;Twente;1.250\n2024-K2;Twente;0,9\n"),
+                ["Rij 2, kolom 'spanningsindicator': 1.250 is hoger dan toegestaan (maximaal 20). '1.250' is gelezen "
+                 "met de punt als duizendtalteken, want de kolom is geschreven met een decimale komma (6,4 en "
+                 "1.234,5), zoals rij 3 ('0,9'). Bedoelt u 1,25? Schrijf het dan zo; gebruik in één kolom één "
+                 "schrijfwijze"]),
+        Refused("spanningsindicator 1,250 beside 0.9", "uwv_spanningsindicator", "a.csv",
+                csv_bytes(head + "2024-K1;Twente;0.9\n2024-K2;Twente;1,250\n"),
+                ["Rij 3, kolom 'spanningsindicator': 1.250 is hoger dan toegestaan (maximaal 20). '1,250' is gelezen "
+                 "met de komma als duizendtalteken, want de kolom is geschreven met een decimale punt (6.4 en "
+                 "1,234.5), zoals rij 2 ('0.9'). Bedoelt u 1.25? Schrijf het dan zo; gebruik in één kolom één "
+                 "schrijfwijze"]),
+        Refused("spanningsindicator 1.250 beside 0,9 in a workbook", "uwv_spanningsindicator", "a.xlsx",
+                xlsx_bytes([["kwartaal", "gebied", "spanningsindicator"], ["2024-K1", "Twente", "0,9"],
+                            ["2024-K2", "Twente", "1.250"]]),
+                ["Rij 3, kolom 'spanningsindicator': 1.250 is hoger dan toegestaan (maximaal 20). '1.250' is gelezen "
+                 "met de punt als duizendtalteken, want de kolom is geschreven met een decimale komma (6,4 en "
+                 "1.234,5), zoals rij 2 ('0,9'). Bedoelt u 1,25? Schrijf het dan zo; gebruik in één kolom één "
+                 "schrijfwijze"], xlsx_source=True),
+    ]
 
 
 def refused_cases() -> list[Refused]:
@@ -331,7 +433,8 @@ def refused_cases() -> list[Refused]:
                for case, texts, problems in NUMBER_REFUSALS]
     numbers += [Refused(case, VOUCHERS, "a.csv", _vouchers(texts), problems)
                 for case, texts, problems in COUNT_REFUSALS]
-    return numbers + _digit_cases() + _size_cases() + _misleading_bytes() + _workbook_refusals()
+    return (numbers + _digit_cases() + _size_cases() + _misleading_bytes() + _workbook_refusals()
+            + number_corpus_cases() + _mixed_conventions())
 
 
 def accepted_cases() -> list[Accepted]:

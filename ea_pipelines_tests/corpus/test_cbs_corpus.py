@@ -96,6 +96,7 @@ def test_bad_cbs_response_is_refused_for_its_reason(case: CbsCase, fake_tables: 
                       or "/TypedDataSet/$count?" in r), "")
         substitutions = {"v4": server.v4_url, "v3": server.v3_url, "filter": count,
                          "filter_key": request_key("Observations", dict(parse_qsl(count))),
+                         "v3_filter_key": request_key("TypedDataSet", dict(parse_qsl(count))),
                          "previous": previous_load(wh, spec.table_id) if case.error is None else ""}
     with wh.engine.connect() as conn:
         status, message = conn.execute(sa.text("SELECT status, message FROM meta.load_log WHERE batch_id = :b"),
