@@ -38,7 +38,7 @@ MAX_DOCUMENT_BYTES = 8 * MB
 _TAIL_TRIES = 16
 
 _VALUE = re.compile(rb'[{,]\s*"value"\s*:\s*\[')
-_BOUNDARY = re.compile(rb'\}\s*,\s*(\{)\s*"')
+_BOUNDARY = re.compile(rb'\}\s*,\s*(\{)\s*["}]')
 _SPACE = re.compile(rb"\s*")
 
 
@@ -68,9 +68,12 @@ class JsonPage:
         the row's number in the answer)."""
         body, end = self.body, self.end
         view = memoryview(body)
-        at = _SPACE.match(body, self.start, end).end()
+        at = first = _SPACE.match(body, self.start, end).end()
         seen = 0
         while at < end:
+            if body[at] != 0x7B:  # "{": rows are objects; anything else is refused before it is parsed
+                snippet = bytes(body[at:at + 40]).decode("utf-8", "replace")
+                raise ValueError(f"row {seen + 1} is not an object: {snippet}…")
             size, tries, search = CHUNK_BYTES, 0, at + CHUNK_BYTES
             while True:
                 cut = end
@@ -80,7 +83,9 @@ class JsonPage:
                 if cut - at > MAX_STRETCH_BYTES:
                     raise ValueError(f"rows {seen + 1} on: no row boundary within {MAX_STRETCH_BYTES // MB} MB of "
                                      "the answer (rows are a few hundred bytes)")
-                rows = _rows(b"".join((b"[", view[at:cut], b"]")))
+                # the whole list in one stretch (a normal page): parsed in place, brackets and all, without a copy
+                rows = _rows(view[self.start - 1:end + 1] if at == first and cut == end else
+                             b"".join((b"[", view[at:cut], b"]")))
                 if rows is not None:
                     break
                 if cut == end:
@@ -103,13 +108,13 @@ class JsonPage:
         return [r for chunk in self.chunks(required) for r in chunk]
 
 
-def _rows(stretch: bytes) -> list[Any] | None:
+def _rows(stretch: bytes | memoryview) -> list[Any] | None:
     """The rows of one stretch; the standard library accepts what orjson refuses (NaN). None: not JSON."""
     try:
         return orjson.loads(stretch)
     except orjson.JSONDecodeError:
         try:
-            return json.loads(stretch)
+            return json.loads(bytes(stretch))
         except (ValueError, RecursionError):
             return None
 
@@ -151,7 +156,7 @@ def parse_page(body: bytes | bytearray) -> JsonPage:
     while tail_end and body[tail_end - 1] in b" \t\r\n":
         tail_end -= 1
     if not tail_end or body[tail_end - 1] != ord("}"):
-        raise MalformedPage("the answer does not end as a JSON object does (cut short?)")
+        raise MalformedPage(f"the answer ends at byte {len(body)} without closing its JSON object; cut short?")
     close = tail_end
     for _ in range(_TAIL_TRIES):
         close = body.rfind(b"]", start - 1, close)
@@ -163,7 +168,7 @@ def parse_page(body: bytes | bytearray) -> JsonPage:
             continue
         if envelope.pop("value", None) == []:
             return JsonPage(envelope, body, start, close)
-    raise MalformedPage("no end of the 'value' list found (cut short?)")
+    raise MalformedPage(f"no end of the 'value' list in the answer's {len(body)} bytes; cut short?")
 
 
 def _object(data: bytes | bytearray) -> dict[str, Any]:
