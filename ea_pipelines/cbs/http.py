@@ -156,16 +156,16 @@ class HttpClient:
     #: when the table's time began (the client's creation): ``policy.table_deadline`` counts from here
     started: float = field(default_factory=time.monotonic)
 
-    def remaining(self, url: str) -> float:
-        """Seconds left of the table's time; refuses the load once there are none."""
+    def remaining(self, url: str, params: dict[str, str] | None = None) -> float:
+        """Seconds left of the table's time; refuses the load (naming the request) once there are none."""
         left = self.started + self.policy.table_deadline - time.monotonic()
         if left <= 0:
-            raise self._table_overdue(url)
+            raise self._table_overdue(url, params)
         return left
 
-    def _table_overdue(self, url: str) -> CbsBadResponse:
-        return CbsBadResponse(f"GET {url}: the table's requests took more than {self.policy.table_deadline:g} s "
-                              "together (EA_HTTP_TABLE_DEADLINE); refusing the load")
+    def _table_overdue(self, url: str, params: dict[str, str] | None) -> CbsBadResponse:
+        return CbsBadResponse(f"GET {_with_query(url, params)}: the table's requests took more than "
+                              f"{self.policy.table_deadline:g} s together (EA_HTTP_TABLE_DEADLINE); refusing the load")
 
     def get(self, url: str, params: dict[str, str] | None = None, *, expect: str = "json") -> HttpResponse:
         """GET ``url``; ``expect`` is ``"json"``, ``"rows"`` (a collection: see the module docstring) or
@@ -207,8 +207,8 @@ class HttpClient:
             if attempt == self.policy.max_attempts:
                 break
             wait = delay if delay is not None else self.policy.backoff(attempt, self.rng)
-            if wait >= self.remaining(url):
-                raise self._table_overdue(url)
+            if wait >= self.remaining(url, params):
+                raise self._table_overdue(url, params)
             log.warning("GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
                         mask_credentials(url), last_problem, attempt, self.policy.max_attempts, wait)
             self.sleep(wait)
@@ -237,13 +237,13 @@ class HttpClient:
             finally:
                 done.set()
 
-        remaining = self.remaining(url)
+        remaining = self.remaining(url, params)
         worker = threading.Thread(target=work, name="cbs-http", daemon=True)
         worker.start()
         if not done.wait(min(self.policy.deadline, remaining)):
             _abort(outcome.get("resp"))  # unblocks the worker's read; a worker still in the headers ends with
             if remaining < self.policy.deadline:  # its own read timeout
-                raise self._table_overdue(url)
+                raise self._table_overdue(url, params)
             raise CbsBadResponse(
                 f"GET {url}: no complete answer within {self.policy.deadline:g} s (EA_HTTP_DEADLINE); "
                 "refusing the load")
@@ -307,6 +307,11 @@ def _decode(body: bytes | bytearray, content_type: str, expect: str, url: str) -
             return None, f"truncated or malformed JSON ({exc.msg}: byte {exc.pos} of {len(body)})"
         except (UnicodeDecodeError, RecursionError) as exc:
             return None, f"truncated or malformed JSON ({exc})"
+
+
+def _with_query(url: str, params: dict[str, str] | None) -> str:
+    """``url`` with its query, as sent (the page a message names)."""
+    return requests.Request("GET", url, params=params).prepare().url or url if params else url
 
 
 def _host(url: str) -> str:
