@@ -72,7 +72,7 @@ class JsonPage:
         seen = 0
         while at < end:
             if body[at] != 0x7B:  # "{": rows are objects; anything else is refused before it is parsed
-                snippet = bytes(body[at:at + 40]).decode("utf-8", "replace")
+                snippet = bytes(body[at:min(at + 40, end)]).decode("utf-8", "replace")
                 raise ValueError(f"row {seen + 1} is not an object: {snippet}…")
             size, tries, search = CHUNK_BYTES, 0, at + CHUNK_BYTES
             while True:
