@@ -48,7 +48,8 @@ class MalformedPage(ValueError):
 
 @dataclass
 class JsonPage:
-    """One answer: its envelope parsed, its ``value`` rows left in ``body[start:end]`` until asked for."""
+    """One answer: its envelope parsed, its ``value`` rows left in ``body[start:end]`` until asked for (``start``
+    -1: the answer has no ``value`` list)."""
 
     envelope: dict[str, Any]
     body: bytes | bytearray
@@ -66,6 +67,8 @@ class JsonPage:
     def chunks(self, required: tuple[str, ...] = ()) -> Iterator[list[dict[str, Any]]]:
         """The rows, a stretch at a time; each row an object with every ``required`` key (else ValueError naming
         the row's number in the answer)."""
+        if self.start < 0:
+            raise ValueError("the answer has no 'value' list")
         body, end = self.body, self.end
         view = memoryview(body)
         at = first = _SPACE.match(body, self.start, end).end()
@@ -149,7 +152,7 @@ def parse_page(body: bytes | bytearray) -> JsonPage:
     if found is None:
         if len(body) > MAX_ENVELOPE_BYTES:
             raise MalformedPage(f"an answer of {len(body)} bytes without a 'value' list near its start")
-        return JsonPage(_object(body), body, 0, 0)
+        return JsonPage(_object(body), body, -1, -1)
     start = found.end()
     head = bytes(body[:start - 1])
     tail_end = len(body)
