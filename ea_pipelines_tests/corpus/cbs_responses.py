@@ -218,8 +218,8 @@ CBS_CASES: list[CbsCase] = [
             tamper=((POP, as_json(_loop_next_link)),)),
     CbsCase("observation without its region", "bevolking", CbsBadResponse,
             "03759ned: the response to {filter_key} is not shaped as CBS documents it "
-            "(ValueError: row 475 lacks RegioS: {{\"Id\":5265,\"Measure\":\"M000352\",\"ValueAttribute\":\"None\",\"Value\":"
-            "74317,\"StringValu…); nothing was loaded",
+            '(ValueError: row 475 lacks RegioS: {{"Id":5265,"Measure":"M000352","ValueAttribute":"None","Value":'
+            '74317,"StringValu…); nothing was loaded',
             tamper=((POP, as_json(rows(_drop("RegioS")))),)),
     CbsCase("value that is no number", "bevolking", CbsBadResponse,
             "03759ned: the response to {filter_key} is not shaped as CBS documents it "
