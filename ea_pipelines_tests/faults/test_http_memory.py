@@ -19,7 +19,7 @@ import pytest
 
 from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.jsonpage import MAX_STRETCH_BYTES
-from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable, Fault
+from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable, Fault, gzip_bomb
 from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer, FakeVariable
 from ea_pipelines.settings import DEFAULT_HTTP_MAX_CODES, DEFAULT_HTTP_MAX_RESPONSE_BYTES
 from ea_pipelines.warehouse.db import Warehouse
@@ -82,6 +82,7 @@ def run_child(tmp_path: Path, **args: object) -> tuple[str, int]:
 @pytest.mark.parametrize("case", CBS_CASES, ids=lambda c: c.name)
 def test_a_cbs_page_that_would_explode_when_parsed_is_refused_in_bounded_memory(
         case: Hostile, fake_tables: list[FakeTable], tmp_path: Path) -> None:
+    gzip_bomb(HOSTILE, case.head, case.unit, case.tail)  # built (seconds) before the child's request waits for it
     with FakeCbsServer([t for t in fake_tables if t.table_id == "70072ned"]) as server:
         server.inject(r"/70072ned/Observations$", Fault("gzip_bomb", size=HOSTILE, fill=(case.head, case.unit,
                                                                                           case.tail)))
@@ -97,8 +98,10 @@ def swing_server() -> FakeSwingServer:
 
 
 def test_a_swing_value_page_of_empty_objects_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    fill = (b'{"value":[', b"{},", b"{}]}")
+    gzip_bomb(HOSTILE, *fill)  # built (seconds) before the child's request waits for it
     with swing_server() as ods:
-        ods.inject(r"/Values$", Fault("gzip_bomb", size=HOSTILE, fill=(b'{"value":[', b"{},", b"{}]}")))
+        ods.inject(r"/Values$", Fault("gzip_bomb", size=HOSTILE, fill=fill))
         error, peak = run_child(tmp_path, source="swing", table=SWING.name, ods_url=ods.ods_url)
     assert re.fullmatch(rf"CbsBadResponse: {SWING.variable}: the response to \S+/Values is not shaped as CBS "
                         r"documents it \(ValueError: row 1 lacks ExternalCode, GeoLevel, PeriodLevel, Period, "
