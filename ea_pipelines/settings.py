@@ -26,6 +26,9 @@ DEFAULT_PG_STATEMENT_TIMEOUT = 3600.0
 DEFAULT_HTTP_DEADLINE = 600.0
 DEFAULT_HTTP_MAX_RESPONSE_BYTES = 256 * 2**20
 DEFAULT_CBS_MAX_PAGES = 5_000
+#: bounds of one table: its requests' time together (seconds), and the codes of one code list (all its pages)
+DEFAULT_HTTP_TABLE_DEADLINE = 4 * 3600.0
+DEFAULT_HTTP_MAX_CODES = 100_000
 #: executors of the nightly job; all but in_process run steps in other processes, pods or workers
 EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 
@@ -108,6 +111,8 @@ class Settings:
     http_deadline: float = DEFAULT_HTTP_DEADLINE
     http_max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
     cbs_max_pages: int = DEFAULT_CBS_MAX_PAGES
+    http_table_deadline: float = DEFAULT_HTTP_TABLE_DEADLINE
+    http_max_codes: int = DEFAULT_HTTP_MAX_CODES
     http_max_attempts: int = 5
     http_backoff_cap: float = 60.0
     retry_after_cap: float = 120.0
@@ -185,6 +190,8 @@ class Settings:
             http_max_response_bytes=int(
                 _float(env, "EA_HTTP_MAX_RESPONSE_MB", defaults.http_max_response_bytes / 2**20) * 2**20),
             cbs_max_pages=int(_float(env, "EA_CBS_MAX_PAGES", defaults.cbs_max_pages)),
+            http_table_deadline=_float(env, "EA_HTTP_TABLE_DEADLINE", defaults.http_table_deadline),
+            http_max_codes=int(_float(env, "EA_HTTP_MAX_CODES", defaults.http_max_codes)),
             http_max_attempts=int(attempts_raw),
             http_backoff_cap=_float(env, "EA_HTTP_BACKOFF_CAP", defaults.http_backoff_cap),
             retry_after_cap=_float(env, "EA_HTTP_RETRY_AFTER_CAP", defaults.retry_after_cap),

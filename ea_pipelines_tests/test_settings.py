@@ -38,3 +38,14 @@ def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
 def test_passwords_are_masked() -> None:
     shown = mask("postgresql+psycopg://ea:s3cret@db.example:5432/ea")
     assert shown == "postgresql+psycopg://ea:***@db.example:5432/ea"
+
+
+def test_the_table_bounds_reach_both_sources_policies() -> None:
+    from ea_pipelines.defs.resources import resources_from_settings
+
+    s = Settings.from_env({"EA_HTTP_TABLE_DEADLINE": "7.5", "EA_HTTP_MAX_CODES": "1234", "EA_SOURCE_MODE": "replay"})
+    assert (s.http_table_deadline, s.http_max_codes) == (7.5, 1234)
+    resources = resources_from_settings(s)
+    for name in ("cbs", "swing"):
+        policy = resources[name].policy()
+        assert (policy.table_deadline, policy.max_codes) == (7.5, 1234), name

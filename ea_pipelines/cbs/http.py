@@ -8,7 +8,12 @@ loop is ours: every request has a timeout, 429/5xx/resets/truncated bodies are r
 alive for ever, and a small gzip body can expand to gigabytes. So each request also has a total
 ``deadline`` (connect to last byte, enforced from outside the reading thread) and a ``max_response_bytes``
 bound on the decompressed body (counted while reading: memory stays at the bound plus one read). Both end
-the load with :class:`CbsBadResponse` naming the limit; neither is retried.
+the load with :class:`CbsBadResponse` naming the limit; neither is retried. A client serves one table, and
+``table_deadline`` bounds the table's requests together (its pages, retries and waits), however they trickle.
+
+A collection answer (``expect="rows"``) is not parsed whole: its rows are parsed a bounded stretch at a time by
+the reader (:mod:`ea_pipelines.cbs.jsonpage`), so memory stays near the body's size. Other JSON answers
+(Properties, a catalogue listing) are parsed whole and may be no larger than ``MAX_DOCUMENT_BYTES``.
 
 Every body, whatever its status, is masked (:func:`ea_pipelines.masking.mask_bytes`) as soon as it is read: a
 server that echoes the API key or the ``Authorization`` header in an error page, an HTML page or even a JSON
@@ -23,6 +28,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import socket
 import threading
 import time
@@ -43,17 +49,21 @@ from ea_pipelines.cbs.errors import (
     CbsTableNotFound,
     CbsTransientError,
 )
+from ea_pipelines.cbs.jsonpage import MAX_DOCUMENT_BYTES, MalformedPage, parse_page
 from ea_pipelines.masking import mask_bytes, register_secret, register_url
 from ea_pipelines.settings import (
     DEFAULT_CBS_MAX_PAGES,
     DEFAULT_HTTP_DEADLINE,
+    DEFAULT_HTTP_MAX_CODES,
     DEFAULT_HTTP_MAX_RESPONSE_BYTES,
+    DEFAULT_HTTP_TABLE_DEADLINE,
 )
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _READ_SIZE = 1 << 20
+_LEAD = re.compile(rb"\s*(?:\xef\xbb\xbf)?")
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,8 @@ class HttpResponse:
     """A successful response: the raw bytes (kept for the landing folder) and what they parse to."""
 
     url: str
-    body: bytes
-    payload: Any
+    body: bytes | bytearray
+    payload: Any  # expect "json": the parsed document; "rows": a JsonPage; "count": an int
 
 
 @dataclass
@@ -80,6 +90,10 @@ class RetryPolicy:
     max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
     #: the most observation pages one table may have (a nextLink that never ends)
     max_pages: int = DEFAULT_CBS_MAX_PAGES
+    #: seconds from a table's first request to its last byte, pages, retries and waits together
+    table_deadline: float = DEFAULT_HTTP_TABLE_DEADLINE
+    #: the most codes one code list may have, all its pages together (its bytes: max_response_bytes)
+    max_codes: int = DEFAULT_HTTP_MAX_CODES
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Delay before retry number ``attempt`` (1-based): capped exponential with equal jitter."""
@@ -144,13 +158,27 @@ class HttpClient:
     #: what was spent, for run metadata
     requests_made: int = 0
     bytes_received: int = 0
+    #: when the table's time began (the client's creation): ``policy.table_deadline`` counts from here
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self, url: str, params: dict[str, str] | None = None) -> float:
+        """Seconds left of the table's time; refuses the load (naming the request) once there are none."""
+        left = self.started + self.policy.table_deadline - time.monotonic()
+        if left <= 0:
+            raise self._table_overdue(url, params)
+        return left
+
+    def _table_overdue(self, url: str, params: dict[str, str] | None) -> CbsBadResponse:
+        return CbsBadResponse(f"GET {_with_query(url, params)}: the table's requests took more than "
+                              f"{self.policy.table_deadline:g} s together (EA_HTTP_TABLE_DEADLINE); refusing the load")
 
     def __post_init__(self) -> None:
         for value in self.headers.values():  # a key sent is a key a server may echo
             register_secret(value)
 
     def get(self, url: str, params: dict[str, str] | None = None, *, expect: str = "json") -> HttpResponse:
-        """GET ``url``; ``expect`` is ``"json"`` or ``"count"`` (a plain-text integer)."""
+        """GET ``url``; ``expect`` is ``"json"``, ``"rows"`` (a collection: see the module docstring) or
+        ``"count"`` (a plain-text integer)."""
         last_problem = ""
         register_url(url)  # a password in the URL goes out as a Basic Authorization header, which may be echoed
         for attempt in range(1, self.policy.max_attempts + 1):
@@ -189,6 +217,8 @@ class HttpClient:
             if attempt == self.policy.max_attempts:
                 break
             wait = delay if delay is not None else self.policy.backoff(attempt, self.rng)
+            if wait >= self.remaining(url, params):
+                raise self._table_overdue(url, params)
             log.warning("GET %s failed (%s); attempt %d of %d, retrying in %.2f s",
                         url, last_problem, attempt, self.policy.max_attempts, wait)
             self.sleep(wait)
@@ -217,30 +247,33 @@ class HttpClient:
             finally:
                 done.set()
 
+        remaining = self.remaining(url, params)
         worker = threading.Thread(target=work, name="cbs-http", daemon=True)
         worker.start()
-        if not done.wait(self.policy.deadline):
+        if not done.wait(min(self.policy.deadline, remaining)):
             _abort(outcome.get("resp"))  # unblocks the worker's read; a worker still in the headers ends with
-            raise CbsBadResponse(       # its own read timeout
+            if remaining < self.policy.deadline:  # its own read timeout
+                raise self._table_overdue(url, params)
+            raise CbsBadResponse(
                 f"GET {url}: no complete answer within {self.policy.deadline:g} s (EA_HTTP_DEADLINE); "
                 "refusing the load")
         if "error" in outcome:
             raise outcome["error"]
         return outcome["resp"], outcome["body"]
 
-    def _read_bounded(self, resp: requests.Response) -> bytes:
-        """The decompressed body, in large reads (pages are megabytes), refused beyond the size bound."""
-        limit, parts, size = self.policy.max_response_bytes, [], 0
+    def _read_bounded(self, resp: requests.Response) -> bytearray:
+        """The decompressed body, in large reads (pages are megabytes), refused beyond the size bound. Grown in
+        place (a large buffer is remapped, not copied), so a body costs its size once, not twice."""
+        limit, body = self.policy.max_response_bytes, bytearray()
         for part in resp.iter_content(chunk_size=_READ_SIZE):  # a short read raises here
-            size += len(part)
             self.bytes_received += len(part)
-            if size > limit:
+            if len(body) + len(part) > limit:
                 resp.close()
                 raise CbsBadResponse(
                     f"GET {resp.url}: the answer is larger than {limit / 2**20:g} MB after decompression "
                     f"(EA_HTTP_MAX_RESPONSE_MB); refusing the load")
-            parts.append(part)
-        return b"".join(parts)
+            body += part
+        return body
 
 
 def _abort(resp: requests.Response | None) -> None:
@@ -251,7 +284,7 @@ def _abort(resp: requests.Response | None) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any, str | None]:
+def _decode(body: bytes | bytearray, content_type: str, expect: str, url: str) -> tuple[Any, str | None]:
     """Parse a 200 body. Returns (payload, None), or (None, problem) for a retryable truncated body.
 
     Raises :class:`CbsNotJsonError` for a body that is plainly something else, such as an HTML page.
@@ -261,11 +294,20 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
         if text.isdigit():
             return int(text), None
         raise CbsNotJsonError(f"{url}: expected a row count, got {_snippet(body)!r}")
-    stripped = body.lstrip().lstrip(b"\xef\xbb\xbf")
-    if stripped[:1] not in (b"{", b"["):
+    lead = _LEAD.match(body).end()
+    if body[lead:lead + 1] not in (b"{", b"["):
         raise CbsNotJsonError(
             f"{url}: the body is not JSON (Content-Type {content_type or 'missing'!r}): {_snippet(body)!r}"
         )
+    if expect == "rows":
+        try:
+            return parse_page(body[lead:] if lead else body), None
+        except MalformedPage as exc:
+            return None, f"truncated or malformed JSON ({exc})"
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise CbsBadResponse(f"GET {url}: a single document of more than {MAX_DOCUMENT_BYTES / 2**20:g} MB, where "
+                             "kilobytes are expected; refusing the load")
+    stripped = bytes(body[lead:])
     try:
         return orjson.loads(stripped), None
     except orjson.JSONDecodeError:
@@ -275,6 +317,11 @@ def _decode(body: bytes, content_type: str, expect: str, url: str) -> tuple[Any,
             return None, f"truncated or malformed JSON ({exc.msg}: byte {exc.pos} of {len(body)})"
         except (UnicodeDecodeError, RecursionError) as exc:
             return None, f"truncated or malformed JSON ({exc})"
+
+
+def _with_query(url: str, params: dict[str, str] | None) -> str:
+    """``url`` with its query, as sent (the page a message names)."""
+    return requests.Request("GET", url, params=params).prepare().url or url if params else url
 
 
 def _host(url: str) -> str:

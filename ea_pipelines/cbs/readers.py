@@ -18,6 +18,7 @@ from typing import Any
 
 from ea_pipelines.catalogue.cbs import DIMENSION
 from ea_pipelines.cbs.errors import CbsBadResponse, CbsTableNotFound
+from ea_pipelines.cbs.jsonpage import JsonPage
 from ea_pipelines.cbs.transport import Transport, split_link
 
 GEO, TIME, OTHER = "geo", "time", "other"
@@ -113,13 +114,17 @@ def _wide_values(rows: list[dict[str, Any]], keys: list[str]) -> list[Any]:
 
 
 _DONE = object()
+#: bytes of pages fetched ahead of the one being worked on, at most (pages are a few MB; a hostile one is not)
+PREFETCH_BYTES = 64 * 2**20
 
 
 def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
-                 prefetch: int = 2) -> Iterator[Any]:
-    """Payloads of a paged entity set, following ``link_key``; the next pages are fetched (and parsed) in a
-    background thread while the caller works on this one. Network waits release the GIL, so fetching
-    overlaps with the caller's parsing and loading. Errors surface in the caller, in page order.
+                 prefetch: int = 2) -> Iterator[JsonPage]:
+    """Pages of a paged entity set, following ``link_key``; the next pages are fetched in a background thread
+    while the caller works on this one. Network waits release the GIL, so fetching overlaps with the caller's
+    parsing and loading. Errors surface in the caller, in page order. A page's rows are parsed as the caller asks
+    for them (:meth:`JsonPage.chunks`); the pages fetched ahead hold at most ``prefetch`` pages and
+    :data:`PREFETCH_BYTES` besides the one being worked on, so memory stays at two response bounds at most.
 
     ``t.page_key`` (when the transport allows attributes) names the page being worked on, so an error
     names the response it came from even though later pages may already have arrived. ``t.max_pages`` (a live
@@ -128,6 +133,8 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
     max_pages = getattr(t, "max_pages", None)
     pages: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
+    ahead = threading.Condition()
+    held = [0]  # bytes of the pages fetched and not yet done with
 
     def put(item: Any) -> bool:
         while not stop.is_set():
@@ -144,10 +151,15 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
         try:
             number = 0
             while not stop.is_set():
-                fetched = t.get(path, params)
-                key, number = fetched.key, number + 1
-                link = fetched.payload.get(link_key)
-                if not put((key, fetched.payload)) or not link:
+                with ahead:
+                    while held[0] > PREFETCH_BYTES and not stop.is_set():
+                        ahead.wait(0.1)
+                fetched = t.get(path, params, expect="rows")
+                key, number, page = fetched.key, number + 1, fetched.payload
+                with ahead:
+                    held[0] += page.size
+                link = page.get(link_key)
+                if not put((key, page)) or not link:
                     break
                 if max_pages is not None and number >= max_pages:
                     raise CbsBadResponse(f"{getattr(t, 'table_id', '')}: still a {link_key} after {number} pages, "
@@ -170,9 +182,44 @@ def follow_pages(t: Transport, path: str, params: dict[str, str], link_key: str,
             if isinstance(item, BaseException):
                 raise item
             yield item
+            with ahead:
+                held[0] -= item.size
+                ahead.notify()
+            del item  # not held while the next page is awaited
     finally:
         stop.set()
         worker.join(timeout=30)
+
+
+def row_chunks(t: Transport, path: str, params: dict[str, str], link_key: str, required: tuple[str, ...]
+               ) -> Iterator[list[dict[str, Any]]]:
+    """The rows of a paged entity set, a bounded stretch at a time (:func:`follow_pages`, :meth:`JsonPage.chunks`),
+    each an object with the ``required`` keys (else ValueError, which the fetch reports naming the table and page).
+    """
+    for page in follow_pages(t, path, params, link_key):
+        yield from page.chunks(required)
+
+
+def code_rows(t: Transport, path: str, required: tuple[str, ...], link_key: str | None = None
+              ) -> Iterator[list[dict[str, Any]]]:
+    """The rows of a code list, a stretch at a time, each with the ``required`` keys; following ``link_key``
+    when given. Over HTTP the list may hold at most ``t.max_codes`` codes and ``t.max_list_bytes`` bytes, all its
+    pages together: a list that never ends is refused before it fills the memory."""
+    max_codes, max_bytes = getattr(t, "max_codes", None), getattr(t, "max_list_bytes", None)
+    pages = follow_pages(t, path, {}, link_key) if link_key else iter([t.get(path, expect="rows").payload])
+    codes = size = 0
+    for page in pages:
+        size += page.size
+        if max_bytes is not None and size > max_bytes:
+            raise CbsBadResponse(f"{getattr(t, 'table_id', '')}: the code list {path} is larger than "
+                                 f"{max_bytes / 2**20:g} MB over its pages (EA_HTTP_MAX_RESPONSE_MB); "
+                                 "refusing the load")
+        for rows in page.chunks(required):
+            codes += len(rows)
+            if max_codes is not None and codes > max_codes:
+                raise CbsBadResponse(f"{getattr(t, 'table_id', '')}: the code list {path} has more than {max_codes} "
+                                     "codes (EA_HTTP_MAX_CODES); refusing the load")
+            yield rows
 
 
 def _note_page(t: Transport, key: str) -> None:
@@ -220,7 +267,7 @@ class V4Reader:
     def codes(self, dim: Dimension) -> list[Code]:
         return [Code(c["Identifier"], c["Identifier"].strip(), c.get("Title", ""), c.get("Status"),
                      c.get("Description"))
-                for c in self.t.get(f"{dim.id}Codes").payload["value"]]
+                for rows in code_rows(self.t, f"{dim.id}Codes", ("Identifier",)) for c in rows]
 
     def count(self, odata_filter: str) -> int:
         return self.t.get("Observations/$count", {"$filter": odata_filter}, expect="count").payload
@@ -228,8 +275,9 @@ class V4Reader:
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         geo, time, others = dimension_roles(dims)
         fields = ["Measure", *(k for k in (geo, time) if k), *others, "Value", "ValueAttribute", "StringValue"]
-        for payload in follow_pages(self.t, "Observations", {"$filter": odata_filter}, "@odata.nextLink"):
-            rows = payload["value"]
+        required = ("Measure", *(k for k in (geo, time) if k), *others)
+        for chunk in row_chunks(self.t, "Observations", {"$filter": odata_filter}, "@odata.nextLink", required):
+            rows = chunk
             if not measures.issuperset(_column(rows, "Measure")):  # padded codes, or measures not filtered out
                 rows = [r for r in rows if r["Measure"].strip() in measures]
             try:  # one pass in C: a tuple of fields per row, transposed into columns
@@ -245,7 +293,7 @@ class V4Reader:
                 others={d: columns[d] for d in others},
                 value=columns["Value"],
                 value_attribute=columns["ValueAttribute"],
-                source_rows=len(payload["value"]),
+                source_rows=len(chunk),
                 value_text=columns["StringValue"] if any(v is not None for v in columns["StringValue"]) else None,
             )
 
@@ -288,7 +336,7 @@ class V3Reader:
 
     def codes(self, dim: Dimension) -> list[Code]:
         return [Code(c["Key"], c["Key"].strip(), c.get("Title", ""), c.get("Status"), c.get("Description"))
-                for c in self.t.get(dim.id).payload["value"]]
+                for rows in code_rows(self.t, dim.id, ("Key",)) for c in rows]
 
     def count(self, odata_filter: str) -> int:
         return self.t.get("TypedDataSet/$count", {"$filter": odata_filter}, expect="count").payload
@@ -300,8 +348,8 @@ class V3Reader:
         wanted = [keys[m.code] for m in chosen]
         text = [m.is_text for m in chosen]
         n = len(wanted)
-        for payload in follow_pages(self.t, "TypedDataSet", {"$filter": odata_filter}, "odata.nextLink"):
-            rows = payload["value"]
+        required = tuple(k for k in (geo, time, *others) if k)
+        for rows in row_chunks(self.t, "TypedDataSet", {"$filter": odata_filter}, "odata.nextLink", required):
             values = _wide_values(rows, wanted)
             texts = None
             if any(text):  # a text measure's values go to value_text; its numeric value stays empty

@@ -25,6 +25,7 @@ import orjson
 
 from ea_pipelines.cbs.errors import CbsNotJsonError, SnapshotMissing
 from ea_pipelines.cbs.http import HttpClient
+from ea_pipelines.cbs.jsonpage import MalformedPage, parse_page
 from ea_pipelines.files import write_atomic
 from ea_pipelines.masking import mask
 
@@ -100,6 +101,16 @@ class LiveTransport:
         """The most observation pages one table may have over HTTP (readers.follow_pages)."""
         return self.http.policy.max_pages
 
+    @property
+    def max_codes(self) -> int:
+        """The most codes one code list may have over HTTP (readers.code_rows)."""
+        return self.http.policy.max_codes
+
+    @property
+    def max_list_bytes(self) -> int:
+        """The most bytes one code list may have over HTTP, all its pages together (readers.code_rows)."""
+        return self.http.policy.max_response_bytes
+
     def get(self, path: str, params: dict[str, str] | None = None, *, expect: str = "json") -> Fetched:
         merged = {**self.extra_params, **(params or {})}
         resp = self.http.get(f"{self.base_url.rstrip('/')}/{path.lstrip('/')}", merged or None, expect=expect)
@@ -170,8 +181,8 @@ class ReplayTransport:
             payload: Any = int(body.decode().strip())
         else:
             try:
-                payload = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
+                payload = parse_page(body) if expect == "rows" else orjson.loads(body)
+            except (orjson.JSONDecodeError, MalformedPage) as exc:
                 raise CbsNotJsonError(f"{self.manifest_path.parent / entry['file']}: not JSON ({exc})") from exc
         fetched = Fetched(key, payload, digest, len(body))
         self.consumed.append(fetched.record())

@@ -20,7 +20,9 @@ from ea_pipelines.settings import (
     DEFAULT_CBS_MAX_PAGES,
     DEFAULT_GX_MAX_ROWS,
     DEFAULT_HTTP_DEADLINE,
+    DEFAULT_HTTP_MAX_CODES,
     DEFAULT_HTTP_MAX_RESPONSE_BYTES,
+    DEFAULT_HTTP_TABLE_DEADLINE,
     DEFAULT_PG_LOCK_TIMEOUT,
     DEFAULT_PG_STATEMENT_TIMEOUT,
     Settings,
@@ -102,10 +104,13 @@ class _HttpBounds(dg.ConfigurableResource):
     deadline: float = DEFAULT_HTTP_DEADLINE
     max_response_bytes: int = DEFAULT_HTTP_MAX_RESPONSE_BYTES
     max_pages: int = DEFAULT_CBS_MAX_PAGES
+    table_deadline: float = DEFAULT_HTTP_TABLE_DEADLINE
+    max_codes: int = DEFAULT_HTTP_MAX_CODES
 
     def policy(self) -> RetryPolicy:
         return RetryPolicy(timeout=self.timeout, max_attempts=self.max_attempts, deadline=self.deadline,
                            max_response_bytes=self.max_response_bytes, max_pages=self.max_pages,
+                           table_deadline=self.table_deadline, max_codes=self.max_codes,
                            backoff_cap=self.backoff_cap, retry_after_cap=self.retry_after_cap)
 
 
@@ -244,6 +249,7 @@ def resources_from_settings(settings: Settings,
             timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
             deadline=settings.http_deadline, max_response_bytes=settings.http_max_response_bytes,
             max_pages=settings.cbs_max_pages,
+            table_deadline=settings.http_table_deadline, max_codes=settings.http_max_codes,
             backoff_cap=settings.http_backoff_cap, retry_after_cap=settings.retry_after_cap,
             full_fetch=settings.cbs_full_fetch,
         ),
@@ -254,6 +260,7 @@ def resources_from_settings(settings: Settings,
             timeout=settings.http_timeout, max_attempts=settings.http_max_attempts,
             deadline=settings.http_deadline, max_response_bytes=settings.http_max_response_bytes,
             max_pages=settings.cbs_max_pages,
+            table_deadline=settings.http_table_deadline, max_codes=settings.http_max_codes,
             backoff_cap=settings.http_backoff_cap, retry_after_cap=settings.retry_after_cap,
             full_fetch=settings.cbs_full_fetch,
         ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import socket
@@ -59,7 +60,8 @@ class Fault:
     what CBS sends without ``$format=json``), content_type (the right body under ``content_type``), slow
     (answer after ``seconds``), hold (answer nothing until :meth:`FakeCbsServer.release` or shutdown, then
     close the connection), pass (answer normally: aims a later fault at a later request), gzip_bomb (a gzip
-    body that expands to ``size`` bytes of valid JSON), trickle (the answer one byte every ``seconds``; a
+    body that expands to ``size`` bytes of valid JSON: ``fill`` is its start, the unit repeated and its end, spaces
+    inside ``{"value": [...]}`` unless given), trickle (the answer one byte every ``seconds``; a
     client that hangs up is counted in :attr:`FakeCbsServer.cut_off`), echo (an answer with ``status`` whose
     body, JSON or ``content_type`` text/html, repeats the request: see :func:`echo_text`)."""
 
@@ -69,6 +71,7 @@ class Fault:
     seconds: float = 0.0
     content_type: str = "text/html"
     size: int = 0
+    fill: tuple[bytes, bytes, bytes] | None = None
 
 
 #: (path, params, body) -> body, applied to every answer whose path matches
@@ -313,7 +316,7 @@ class FakeCbsServer:
                     self._send(status, ctype, body[: max(1, len(body) // 2)])
                     return
                 if fault and fault.kind == "gzip_bomb":
-                    self._send(200, ctype, gzip_bomb(fault.size), {"Content-Encoding": "gzip"})
+                    self._send(200, ctype, gzip_bomb(fault.size, *(fault.fill or ())), {"Content-Encoding": "gzip"})
                     return
                 if fault and fault.kind == "trickle":
                     self._trickle(status, ctype, body, fault.seconds)
@@ -385,14 +388,16 @@ def _echoed(body: bytes, said: str) -> bytes:
     return body
 
 
-def gzip_bomb(size: int) -> bytes:
-    """A gzip stream of a JSON document of ``size`` bytes (mostly spaces): about 1/1000 of that on the wire."""
+@functools.lru_cache(maxsize=4)  # the same bomb for every retry and test: building one takes seconds
+def gzip_bomb(size: int, head: bytes = b'{"value": [', unit: bytes = b" ", tail: bytes = b"]}") -> bytes:
+    """A gzip stream of a JSON document of at most ``size`` bytes: ``head``, ``unit`` repeated (mostly spaces, or
+    rows such as ``{},``), ``tail``; about 1/1000 of that on the wire."""
     out = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip framing
-    parts = [out.compress(b'{"value": [')]
-    block = b" " * (1 << 20)
-    for _ in range(max(0, size - 13) // len(block)):
+    parts = [out.compress(head)]
+    block = unit * max(1, (1 << 20) // len(unit))
+    for _ in range(max(0, size - len(head) - len(tail)) // len(block)):
         parts.append(out.compress(block))
-    parts += [out.compress(b"]}"), out.flush()]
+    parts += [out.compress(tail), out.flush()]
     return b"".join(parts)
 
 

@@ -28,7 +28,17 @@ from typing import Any
 
 from ea_pipelines.catalogue.swing import PERIOD_LEVELS, SwingVariable
 from ea_pipelines.cbs.errors import CbsError, CbsHttpError, CbsNotJsonError, CbsTableNotFound
-from ea_pipelines.cbs.readers import GEO, TIME, Code, Dimension, Measure, ObservationPage, TableProperties, follow_pages
+from ea_pipelines.cbs.readers import (
+    GEO,
+    TIME,
+    Code,
+    Dimension,
+    Measure,
+    ObservationPage,
+    TableProperties,
+    code_rows,
+    row_chunks,
+)
 from ea_pipelines.cbs.transport import Transport
 from ea_pipelines.swing.errors import SwingServiceOff, SwingVariableNotFound
 from ea_pipelines.swing.geo import map_geo_items, municipality_code
@@ -36,6 +46,8 @@ from ea_pipelines.swing.geo import map_geo_items, municipality_code
 NEXT_LINK = "@odata.nextLink"
 #: ValueString texts that mean "no value" ('?' is what the ODS sends; '-' and 'x' appear in Swing exports)
 MISSING = frozenset({"?", "-", "x", ""})
+#: the keys every row of ``Values`` has
+VALUE_KEYS = ("ExternalCode", "GeoLevel", "PeriodLevel", "Period", "ValueString")
 #: how many suggestions an unknown variable gets
 SUGGESTIONS = 5
 
@@ -105,8 +117,8 @@ class SwingReader:
 
     def pages(self, odata_filter: str, dims: list[Dimension], measures: set[str]) -> Iterator[ObservationPage]:
         v = self.var
-        for payload in follow_pages(self.t, f"{self._levels}/Periods('all')/Values", {}, NEXT_LINK):
-            rows = [r for r in payload["value"] if self._wanted_period(str(r["Period"]).strip())]
+        for chunk in row_chunks(self.t, f"{self._levels}/Periods('all')/Values", {}, NEXT_LINK, VALUE_KEYS):
+            rows = [r for r in chunk if self._wanted_period(str(r["Period"]).strip())]
             for r in rows:
                 if str(r["GeoLevel"]).strip().lower() != v.geo_level.lower() or \
                         str(r["PeriodLevel"]).strip().lower() != v.period_level.lower():
@@ -144,8 +156,8 @@ class SwingReader:
 
     def _all(self, path: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        for payload in follow_pages(self.t, path, {}, NEXT_LINK):
-            rows.extend(payload["value"])
+        for chunk in code_rows(self.t, path, ("ExternalCode",), NEXT_LINK):  # bounded: EA_HTTP_MAX_CODES
+            rows.extend(chunk)
         return rows
 
     def diagnose(self, exc: CbsError) -> CbsError:

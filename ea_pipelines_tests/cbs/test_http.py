@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from ea_pipelines.cbs.errors import CbsHostUnreachable, CbsNotJsonError, CbsTransientError
+from ea_pipelines.cbs.errors import CbsBadResponse, CbsHostUnreachable, CbsNotJsonError, CbsTransientError
 from ea_pipelines.cbs.http import HttpClient, RetryPolicy
+from ea_pipelines.cbs.jsonpage import MAX_DOCUMENT_BYTES
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, Fault
 from ea_pipelines_tests.conftest import FAST
 
@@ -121,3 +122,32 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
     policy = RetryPolicy(backoff_base=1.0, backoff_cap=8.0)
     assert [policy.backoff(n, rng=lambda: 1.0) for n in range(1, 7)] == [1, 2, 4, 8, 8, 8]
     assert [policy.backoff(n, rng=lambda: 0.0) for n in range(1, 5)] == [0.5, 1, 2, 4]
+
+
+def test_a_retry_wait_past_the_table_deadline_ends_the_load_at_once(cbs_server: FakeCbsServer) -> None:
+    """A Retry-After of 30 s (within the cap) with 2 s of the table's time left: refused now, not after the wait."""
+    cbs_server.inject("/Properties$", Fault("status", 503, retry_after="30"))
+    http, rec = client(RetryPolicy(timeout=3, max_attempts=3, retry_after_cap=60, table_deadline=2))
+    with pytest.raises(CbsBadResponse, match=r"^GET \S+/03759ned/Properties: the table's requests took more than "
+                                             r"2 s together \(EA_HTTP_TABLE_DEADLINE\); refusing the load$"):
+        http.get(props_url(cbs_server))
+    assert rec.sleeps == [] and http.requests_made == 1
+
+
+def test_the_table_deadline_counts_every_request_of_the_client(cbs_server: FakeCbsServer) -> None:
+    cbs_server.inject("/Properties$", *[Fault("slow", seconds=0.4)] * 10)
+    http, _ = client(RetryPolicy(timeout=3, deadline=5, table_deadline=1))
+    began = time.monotonic()
+    with pytest.raises(CbsBadResponse, match=r"\(EA_HTTP_TABLE_DEADLINE\)"):
+        for _ in range(10):
+            http.get(props_url(cbs_server), {"$select": "Identifier"})
+    assert 1 <= time.monotonic() - began < 1.5  # two answers of 0.4 s, the third cut off at 1 s
+    assert sum("/Properties" in r for r in cbs_server.requests) == 3
+
+
+def test_a_metadata_document_beyond_its_bound_is_refused_unparsed(cbs_server: FakeCbsServer) -> None:
+    cbs_server.inject("/Properties$", Fault("gzip_bomb", size=MAX_DOCUMENT_BYTES + 2**20,
+                                            fill=(b'{"Identifier":"03759ned","x":[', b"{},", b"{}]}")))
+    http, _ = client()
+    with pytest.raises(CbsBadResponse, match=r"a single document of more than 8 MB, where kilobytes are expected"):
+        http.get(props_url(cbs_server))

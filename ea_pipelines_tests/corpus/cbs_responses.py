@@ -208,7 +208,7 @@ CBS_CASES: list[CbsCase] = [
             tamper=(("/03759ned/Observations/\\$count$", text("onbekend")),)),
     CbsCase("page without its value list", "bevolking", CbsBadResponse,
             "03759ned: the response to {filter_key}&$skip=2000 is not shaped as CBS documents it "
-            "(KeyError: 'value'); nothing was loaded",
+            "(ValueError: the answer has no 'value' list); nothing was loaded",
             tamper=((POP, as_json(lambda p, params: {} if params.get("$skip") == "2000" else p)),)),
     CbsCase("next page link leads nowhere", "bevolking", CbsBadResponse,
             "03759ned: HTTP 404 for {v4}/03759ned/Observationz?{filter}&%24skip=6000, although the table exists: a "
@@ -220,7 +220,8 @@ CBS_CASES: list[CbsCase] = [
             tamper=((POP, as_json(_loop_next_link)),)),
     CbsCase("observation without its region", "bevolking", CbsBadResponse,
             "03759ned: the response to {filter_key} is not shaped as CBS documents it "
-            "(KeyError: 'RegioS'); nothing was loaded",
+            '(ValueError: row 475 lacks RegioS: {{"Id":5265,"Measure":"M000352","ValueAttribute":"None","Value":'
+            '74317,"StringValu…); nothing was loaded',
             tamper=((POP, as_json(rows(_drop("RegioS")))),)),
     CbsCase("value that is no number", "bevolking", CbsNotANumber,
             "03759ned: 1 value in the response to {filter_key} is not a finite number (NaN, infinities, overflowing "

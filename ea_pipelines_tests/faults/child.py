@@ -3,7 +3,9 @@
 ``python -m ea_pipelines_tests.faults.child '<json>'``; keys: ``action`` (load or build), ``url``; for a load
 ``table`` (catalogue name), ``mode`` (replay or live), ``v4_url``/``v3_url``/``landing_dir`` (live), ``batch_id``,
 ``force``; ``source: swing`` with ``ods_url`` loads a Swing ODS variable instead; optionally ``pause_before`` +
-``marker`` and ``max_file_bytes``. On success it prints one JSON line.
+``marker``, ``max_file_bytes``, ``policy`` (RetryPolicy fields over the defaults below: the others stay the
+settings' defaults) and ``rss_file`` (the process's peak resident memory in KB is written there as it ends,
+whether the load succeeds or fails). On success it prints one JSON line.
 
 ``pause_before`` stops the process inside its transaction, just before its first statement that changes
 that table: it writes the statement to ``marker`` and waits until ``<marker>.release`` exists. This is
@@ -69,7 +71,8 @@ def main(args: dict) -> dict:
     if args["action"] == "build":
         results = build_all(wh, load_project(DEFAULT_SQL_DIR))
         return {"models": len(results), "failed_tests": sum(not t.passed for ts in results.values() for t in ts)}
-    policy = RetryPolicy(timeout=5, max_attempts=2, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=0.1)
+    policy = RetryPolicy(**{"timeout": 5, "max_attempts": 2, "backoff_base": 0.01, "backoff_cap": 0.05,
+                            "retry_after_cap": 0.1, **args.get("policy", {})})
     if args.get("source") == "swing":  # a Swing ODS variable (catalogue name), live from ``ods_url`` or replayed
         swing = load_swing_catalogue(Settings().swing_catalogue_path)
         spec = swing.variable(args["table"]).table()
@@ -85,4 +88,9 @@ def main(args: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(json.loads(sys.argv[1]))), flush=True)
+    ARGS = json.loads(sys.argv[1])
+    try:
+        print(json.dumps(main(ARGS)), flush=True)
+    finally:
+        if ARGS.get("rss_file"):
+            Path(ARGS["rss_file"]).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))

@@ -63,7 +63,7 @@ CASES = [
     HttpCase("truncated JSON once", PAGE, (*SECOND_PAGE, Fault("truncate_json"))),
     HttpCase("truncated JSON on every attempt", PAGE, (*SECOND_PAGE, *[Fault("truncate_json")] * 3),
              CbsTransientError, r"GET {url}/Observations failed 3 times; last problem: truncated or malformed JSON "
-                                r"\(Unterminated string starting at: byte \d+ of \d+\)"),
+                                r"\(the answer ends at byte \d+ without closing its JSON object; cut short\?\)"),
     HttpCase("HTML error page with status 200", PAGE, (*SECOND_PAGE, Fault("html")), CbsNotJsonError,
              r"{url}/Observations\?.*: the body is not JSON \(Content-Type 'text/html'\): "
              r"'<html><body><h1>Onderhoud</h1>Probeer het later.</body></html>'"),
