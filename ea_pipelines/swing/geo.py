@@ -3,10 +3,10 @@
 Swing sites spell a municipality's ``ExternalCode`` in several ways; these are read as CBS code ``GMnnnn``
 (upper or lower case, with or without leading zeros, 1 to 4 digits, never 0):
 
-- ``GM0141`` (the CBS code itself);
-- ``141`` or ``0141`` (the bare CBS number);
-- ``gemeente_141`` (level, underscore, number: Klimaatmonitor and other ABF sites);
-- ``gemeente2024_141`` or ``gemeente16_141`` (the level with its vintage, as PinC Vlaanderen writes it).
+- ``GM0106`` (the CBS code itself);
+- ``106`` or ``0106`` (the bare CBS number);
+- ``gemeente_106`` (level, underscore, number: Klimaatmonitor and other ABF sites);
+- ``gemeente2024_106`` or ``gemeente16_106`` (the level with its vintage, as PinC Vlaanderen writes it).
 
 A code in the ``<level>_<number>`` form of another level (``provincie_23``, ``res_17``, ``regio_5``,
 ``provincie2024_10000``) is never a municipality, whatever its name says: Utrecht and Groningen are both a
@@ -34,7 +34,7 @@ _MUNICIPALITY = re.compile(r"^(?:GM(?=\d{4}$)|gemeente(?:\d{2}|\d{4})?_)?(?P<n>\
 #: ``<level>_<number>`` with a level other than gemeente: another kind of region, never a municipality
 _OTHER_LEVEL = re.compile(r"^(?P<level>[a-z]+\d*)_\d+$", re.IGNORECASE | re.ASCII)
 #: the forms a message lists
-FORMS = "GM0141, 141, 0141, gemeente_141, gemeente2024_141, or a GeoItem Name that is a CBS municipality name"
+FORMS = "GM0106, 106, 0106, gemeente_106, gemeente2024_106, or a GeoItem Name that is a CBS municipality name"
 #: how many unmapped codes a message names
 EXAMPLES = 5
 

@@ -145,7 +145,7 @@ class SwingReader:
         code = str(external_code).strip()
         if code in self._regions:
             return self._regions[code]
-        cbs = municipality_code(code)  # the same municipality spelled otherwise than in GeoItems (GM0141, 141)
+        cbs = municipality_code(code)  # the same municipality spelled otherwise than in GeoItems (GM0106, 106)
         if cbs is None or cbs not in self._regions.values():
             raise ValueError(f"a value of region {code[:40]!r}, which is not among the GeoItems of geo level "
                              f"{self.var.geo_level!r}")
