@@ -114,6 +114,11 @@ class CbsTable:
     #: set on the spec of one edition by the load: the next newer edition. A discontinued table with a
     #: successor is loaded with a warning naming it (its periods may still be needed); without, it fails.
     successor: str | None = None
+    #: the table's region dimension as the entry names it (``region_dimension:``); None: found from the table's
+    #: metadata (a GeoDimension, the identifier RegioS, or codes that are CBS region codes)
+    region_dimension: str | None = None
+    #: the entry itself (not the defaults) selects regions: a table without a region dimension is then refused
+    regions_explicit: bool = False
 
     @property
     def has_editions(self) -> bool:
@@ -130,6 +135,8 @@ class CbsTable:
                 "filters": {k: list(v) for k, v in sorted(self.filters.items())},
                 "regions": {"codes": list(self.regions.codes), "prefixes": list(self.regions.prefixes)},
                 "period_from": self.period_from}
+        if self.region_dimension:  # only when named, so that the fingerprints of other entries stay as they were
+            what["region_dimension"] = self.region_dimension
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
@@ -265,6 +272,12 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
         raise CatalogueError(f"{where}: periods.from {period_from!r} is not a CBS period code like 2019JJ00")
     table_id = _identifier(_require(entry, "table_id", where), TABLE_ID, "table_id", where)
     editions, title_prefix = _editions(entry, table_id, where)
+    region_dim = entry.get("region_dimension")
+    if region_dim is not None:
+        region_dim = _identifier(region_dim, DIMENSION, "region_dimension", where)
+        if region_dim in filters:
+            raise CatalogueError(f"{where}: region_dimension {region_dim!r} is also under filters: select its "
+                                 "codes with regions")
     return CbsTable(
         name=name,
         table_id=table_id,
@@ -281,6 +294,8 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
         value_ranges=_ranges(entry.get("value_ranges") or {}, measures, where),
         editions=editions,
         edition_title_prefix=title_prefix,
+        region_dimension=region_dim,
+        regions_explicit="regions" in raw,
     )
 
 
