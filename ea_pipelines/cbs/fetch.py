@@ -224,15 +224,14 @@ def check_measures(spec: CbsTable, measures: list[Measure]) -> None:
 
 
 def nearest_measures(code: str, title: str, measures: list[Measure], n: int = NEAREST) -> list[str]:
-    """The table's measures most like a wrong key: by the catalogue's title against theirs (CBS concept codes
-    say nothing by their letters), then by the code itself."""
-    def score(m: Measure) -> float:
+    """The table's measures most like a wrong key: the catalogue's title against theirs (CBS concept codes say
+    nothing by their letters) plus the code against theirs (which tells equal titles apart)."""
+    def scores(m: Measure) -> tuple[float, float]:
         by_title = difflib.SequenceMatcher(None, _plain(title), _plain(m.title)).ratio() if title else 0.0
-        by_code = difflib.SequenceMatcher(None, code.lower(), m.code.lower()).ratio()
-        return max(by_title, by_code)
+        return by_title, difflib.SequenceMatcher(None, code.lower(), m.code.lower()).ratio()
 
-    ranked = sorted(measures, key=lambda m: (-score(m), m.code))
-    return [m.code for m in ranked[:n] if score(m) >= 0.5]
+    scored = [(sum(s), max(s), m.code) for m in measures for s in [scores(m)]]
+    return [c for total, best, c in sorted(scored, key=lambda t: (-t[0], t[2]))[:n] if best >= 0.5]
 
 
 def _plain(title: str) -> str:
