@@ -387,3 +387,56 @@ def _v3(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
                 rows.append(row)
     entities["TableInfos"]["value"][0]["RecordCount"] = len(rows)
     return FakeTable("v3", spec.table_id, entities, rows)
+
+
+#: the labour-force concept codes of the v4 editions (86276NED, as public client code reads it; the same codes as
+#: the real 80590ned): werkzame and werkloze beroepsbevolking, x 1 000
+CONCEPT_CODES = {"WerkzameBeroepsbevolking_2": ("3000795_2", "Werkzame beroepsbevolking"),
+                 "WerklozeBeroepsbevolking_3": ("3000800_2", "Werkloze beroepsbevolking")}
+
+
+def v4_edition(v3: FakeTable, table_id: str, years: tuple[int, ...], offset: float = 0.0) -> FakeTable:
+    """A SYNTHETIC v4 edition of a synthetic v3 table: its rows for ``years`` as long v4 Observations with the
+    concept codes of ``CONCEPT_CODES`` (``offset`` added, so a test can tell the editions apart), Geslacht,
+    RegioS and Perioden as v4 dimensions, null period statuses with a Description naming no topic."""
+    base = f"https://datasets.cbs.nl/odata/v1/CBS/{table_id}"
+    ctx = f"{base}/$metadata#"
+    periods = {f"{y}JJ00" for y in years}
+    info = v3.entities["TableInfos"]["value"][0]
+
+    def codes(entity: str, dim: str) -> dict[str, Any]:
+        return {"@odata.context": ctx + f"{dim}Codes", "value": [
+            {"Identifier": c["Key"].strip(), "Index": i, "Title": c["Title"], "Description": c.get("Description") or "",
+             "DimensionGroupId": None} for i, c in enumerate(v3.entities[entity]["value"], start=1)]}
+
+    dims = [("Geslacht", "Dimension"), ("RegioS", "GeoDimension"), ("Perioden", "TimeDimension")]
+    entities: dict[str, Any] = {
+        "Properties": {"@odata.context": ctx + "Properties", "Identifier": table_id,
+                       "Title": "Arbeidsdeelname; binding arbeidsmarkt; regio (indeling 2025)",
+                       "Description": SYNTHETIC_NOTE, "Language": "nl", "Modified": info["Modified"] + "+01:00",
+                       "Frequency": info["Frequency"], "Status": "Regulier", "DatasetType": "Numeric",
+                       "ObservationCount": 0, "Source": "CBS."},
+        "Dimensions": {"@odata.context": ctx + "Dimensions", "value": [
+            {"@odata.type": f"#Cbs.Ccb.Models.{kind}", "Identifier": d, "Title": d, "Description": "", "Kind": kind,
+             "ContainsGroups": False, "ContainsCodes": True, "CodesUrl": f"{base}/{d}Codes", "GroupsUrl": None}
+            for d, kind in dims]},
+        "MeasureCodes": {"@odata.context": ctx + "MeasureCodes", "value": [
+            {"Identifier": code, "Index": i, "Title": title, "Description": "", "MeasureGroupId": None,
+             "DataType": "Double", "Unit": "x 1 000", "Decimals": 0, "PresentationType": "Absolute"}
+            for i, (code, title) in enumerate(CONCEPT_CODES.values(), start=1)]},
+        "GeslachtCodes": codes("Geslacht", "Geslacht"),
+        "RegioSCodes": codes("RegioS", "RegioS"),
+        "PeriodenCodes": {"@odata.context": ctx + "PeriodenCodes", "value": [
+            {"Identifier": f"{y}JJ00", "Index": i, "Title": str(y), "Description": "", "DimensionGroupId": "0",
+             "Status": None} for i, y in enumerate(years, start=1)]},
+    }
+    rows = []
+    for r in v3.rows:
+        if r["Perioden"] not in periods:
+            continue
+        for key, (code, _) in CONCEPT_CODES.items():
+            rows.append({"Id": len(rows), "Measure": code, "ValueAttribute": "None",
+                         "Value": None if r[key] is None else r[key] + offset, "StringValue": None,
+                         "Geslacht": r["Geslacht"].strip(), "RegioS": r["RegioS"].strip(), "Perioden": r["Perioden"]})
+    entities["Properties"]["ObservationCount"] = len(rows)
+    return FakeTable("v4", table_id, entities, rows)

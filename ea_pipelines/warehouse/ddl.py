@@ -66,6 +66,14 @@ TABLES: dict[str, str] = {
         origin TEXT,
         recorded_at TIMESTAMP NOT NULL
     """,
+    # Editions read with their own measure codes (catalogue edition_readings: v4 concept codes): each code and the
+    # entry's measure it stands for, so that the marts read every edition's rows as the entry's measures.
+    "staging.cbs_edition_measure": """
+        table_id TEXT NOT NULL,
+        edition_table_id TEXT NOT NULL,
+        measure_code TEXT NOT NULL,
+        entry_measure_code TEXT NOT NULL
+    """,
     "meta.load_log": """
         load_id TEXT NOT NULL,
         batch_id TEXT NOT NULL,
