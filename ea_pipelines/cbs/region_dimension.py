@@ -2,7 +2,7 @@
 
 A dimension is the region dimension when the catalogue entry names it (``region_dimension:``), when its Kind
 (v4) or Type (v3) is ``GeoDimension``, when its identifier is ``RegioS`` (85792NED types it as a plain
-``Dimension``), or when its codes are CBS region codes (NL01, LD01, PV23, CR12, GM0141, WK014101, BU01410000).
+``Dimension``), or when its codes are CBS region codes (NL01, LD01, PV23, CR12, GM0363, WK036300, BU03630000).
 A table whose entry selects regions (``regions:``) but where no region dimension is found is refused: its
 region filter would otherwise be ignored without a word.
 """
