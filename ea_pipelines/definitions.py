@@ -39,7 +39,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     delivery_keys = [a.key for a in delivery_assets]
     sources = {("staging", "cbs_observation"): cbs_keys, ("staging", "cbs_region"): cbs_keys,
                ("staging", "cbs_measure"): cbs_keys, ("staging", "cbs_period"): cbs_keys,
-               ("staging", "cbs_edition"): cbs_keys,
+               ("staging", "cbs_edition"): cbs_keys, ("staging", "cbs_edition_measure"): cbs_keys,
                ("meta", "load_log"): cbs_keys, ("meta", "delivery_log"): delivery_keys,
                **{("staging", a.key.path[-1]): [a.key] for a in delivery_assets}}
     sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogues, sources)

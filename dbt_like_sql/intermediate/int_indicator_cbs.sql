@@ -2,8 +2,9 @@
 -- staging.seed_indicator_cbs), and indicators a Swing ODS variable provides (swing_variables.yaml `indicator:`,
 -- in the same seed as a one-measure table): a measure of a table, or a ratio of two measures times a scale, matched
 -- per region and period. Nothing here names a table or an indicator. Ratios keep their numerator and
--- denominator; a ratio is provisional when either part is, and takes the weakest provenance class of its
--- parts (ea_pipelines.provenance).
+-- denominator; a ratio or a computed group takes the weakest status of its parts (onbekend < voorlopig <
+-- nader voorlopig < definitief, ea_pipelines.cbs.status.STATUSES: definitief only when every part is, onbekend
+-- when any part is) and the weakest provenance class of its parts (ea_pipelines.provenance).
 --
 -- Comparison groups CBS does not publish are computed from their member municipalities, part by part
 -- (so a ratio is the summed numerator over the summed denominator, never an average of ratios), only
@@ -109,8 +110,10 @@ computed as (
     select
         mv.indicator_code, mv.part, max(mv.scale) as scale, max(mv.aggregate) as aggregate, mv.table_id,
         mv.group_code as region_code, mv.period_code, sum(mv.value) as value,
-        case when min(mv.status) = 'definitief' and max(mv.status) = 'definitief' then 'definitief'
-             else 'voorlopig' end as status,
+        case min(case mv.status when 'definitief' then 3 when 'nader voorlopig' then 2 when 'voorlopig' then 1
+                 else 0 end)
+            when 3 then 'definitief' when 2 then 'nader voorlopig' when 1 then 'voorlopig' else 'onbekend'
+        end as status,
         max(mv.load_id) as load_id, max(mv.fetched_at) as fetched_at,
         mv.table_id || ' (berekend uit ' || cast(count(*) as varchar) || ' gemeenten)' as source_table,
         -- the members come from one load of one table, so one class; anything else leaves NULL (model tests fail)
@@ -137,8 +140,12 @@ ratios as (
         n.value / q.value * n.scale as value,
         n.value as numerator,
         q.value as denominator,
-        case when n.status = 'definitief' and q.status = 'definitief' then 'definitief'
-             when n.status = 'definitief' then q.status else n.status end as status,
+        case least(case n.status when 'definitief' then 3 when 'nader voorlopig' then 2 when 'voorlopig' then 1
+                       else 0 end,
+                   case q.status when 'definitief' then 3 when 'nader voorlopig' then 2 when 'voorlopig' then 1
+                       else 0 end)
+            when 3 then 'definitief' when 2 then 'nader voorlopig' when 1 then 'voorlopig' else 'onbekend'
+        end as status,
         case when n.source = q.source then n.source else n.source || ' / ' || q.source end as source,
         case when n.source_table = q.source_table then n.source_table
              else n.source_table || ' / ' || q.source_table end as source_table,

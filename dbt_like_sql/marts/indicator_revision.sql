@@ -17,4 +17,4 @@ select
 from {{ ref('fact_indicator_value') }} n
 join {{ previous('fact_indicator_value') }} p
   on p.indicator_code = n.indicator_code and p.region_code = n.region_code and p.period_code = n.period_code
-where p.value <> n.value or p.status <> n.status
+where p.value <> n.value or p.status is distinct from n.status

@@ -6,17 +6,21 @@
 -- periods no newer edition has. Editions are never mixed within one period.
 -- table_id is the catalogue entry's table id (what indicators.yaml names); edition_table_id the edition
 -- the row comes from. A table without editions is its own single edition.
+-- An edition read with its own measure codes (catalogue edition_readings: a v4 edition's concept codes such as
+-- 3000795_2) has its codes read as the entry's measures (staging.cbs_edition_measure); staging keeps CBS's codes.
 with v as (select * from {{ ref('stg_cbs_value') }}),
 editions as (select * from {{ source('staging', 'cbs_edition') }}),
+aliases as (select * from {{ source('staging', 'cbs_edition_measure') }}),
 tagged as (
     select
         coalesce(e.table_id, v.table_id) as table_id,
         v.table_id as edition_table_id,
         coalesce(e.edition_rank, 1) as edition_rank,
-        v.measure_code, v.region_code, v.period_code, v.other_dimensions, v.value, v.status, v.load_id,
-        v.fetched_at, v.provenance, v.source
+        coalesce(a.entry_measure_code, v.measure_code) as measure_code, v.region_code, v.period_code,
+        v.other_dimensions, v.value, v.status, v.load_id, v.fetched_at, v.provenance, v.source
     from v
     left join editions e on e.edition_table_id = v.table_id
+    left join aliases a on a.edition_table_id = v.table_id and a.measure_code = v.measure_code
 ),
 chosen as (
     select table_id, period_code, max(edition_rank) as edition_rank

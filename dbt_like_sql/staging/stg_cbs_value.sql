@@ -1,6 +1,9 @@
 -- Every observation of a fetched statistics source with a value: CBS tables, and Swing Open Data Service
 -- variables (Kennispunt Twente open data, loaded by the same machinery into the same staging table), with
 -- the moment its load finished (fetched_at), the provenance class its load recorded and the source's name.
+-- status is the figure's status as CBS states it (ea_pipelines.cbs.status: the period's Status, or the topics its
+-- Description names); rows published before that column existed fall back on the period's CBS Status. Where
+-- neither says anything the status is 'onbekend': a missing status never becomes 'definitief'.
 select
     o.table_id,
     o.measure_code,
@@ -8,7 +11,9 @@ select
     o.period_code,
     o.other_dimensions,
     o.value,
-    coalesce(o.period_status, 'definitief') as status,
+    case when o.status is not null then o.status
+         when o.period_status in ('definitief', 'voorlopig', 'nader voorlopig') then o.period_status
+         else 'onbekend' end as status,
     o.load_id,
     l.finished_at as fetched_at,
     l.provenance,

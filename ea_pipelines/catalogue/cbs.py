@@ -91,6 +91,18 @@ class TableShape:
 
 
 @dataclass(frozen=True)
+class EditionReading:
+    """How one edition of an entry is read when it differs from the entry: another API, its own measure codes.
+
+    ``measures`` maps the edition's own code (a v4 concept code such as ``3000795_2``) to the entry's measure it
+    stands for; the edition loads those measures only (the entry's others are not known in that edition).
+    """
+
+    api: str
+    measures: dict[str, str]
+
+
+@dataclass(frozen=True)
 class CbsTable:
     """One catalogue entry: a CBS table, what to fetch from it and how to present it."""
 
@@ -116,6 +128,13 @@ class CbsTable:
     #: set on the spec of one edition by the load: the next newer edition. A discontinued table with a
     #: successor is loaded with a warning naming it (its periods may still be needed); without, it fails.
     successor: str | None = None
+    #: the table's region dimension as the entry names it (``region_dimension:``); None: found from the table's
+    #: metadata (a GeoDimension, the identifier RegioS, or codes that are CBS region codes)
+    region_dimension: str | None = None
+    #: the entry itself (not the defaults) selects regions: a table without a region dimension is then refused
+    regions_explicit: bool = False
+    #: editions read otherwise than the entry (``edition_readings:``): edition table id -> how
+    edition_readings: dict[str, EditionReading] = field(default_factory=dict)
 
     @property
     def has_editions(self) -> bool:
@@ -132,6 +151,8 @@ class CbsTable:
                 "filters": {k: list(v) for k, v in sorted(self.filters.items())},
                 "regions": {"codes": list(self.regions.codes), "prefixes": list(self.regions.prefixes)},
                 "period_from": self.period_from}
+        if self.region_dimension:  # only when named, so that the fingerprints of other entries stay as they were
+            what["region_dimension"] = self.region_dimension
         return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
@@ -261,6 +282,42 @@ def _editions(entry: dict[str, Any], table_id: str, where: str) -> tuple[tuple[s
     return (tuple(ids) if len(ids) > 1 else ()), prefix
 
 
+def _readings(raw: Any, editions: tuple[str, ...], measures: dict[str, Any], where: str) -> dict[str, EditionReading]:
+    """``edition_readings: {<edition>: {api: v4, measures: {<edition's code>: <entry's code>}}}``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: edition_readings must map an edition's table id to {{api, measures}}")
+    out = {}
+    for edition, reading in raw.items():
+        edition = _identifier(edition, TABLE_ID, "edition_readings table id", where)
+        if edition not in editions:
+            raise CatalogueError(f"{where}: edition_readings names {edition}, which is not one of the editions "
+                                 f"{list(editions)}")
+        if not isinstance(reading, dict) or set(reading) != {"api", "measures"}:
+            raise CatalogueError(f"{where}: edition_readings.{edition} must be {{api: .., measures: {{..}}}}")
+        api = str(reading["api"])
+        if api not in APIS:
+            raise CatalogueError(f"{where}: edition_readings.{edition}.api must be one of {APIS}, not {api!r}")
+        codes = reading["measures"]
+        if not isinstance(codes, dict) or not codes:
+            raise CatalogueError(f"{where}: edition_readings.{edition}.measures must map the edition's measure "
+                                 "codes to the entry's")
+        unquoted = [k for k in codes if not isinstance(k, str)]
+        if unquoted:
+            raise CatalogueError(f"{where}: edition_readings.{edition}: measure code(s) {unquoted} were read as "
+                                 "numbers: put them in quotes")
+        mapped = {_identifier(k, MEASURE_CODE, "measure code", where): str(v).strip() for k, v in codes.items()}
+        unknown = sorted(v for v in mapped.values() if v not in measures)
+        if unknown:
+            raise CatalogueError(f"{where}: edition_readings.{edition} maps to {unknown}, which are not the entry's "
+                                 "measures")
+        if len(set(mapped.values())) < len(mapped):
+            raise CatalogueError(f"{where}: edition_readings.{edition} maps two codes to one measure")
+        out[edition] = EditionReading(api, mapped)
+    return out
+
+
 def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, where: str) -> CbsTable:
     entry = {**defaults, **raw}
     name = str(_require(entry, "name", where))
@@ -290,6 +347,12 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
         raise CatalogueError(f"{where}: periods.from {period_from!r} is not a CBS period code like 2019JJ00")
     table_id = _identifier(_require(entry, "table_id", where), TABLE_ID, "table_id", where)
     editions, title_prefix = _editions(entry, table_id, where)
+    region_dim = entry.get("region_dimension")
+    if region_dim is not None:
+        region_dim = _identifier(region_dim, DIMENSION, "region_dimension", where)
+        if region_dim in filters:
+            raise CatalogueError(f"{where}: region_dimension {region_dim!r} is also under filters: select its "
+                                 "codes with regions")
     return CbsTable(
         name=name,
         table_id=table_id,
@@ -306,6 +369,9 @@ def _table(raw: dict[str, Any], defaults: dict[str, Any], programme: Programme, 
         value_ranges=_ranges(entry.get("value_ranges") or {}, measures, where),
         editions=editions,
         edition_title_prefix=title_prefix,
+        region_dimension=region_dim,
+        regions_explicit="regions" in raw,
+        edition_readings=_readings(entry.get("edition_readings"), editions, measures, where),
     )
 
 

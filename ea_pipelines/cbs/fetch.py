@@ -7,6 +7,7 @@ announced. Checks of the data itself (keys, ranges, regions) are the expectation
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ea_pipelines.catalogue.cbs import CbsTable, TableShape
+from ea_pipelines.cbs import region_dimension, status
 from ea_pipelines.cbs.errors import (
     CbsError,
     CbsIncompleteLoad,
@@ -45,7 +47,9 @@ from ea_pipelines.reference.region_history import parse_validity
 log = logging.getLogger(__name__)
 
 OBSERVATION_COLUMNS = ["table_id", "measure_code", "region_code", "period_code", "other_dimensions",
-                       "value", "value_attribute", "period_status", "value_text"]
+                       "value", "value_attribute", "period_status", "value_text", "status"]
+#: how many real measures a wrong measure key's error names
+NEAREST = 3
 
 
 @dataclass
@@ -126,6 +130,8 @@ class TablePlan:
     odata_filter: str
     announced_rows: int  # as the API counts them (v3 rows are wide: one per dimension combination)
     expected_rows: int  # observations the announced count implies (v3: announced x measures)
+    #: per period: the status of all its figures, or per measure code (ea_pipelines.cbs.status)
+    statuses: dict[str, str | dict[str, str]] = field(default_factory=dict)
     received_rows: int = 0  # filled in while the observations stream
     present_regions: set[str] = field(default_factory=set)
     present_periods: set[str] = field(default_factory=set)
@@ -161,12 +167,14 @@ class TablePlan:
                                                                       "valid_to": "datetime64[s]"})
 
     def period_frame(self) -> pd.DataFrame:
+        """The periods, with CBS's own Status (null where CBS gives none) and Description (which may name the
+        topics that are provisional; the figures' status is derived from both, see ea_pipelines.cbs.status)."""
         _, time, _ = dimension_roles(self.dims)
         status = self.period_status
         return pd.DataFrame(
-            [(self.spec.table_id, c.code, c.title.strip(), status[c.code]) for c in self.codes.get(time, [])
-             if c.code in self.present_periods],
-            columns=["table_id", "period_code", "title", "status"])
+            [(self.spec.table_id, c.code, c.title.strip(), status[c.code], (c.description or "").strip() or None)
+             for c in self.codes.get(time, []) if c.code in self.present_periods],
+            columns=["table_id", "period_code", "title", "status", "description"])
 
 
 def plan_table(reader: Reader, spec: CbsTable, props: TableProperties | None = None) -> TablePlan:
@@ -180,26 +188,73 @@ def plan_table(reader: Reader, spec: CbsTable, props: TableProperties | None = N
             f"{spec.table_id}: CBS reports this table as {props.status!r}; find its successor on "
             f"the CBS open data portal and update the catalogue entry {spec.name!r}")
     measures = reader.measures()
+    check_measures(spec, measures)
     available = {m.code for m in measures}
-    missing = [m for m in spec.measure_codes if m not in available]
-    if missing:
-        hints = []
-        for code in missing:
-            stem = code.rsplit("_", 1)[0]
-            similar = sorted(a for a in available if a.rsplit("_", 1)[0] == stem)
-            hints.append(f"{code}" + (f" (the table now has {', '.join(similar)})" if similar else ""))
-        raise CbsMeasureMissing(
-            f"{spec.table_id}: expected measure(s) missing: {'; '.join(hints)}. CBS renames measures "
-            f"between editions; update the catalogue entry {spec.name!r} after checking the definitions")
-    dims = reader.dimensions()
-    needed = set(spec.filters) | {d.id for d in dims if d.kind in (GEO, TIME)}
-    codes = {d.id: reader.codes(d) for d in dims if d.id in needed}
+    codes: dict[str, list[Code]] = {}
+
+    def codes_of(d: Dimension) -> list[Code]:
+        if d.id not in codes:
+            codes[d.id] = reader.codes(d)
+        return codes[d.id]
+
+    dims = region_dimension.resolve(spec, reader.dimensions(), codes_of)
+    for d in dims:
+        if d.id in spec.filters or d.kind in (GEO, TIME):
+            codes_of(d)
     wanted = set(spec.measure_codes)
     odata_filter = build_filter(spec, dims, codes,
                                 sorted(wanted) if reader.api == "v4" and wanted != available else None)
     announced = reader.count(odata_filter)
-    return TablePlan(spec, props, measures, dims, codes, wanted, odata_filter, announced,
+    plan = TablePlan(spec, props, measures, dims, codes, wanted, odata_filter, announced,
                      announced if reader.api == "v4" else announced * len(wanted))
+    plan.statuses = value_statuses(reader, plan)
+    return plan
+
+
+def check_measures(spec: CbsTable, measures: list[Measure]) -> None:
+    """Every measure key of the entry is in the table's own metadata; a wrong key fails naming the nearest real
+    ones (same stem, then the most similar codes and titles)."""
+    available = {m.code: m.title for m in measures}
+    missing = [m for m in spec.measure_codes if m not in available]
+    if not missing:
+        return
+    hints = []
+    for code in missing:
+        stem = code.rsplit("_", 1)[0]
+        similar = sorted(a for a in available if a.rsplit("_", 1)[0] == stem)
+        near = nearest_measures(code, spec.measures.get(code, ""), measures)
+        hints.append(f"{code}" + (f" (the table now has {', '.join(similar)})" if similar else "")
+                     + (f"; nearest: {', '.join(f'{c} {available[c]!r}' for c in near)}" if near else ""))
+    raise CbsMeasureMissing(
+        f"{spec.table_id}: expected measure(s) missing: {'; '.join(hints)}. CBS renames measures "
+        f"between editions; update the catalogue entry {spec.name!r} after checking the definitions")
+
+
+def nearest_measures(code: str, title: str, measures: list[Measure], n: int = NEAREST) -> list[str]:
+    """The table's measures most like a wrong key: the catalogue's title against theirs (CBS concept codes say
+    nothing by their letters) plus the code against theirs (which tells equal titles apart)."""
+    def scores(m: Measure) -> tuple[float, float]:
+        by_title = difflib.SequenceMatcher(None, _plain(title), _plain(m.title)).ratio() if title else 0.0
+        return by_title, difflib.SequenceMatcher(None, code.lower(), m.code.lower()).ratio()
+
+    scored = [(sum(s), max(s), m.code) for m in measures for s in [scores(m)]]
+    return [c for total, best, c in sorted(scored, key=lambda t: (-t[0], t[2]))[:n] if best >= 0.5]
+
+
+def _plain(title: str) -> str:
+    return " ".join(title.lower().replace("(x 1 000)", "").split())
+
+
+def value_statuses(reader: Reader, plan: TablePlan) -> dict[str, str | dict[str, str]]:
+    """The status of the figures of each period, from CBS's period Status or, where that is null, from the
+    period's Description matched to the measure groups (read only then: v4 MeasureGroups, v3 TopicGroups)."""
+    _, time, _ = dimension_roles(plan.dims)
+    periods = [status.PeriodInfo(c.code, c.status, c.description) for c in plan.codes.get(time, [])]
+    groups = None
+    if status.needs_groups((p.status if (p.status or "").strip() else None, p.description) for p in periods):
+        groups = reader.measure_groups()
+    measures = [status.MeasureInfo(m.code, m.title, m.group_id) for m in plan.measures]
+    return status.period_statuses(periods, measures, groups, plan.properties.description)
 
 
 def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pa.Table]:
@@ -209,14 +264,14 @@ def observation_chunks(reader: Reader, plan: TablePlan) -> Iterator[pa.Table]:
     compared with the rows announced: a partial load raises :class:`CbsIncompleteLoad`.
     """
     spec = plan.spec
-    status = plan.period_status
+    period_status, statuses = plan.period_status, plan.statuses
     plan.received_rows = 0
     for number, page in enumerate(reader.pages(plan.odata_filter, plan.dims, plan.wanted), start=1):
         plan.received_rows += page.source_rows
         if plan.received_rows > plan.announced_rows:  # also ends a nextLink that loops, which would page forever
             raise CbsIncompleteLoad(f"{spec.table_id}: the API announced {plan.announced_rows} rows for the filter "
                                     f"but page {number} brings the total to {plan.received_rows}; refusing the load")
-        chunk = page_table(page, spec.table_id, status, getattr(reader.t, "page_key", None))
+        chunk = page_table(page, spec.table_id, period_status, statuses, getattr(reader.t, "page_key", None))
         plan.present_regions.update(v for v in pc.unique(chunk["region_code"]).to_pylist() if v is not None)
         plan.present_periods.update(v for v in pc.unique(chunk["period_code"]).to_pylist() if v is not None)
         yield chunk
@@ -258,9 +313,27 @@ def _other_dimensions(others: dict[str, Sequence[Any]], n: int, rows: pa.Array |
     return out if rows is None else out.take(rows)
 
 
+def _value_status(periods: pa.Array, measures: pa.Array, statuses: dict[str, str | dict[str, str]]) -> pa.Array:
+    """Each observation's status: its period's, or its period's for its measure; onbekend where none is known."""
+    distinct = pc.unique(periods)
+    if all(isinstance(statuses.get(p), str) for p in distinct.to_pylist()):
+        per_period = pa.array([statuses.get(p) for p in distinct.to_pylist()], pa.string())
+        return per_period.take(pc.index_in(periods, distinct))
+    keys = pc.binary_join_element_wise(pc.fill_null(periods, ""), measures, "\x00")
+    combos = pc.unique(keys)
+    looked_up = []
+    for key in combos.to_pylist():
+        period, _, measure = key.partition("\x00")
+        entry = statuses.get(period)
+        looked_up.append(entry if isinstance(entry, str) else (entry or {}).get(measure, status.ONBEKEND))
+    return pa.array(looked_up, pa.string()).take(pc.index_in(keys, combos))
+
+
 def page_table(page: ObservationPage, table_id: str, period_status: dict[str, str | None],
-               response: str | None = None) -> pa.Table:
-    """One page as an Arrow table in staging shape; codes trimmed, values as finite float64.
+               statuses: dict[str, str | dict[str, str]] | None = None, response: str | None = None) -> pa.Table:
+    """One page as an Arrow table in staging shape; codes trimmed, values as finite float64. ``period_status`` is
+    CBS's own Status per period; ``statuses`` the figures' status derived from it and the Descriptions
+    (:class:`TablePlan`) (None: CBS's period Status, onbekend where it is null).
 
     A value that is not a finite number by the number rule (``ea_pipelines.numbers``) refuses the page:
     :class:`CbsNotANumber` names the response (``response``, the page's request key, when known), the first such
@@ -269,21 +342,25 @@ def page_table(page: ObservationPage, table_id: str, period_status: dict[str, st
     n = len(page.measure_code)
     rows = pa.array(np.repeat(np.arange(page.source_rows), page.repeat)) if page.repeat != 1 else None
     periods = _codes(page.period_code, rows)
+    measure_codes = _codes(page.measure_code, None)
     distinct = pc.unique(periods)
-    statuses = pa.array([period_status.get(p) for p in distinct.to_pylist()], pa.string())
+    statuses_raw = pa.array([period_status.get(p) for p in distinct.to_pylist()], pa.string())
+    if statuses is None:
+        statuses = {p: s or status.ONBEKEND for p, s in period_status.items()}
     value, refused = number_column(page.value)
     table = pa.table({
         "table_id": pa.array([table_id] * n, pa.string()),
-        "measure_code": _codes(page.measure_code, None),
+        "measure_code": measure_codes,
         "region_code": _codes(page.region_code, rows),
         "period_code": periods,
         "other_dimensions": _other_dimensions(page.others, n, rows),
         "value": value,
         "value_attribute": pa.array(page.value_attribute, pa.string()),
-        "period_status": statuses.take(pc.index_in(periods, distinct)),
+        "period_status": statuses_raw.take(pc.index_in(periods, distinct)),
         # text-valued measures (v4 StringValue, v3 String topics); numbers stay in value
         "value_text": (pa.array([None if v is None else str(v) for v in page.value_text], pa.string())
                        if page.value_text is not None else pa.nulls(n, pa.string())),
+        "status": _value_status(periods, measure_codes, statuses),
     })
     if refused is not None:
         raise _not_a_number(table, page.value, refused, response)

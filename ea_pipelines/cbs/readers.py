@@ -19,9 +19,13 @@ from typing import Any
 from ea_pipelines.catalogue.cbs import DIMENSION
 from ea_pipelines.cbs.errors import CbsBadResponse, CbsTableNotFound
 from ea_pipelines.cbs.jsonpage import JsonPage
+from ea_pipelines.cbs.status import MeasureGroup
 from ea_pipelines.cbs.transport import Transport, split_link
 
 GEO, TIME, OTHER = "geo", "time", "other"
+#: the identifier CBS gives its region dimension in every regional table, whatever its Kind says (85792NED
+#: types RegioS as a plain "Dimension")
+REGION_DIMENSION_ID = "RegioS"
 DISCONTINUED_STATUSES = {"gediscontinueerd", "vervallen", "stopgezet"}
 
 
@@ -31,6 +35,7 @@ class TableProperties:
     title: str
     modified: str | None
     status: str
+    description: str = ""  # the table's explanation (v4 Description, v3 Summary/ShortDescription/Description)
 
     @property
     def discontinued(self) -> bool:
@@ -43,11 +48,13 @@ class Measure:
     title: str
     unit: str | None
     decimals: int | None
-    datatype: str | None = None  # v4 DataType / v3 Datatype: Double, Long, Integer, ... or String
+    datatype: str | None = None  # v4 DataType / v3 Datatype: Double, Float, Long, Integer, ... or String
+    group_id: str | None = None  # v4 MeasureGroupId, v3 ParentID (a TopicGroup): where its status is named
 
     @property
     def is_text(self) -> bool:
-        """A text-valued measure (a classification or remark rather than a number)."""
+        """A text-valued measure (a classification or remark rather than a number); every other data type
+        (Double, Float, Long, Integer, Decimal, ...) is a number."""
         return (self.datatype or "").strip().lower() in TEXT_DATATYPES
 
 
@@ -90,6 +97,13 @@ class ObservationPage:
     source_rows: int  # rows as the API counts them (v3 rows are wide)
     repeat: int = 1
     value_text: Sequence[str | None] | None = None  # text-valued measures (v4 StringValue); None: no text
+
+def _kind(kind: Any, ident: str) -> str:
+    """A dimension's role from its Kind (v4) or Type (v3), and its identifier (RegioS is the regions)."""
+    if kind == "GeoDimension" or ident == REGION_DIMENSION_ID:
+        return GEO
+    return TIME if kind == "TimeDimension" else OTHER
+
 
 def dimension_roles(dims: list[Dimension]) -> tuple[str | None, str | None, list[str]]:
     """(geo dimension id, time dimension id, other dimension ids) of a table."""
@@ -227,6 +241,12 @@ def _note_page(t: Transport, key: str) -> None:
         t.page_key = key
 
 
+def _text(raw: Any) -> str | None:
+    """An identifier field as text (None when absent or empty)."""
+    text = "" if raw is None else str(raw).strip()
+    return text or None
+
+
 def _dimension_id(raw: Any, table_id: str) -> str:
     """A dimension's identifier as CBS sent it; it becomes part of URLs and OData filters, so it must be a plain
     identifier."""
@@ -250,19 +270,30 @@ class V4Reader:
         p = self.t.get("Properties").payload
         if not isinstance(p, dict) or not p.get("Identifier"):
             raise CbsTableNotFound(f"{self.table_id}: Properties is empty")
-        return TableProperties(p["Identifier"], p.get("Title", ""), p.get("Modified"), p.get("Status", ""))
+        return TableProperties(p["Identifier"], p.get("Title", ""), p.get("Modified"), p.get("Status", ""),
+                               str(p.get("Description") or ""))
 
     def measures(self) -> list[Measure]:
         return [
             Measure(m["Identifier"].strip(), m.get("Title", "").strip(), m.get("Unit"), m.get("Decimals"),
-                    m.get("DataType"))
+                    m.get("DataType"), _text(m.get("MeasureGroupId")))
             for m in self.t.get("MeasureCodes").payload["value"]
         ]
 
+    def measure_groups(self) -> dict[str, MeasureGroup]:
+        """``MeasureGroups``: each group's title and parent (read only when a period's status needs them)."""
+        groups = {}
+        for g in self.t.get("MeasureGroups").payload["value"]:
+            ident = _text(g.get("Id", g.get("Identifier")))
+            if ident:
+                groups[ident] = MeasureGroup(ident, str(g.get("Title") or ""),
+                                             _text(g.get("ParentId", g.get("ParentID"))))
+        return groups
+
     def dimensions(self) -> list[Dimension]:
-        kinds = {"GeoDimension": GEO, "TimeDimension": TIME}
-        return [Dimension(_dimension_id(d["Identifier"], self.table_id), kinds.get(d.get("Kind", ""), OTHER))
-                for d in self.t.get("Dimensions").payload["value"]]
+        return [Dimension(ident, _kind(d.get("Kind", ""), ident))
+                for d in self.t.get("Dimensions").payload["value"]
+                for ident in [_dimension_id(d["Identifier"], self.table_id)]]
 
     def codes(self, dim: Dimension) -> list[Code]:
         return [Code(c["Identifier"], c["Identifier"].strip(), c.get("Title", ""), c.get("Status"),
@@ -321,18 +352,25 @@ class V3Reader:
         # The v3 catalogue calls it OutputStatus; stopped tables also show Frequency "Stopgezet".
         status = info.get("OutputStatus") or info.get("Status") or (
             "Stopgezet" if info.get("Frequency") == "Stopgezet" else "Regulier")
+        description = "\n".join(str(info[k]) for k in ("Summary", "ShortDescription", "Description")
+                                 if info.get(k))
         return TableProperties(info.get("Identifier", self.table_id), info.get("Title", ""),
-                               info.get("Modified"), status)
+                               info.get("Modified"), status, description)
 
     def measures(self) -> list[Measure]:
         return [Measure(p["Key"].strip(), (p.get("Title") or "").strip(), p.get("Unit"), p.get("Decimals"),
-                        p.get("Datatype"))
+                        p.get("Datatype"), _text(p.get("ParentID")))
                 for p in self._data_properties() if p.get("Type") == "Topic"]
 
+    def measure_groups(self) -> dict[str, MeasureGroup]:
+        """The ``TopicGroup`` data properties: v3's measure groups (a topic's ParentID names its group)."""
+        return {str(p["ID"]): MeasureGroup(str(p["ID"]), str(p.get("Title") or ""), _text(p.get("ParentID")))
+                for p in self._data_properties() if p.get("Type") == "TopicGroup" and p.get("ID") is not None}
+
     def dimensions(self) -> list[Dimension]:
-        kinds = {"GeoDimension": GEO, "TimeDimension": TIME, "Dimension": OTHER}
-        return [Dimension(_dimension_id(p["Key"], self.table_id), kinds[p["Type"]]) for p in self._data_properties()
-                if p.get("Type") in kinds]
+        kinds = ("GeoDimension", "TimeDimension", "Dimension")
+        return [Dimension(ident, _kind(p["Type"], ident)) for p in self._data_properties()
+                if p.get("Type") in kinds for ident in [_dimension_id(p["Key"], self.table_id)]]
 
     def codes(self, dim: Dimension) -> list[Code]:
         return [Code(c["Key"], c["Key"].strip(), c.get("Title", ""), c.get("Status"), c.get("Description"))

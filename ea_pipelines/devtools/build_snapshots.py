@@ -24,7 +24,7 @@ from ea_pipelines.cbs.http import RetryPolicy
 from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.cbs.transport import MANIFEST, sha256
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable
-from ea_pipelines.devtools.synthetic import capture_file_for, capture_table, synthetic_table
+from ea_pipelines.devtools.synthetic import REFERENCE_DIR, capture_file_for, capture_table, synthetic_table
 from ea_pipelines.files import write_atomic
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR
 
@@ -89,9 +89,7 @@ def build(catalogue: CbsCatalogue, out_dir: Path, capture_dir: Path | None) -> l
                 "api": spec.api,
                 "synthetic": synthetic,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "note": ("SYNTHETIC: illustrative values in the exact response format of CBS OData "
-                         f"{spec.api}; measure keys not verified against the live table. Not CBS figures."
-                         if synthetic else
+                "note": (synthetic_note(spec) if synthetic else
                          "Real CBS OData v4 responses captured 2026-07-02, copied as-is. "
                          "observations-count.txt is derived (rows in the capture; the capture has no "
                          "$count response)."),
@@ -105,6 +103,16 @@ def build(catalogue: CbsCatalogue, out_dir: Path, capture_dir: Path | None) -> l
             print(f"{spec.table_id}: {len(responses)} responses, {result.data.announced_rows} rows, "
                   f"{'synthetic' if synthetic else 'real capture'}")
     return written
+
+
+def synthetic_note(spec: CbsTable) -> str:
+    """What a synthetic snapshot is: real metadata where ``cbs_reference`` has it, else unverified keys."""
+    if (REFERENCE_DIR / spec.table_id).is_dir():
+        return ("SYNTHETIC: illustrative values, not CBS figures, served with the real CBS OData v4 metadata of "
+                f"{spec.table_id} (Properties, Dimensions, MeasureCodes, PeriodenCodes with their Descriptions; "
+                "ea_pipelines/devtools/cbs_reference); its MeasureGroups' titles are inferred.")
+    return ("SYNTHETIC: illustrative values in the exact response format of CBS OData "
+            f"{spec.api}; measure keys not verified against the live table. Not CBS figures.")
 
 
 def manifest_editions(spec: CbsTable, status: str) -> list[dict[str, object]]:

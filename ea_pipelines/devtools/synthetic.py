@@ -2,8 +2,13 @@
 
 Synthetic values are ILLUSTRATIVE, not CBS figures. They are generated deterministically, scaled per
 region by the real population of 1 January 2024 from the 03759ned capture, so that the shapes, sizes
-and relations between regions look like the real thing. Their measure keys come from the project's
-domain brief and public code and are NOT verified against the live tables.
+and relations between regions look like the real thing.
+
+A table with real metadata in ``cbs_reference/`` (70072ned) is served with that metadata: its Properties,
+Dimensions, all MeasureCodes (codes, titles, ``Double`` data types, ``MeasureGroupId``) and PeriodenCodes (a null
+``Status`` and the real Descriptions that name the provisional topics); only its MeasureGroups' titles are
+inferred (``MEASURE_GROUPS_70072``) and its values invented. The v3 labour-force table's measure keys come from the
+project's domain brief and public code and are NOT verified against the live table.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ from typing import Any
 
 from ea_pipelines.catalogue.cbs import CbsCatalogue, CbsTable
 from ea_pipelines.devtools.fake_cbs_server import FakeTable
+
+#: real CBS metadata per table (see cbs_reference/README.md)
+REFERENCE_DIR = Path(__file__).resolve().parent / "cbs_reference"
+#: marks a synthetic table's description, before the real one
+SYNTHETIC_NOTE = "SYNTHETIC test table for ea-pipelines: illustrative values."
 
 CAPTURE_FILES = {"Properties": "properties.json", "Dimensions": "dimensions.json",
                  "MeasureCodes": "measure-codes.json"}
@@ -53,7 +63,7 @@ PROFILES: dict[str, dict[str, tuple[float, float]]] = {
         "M000200_2": (6120.0, 0.025),    # bedrijfsvestigingen
         "X033647": (9850.0, -0.008),     # uitkeringsontvangers
         "90210_3": (3310.0, -0.015),     # personen met bijstand tot AOW-leeftijd
-        "M000173_2": (75166.0, 0.004),   # totale bevolking: in the table, not in the catalogue
+        "M000352_3": (75166.0, 0.004),   # totale bevolking: in the table, not in the catalogue
     },
     "85969NED": {
         "BeroepsEnNietBeroepsbevolking_1": (55.0, 0.004),
@@ -63,10 +73,89 @@ PROFILES: dict[str, dict[str, tuple[float, float]]] = {
     },
 }
 TITLES = {
-    "M000173_2": "Totale bevolking",
     "BeroepsEnNietBeroepsbevolking_1": "Bevolking 15 tot 75 jaar",
 }
 FIRST_YEAR, LAST_YEAR = 2013, 2025
+#: a table with reference metadata: the last year of each measure (CBS publishes topics at different paces; the
+#: real 70072ned has bedrijfsvestigingen and population for 2026, jobs up to 2024)
+LAST_YEAR_OF = {"70072ned": {"M000308_3": 2024, "M000200_2": 2026, "X033647": 2025, "90210_3": 2025,
+                             "M000352_3": 2026}}
+
+#: The MeasureGroups of 70072ned: id -> (title, parent id). INFERRED, not captured: the real ids of the groups the
+#: measures name (MeasureGroupId), titled after their measures and after the topics the periods' Descriptions
+#: use; top-level groups have invented ids (syn_...). See cbs_reference/README.md.
+MEASURE_GROUPS_70072: dict[str, tuple[str, str | None]] = {
+    "syn_bevolking": ("Bevolking", None),
+    "M000352_2": ("Bevolkingssamenstelling op 1 januari", "syn_bevolking"),
+    "T001038": ("Geslacht", "M000352_2"),
+    "10000_1": ("Leeftijdsgroepen", "M000352_2"),
+    "T001019_1": ("Burgerlijke staat", "M000352_2"),
+    "T001040": ("Bevolking naar herkomst", "M000352_2"),
+    "A051735_1": ("Geboren in Nederland", "T001040"),
+    "D000110_1": ("Geboren buiten Nederland", "T001040"),
+    "X019007": ("Stedelijkheid", "M000352_2"),
+    "M000314": ("Geboorte en sterfte", "syn_bevolking"),
+    "T001440_1": ("Sterfte naar doodsoorzaak", "M000314"),
+    "M000338": ("Verhuizingen", "syn_bevolking"),
+    "M000319": ("Migratie", "syn_bevolking"),
+    "M000101_1": ("Bevolkingsgroei", "syn_bevolking"),
+    "T001086": ("Particuliere huishoudens", "syn_bevolking"),
+    "1050010_4": ("Particuliere huishoudens, relatief", "T001086"),
+    "1050010_1": ("Huishoudensgrootte", "T001086"),
+    "syn_wonen": ("Wonen", None),
+    "M000297": ("Voorraad woningen", "syn_wonen"),
+    "T001132_2": ("Eigendom", "M000297"),
+    "M000205": ("Gemiddelde WOZ-waarde van woningen", "syn_wonen"),
+    "M005515": ("Onderwijs naar schoolregio", None),
+    "syn_onderwijs_woonregio": ("Onderwijs naar woonregio", None),
+    "M005515_2": ("Leerlingen", "syn_onderwijs_woonregio"),
+    "D000346": ("Gediplomeerden", "syn_onderwijs_woonregio"),
+    "T001143": ("Onderwijsniveau", None),
+    "syn_arbeid": ("Arbeid", None),
+    "M000308_2": ("Banen van werknemers", "syn_arbeid"),
+    "M000308_4": ("Banen van werknemers, relatief", "syn_arbeid"),
+    "syn_inkomen": ("Inkomen en vermogen", None),
+    "M000002": ("Particuliere huishoudens", "syn_inkomen"),
+    "M000264": ("Gemiddeld gestandaardiseerd inkomen", "syn_inkomen"),
+    "M000222_1": ("Mediaan vermogen", "syn_inkomen"),
+    "M000939": ("Gemiddeld besteedbaar inkomen", "syn_inkomen"),
+    "syn_sociale_zekerheid": ("Sociale zekerheid", None),
+    "M000280_1": ("Uitkeringsontvangers", "syn_sociale_zekerheid"),
+    "M000220": ("Soort uitkering", "M000280_1"),
+    "D007077": ("Bijstand", "M000220"),
+    "D006837_1": ("Arbeidsongeschiktheid", "M000220"),
+    "M000200": ("Bedrijfsvestigingen", None),
+    "M000200_4": ("Bedrijfsvestigingen naar activiteit", "M000200"),
+    "syn_landbouw": ("Landbouw", None),
+    "A044028_2": ("Graasdieren", "syn_landbouw"),
+    "A044002": ("Hokdieren", "syn_landbouw"),
+    "M007352": ("Cultuurgrond", "syn_landbouw"),
+    "M000326": ("Mestproductie", "syn_landbouw"),
+    "M000200_2": ("Mest", "syn_landbouw"),
+    "syn_verkeer": ("Motorvoertuigen", None),
+    "A018928": ("Motorvoertuigenpark", "syn_verkeer"),
+    "T001491_1": ("Lengte van wegen", "syn_verkeer"),
+    "syn_nabijheid": ("Nabijheid voorzieningen", None),
+    "M006381_1": ("Gezondheid en welzijn", "syn_nabijheid"),
+    "D000127": ("Kinderopvang", "syn_nabijheid"),
+    "D000130": ("Scholen", "syn_nabijheid"),
+    "D000303": ("Detailhandel", "syn_nabijheid"),
+    "A047841_7": ("Horeca", "syn_nabijheid"),
+    "M000146_2": ("Vrije tijd en cultuur", "syn_nabijheid"),
+    "D000118_2": ("Groen", "syn_nabijheid"),
+    "M000146": ("Verkeer en vervoer", "syn_nabijheid"),
+    "syn_milieu": ("Milieu en bodemgebruik", None),
+    "M000348_2": ("Afval van huishoudens", "syn_milieu"),
+    "M000146_3": ("Bodemgebruik, relatief", "syn_milieu"),
+    "D000029_2": ("Omgevingsadressendichtheid", "syn_milieu"),
+    "syn_oppervlakte": ("Oppervlakte", None),
+    "A044029_4": ("Oppervlakte land", "syn_oppervlakte"),
+    "A047040_1": ("Oppervlakte water", "syn_oppervlakte"),
+    "syn_indelingen": ("Regionale indelingen", None),
+    **{g: (f"Indeling {g}", "syn_indelingen") for g in (
+        "AM0000", "AR0000", "T001455_2", "CP0000", "A044029_2", "GG0000", "JZ0000", "KK0000", "LB0000", "LG0000",
+        "LD0000", "P00005_1", "RE0000", "ES0000", "RA0000", "RT0000", "TR0000", "VT0000", "VR0000", "ZK0000")},
+}
 
 
 def _populations(capture: Path) -> dict[str, dict[str, tuple[str, float]]]:
@@ -134,8 +223,11 @@ def _round(value: float, decimals: int) -> float | int:
 
 
 def synthetic_table(spec: CbsTable, catalogue: CbsCatalogue, capture: Path) -> FakeTable:
-    """A table in the exact response format of ``spec.api``, with illustrative values."""
+    """A table in the exact response format of ``spec.api``, with illustrative values (and the real metadata,
+    where ``cbs_reference`` has it)."""
     profile = PROFILES[spec.table_id]
+    if (REFERENCE_DIR / spec.table_id).is_dir():
+        return reference_table(spec, catalogue, capture)
     last = LAST_YEAR if spec.api == "v4" else LAST_YEAR - 1
     years = range(FIRST_YEAR, last + 1)
     regions = _regions(catalogue, capture, years, CLASSIFICATIONS.get(spec.table_id))
@@ -151,7 +243,7 @@ def _v4(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
     ctx = f"{base}/$metadata#"
     entities: dict[str, Any] = {
         "Properties": {"@odata.context": ctx + "Properties", "Identifier": spec.table_id, "Title": spec.title,
-                       "Description": "SYNTHETIC test table for ea-pipelines: illustrative values.",
+                       "Description": SYNTHETIC_NOTE,
                        "Language": "nl", "Modified": f"{last + 1}-03-14T02:00:00+01:00",
                        "Frequency": spec.frequency, "Status": "Regulier", "DatasetType": "Numeric",
                        "ObservationCount": 0, "License": "https://creativecommons.org/licenses/by/4.0/",
@@ -188,6 +280,56 @@ def _v4(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
                              "StringValue": None, "RegioS": code, "Perioden": f"{y}JJ00"})
     entities["Properties"]["ObservationCount"] = len(rows)
     return FakeTable("v4", spec.table_id, entities, rows)
+
+
+def _reference(table_id: str, name: str) -> Any:
+    return json.loads((REFERENCE_DIR / table_id / name).read_bytes())
+
+
+def reference_table(spec: CbsTable, catalogue: CbsCatalogue, capture: Path) -> FakeTable:
+    """A v4 table served with its real metadata (``cbs_reference/<table>``) and invented values for the measures
+    of ``PROFILES``: every measure code, title, data type and group id, the dimensions, and the periods with their
+    null Status and real Descriptions, as CBS serves them; the MeasureGroups inferred (``MEASURE_GROUPS_70072``)."""
+    table_id = spec.table_id
+    profile = PROFILES[table_id]
+    props = _reference(table_id, "properties.json")
+    props["Description"] = f"{SYNTHETIC_NOTE}\n{props.get('Description') or ''}"
+    base = f"https://datasets.cbs.nl/odata/v1/CBS/{table_id}"
+    ctx = f"{base}/$metadata#"
+    measures = _reference(table_id, "measure-codes.transcribed.json")
+    for m in measures["value"]:
+        m.setdefault("Description", "")
+    periods = _reference(table_id, "codes-Perioden.json")
+    last_of = LAST_YEAR_OF[table_id]
+    years = range(FIRST_YEAR, max(last_of.values()) + 1)
+    regions = _regions(catalogue, capture, years, None)
+    rng = random.Random(f"ea-pipelines:{table_id}")
+    info = {m["Identifier"]: m for m in measures["value"]}
+    entities: dict[str, Any] = {
+        "Properties": props,
+        "Dimensions": _reference(table_id, "dimensions.json"),
+        "MeasureCodes": measures,
+        "MeasureGroups": {"@odata.context": ctx + "MeasureGroups", "value": [
+            {"Id": ident, "Index": i, "Title": title, "Description": "", "ParentId": parent}
+            for i, (ident, (title, parent)) in enumerate(MEASURE_GROUPS_70072.items(), start=1)]},
+        "RegioSCodes": {"@odata.context": ctx + "RegioSCodes", "value": [
+            {"Identifier": code, "Index": i, "Title": name, "Description": "", "DimensionGroupId": code[:2]}
+            for i, (code, name) in enumerate(_codes(regions).items(), start=1)]},
+        "PeriodenCodes": periods,
+    }
+    rows = []
+    for code in _codes(regions):
+        for y in (y for y in years if code in regions[y]):
+            weight = regions[y][code][1]
+            for m, (level, growth) in profile.items():
+                if y > last_of[m]:
+                    continue
+                value = _value(rng, level, growth, weight, y, last_of[m])
+                rows.append({"Id": len(rows), "Measure": m, "ValueAttribute": "None",
+                             "Value": _round(value, int(info[m].get("Decimals") or 0)),
+                             "StringValue": None, "RegioS": code, "Perioden": f"{y}JJ00"})
+    props["ObservationCount"] = len(rows)
+    return FakeTable("v4", table_id, entities, rows)
 
 
 def _pad(code: str, width: int) -> str:
@@ -245,3 +387,56 @@ def _v3(spec, profile, regions, years, last, rng, decimals) -> FakeTable:
                 rows.append(row)
     entities["TableInfos"]["value"][0]["RecordCount"] = len(rows)
     return FakeTable("v3", spec.table_id, entities, rows)
+
+
+#: the labour-force concept codes of the v4 editions (86276NED, as public client code reads it; the same codes as
+#: the real 80590ned): werkzame and werkloze beroepsbevolking, x 1 000
+CONCEPT_CODES = {"WerkzameBeroepsbevolking_2": ("3000795_2", "Werkzame beroepsbevolking"),
+                 "WerklozeBeroepsbevolking_3": ("3000800_2", "Werkloze beroepsbevolking")}
+
+
+def v4_edition(v3: FakeTable, table_id: str, years: tuple[int, ...], offset: float = 0.0) -> FakeTable:
+    """A SYNTHETIC v4 edition of a synthetic v3 table: its rows for ``years`` as long v4 Observations with the
+    concept codes of ``CONCEPT_CODES`` (``offset`` added, so a test can tell the editions apart), Geslacht,
+    RegioS and Perioden as v4 dimensions, null period statuses with a Description naming no topic."""
+    base = f"https://datasets.cbs.nl/odata/v1/CBS/{table_id}"
+    ctx = f"{base}/$metadata#"
+    periods = {f"{y}JJ00" for y in years}
+    info = v3.entities["TableInfos"]["value"][0]
+
+    def codes(entity: str, dim: str) -> dict[str, Any]:
+        return {"@odata.context": ctx + f"{dim}Codes", "value": [
+            {"Identifier": c["Key"].strip(), "Index": i, "Title": c["Title"], "Description": c.get("Description") or "",
+             "DimensionGroupId": None} for i, c in enumerate(v3.entities[entity]["value"], start=1)]}
+
+    dims = [("Geslacht", "Dimension"), ("RegioS", "GeoDimension"), ("Perioden", "TimeDimension")]
+    entities: dict[str, Any] = {
+        "Properties": {"@odata.context": ctx + "Properties", "Identifier": table_id,
+                       "Title": "Arbeidsdeelname; binding arbeidsmarkt; regio (indeling 2025)",
+                       "Description": SYNTHETIC_NOTE, "Language": "nl", "Modified": info["Modified"] + "+01:00",
+                       "Frequency": info["Frequency"], "Status": "Regulier", "DatasetType": "Numeric",
+                       "ObservationCount": 0, "Source": "CBS."},
+        "Dimensions": {"@odata.context": ctx + "Dimensions", "value": [
+            {"@odata.type": f"#Cbs.Ccb.Models.{kind}", "Identifier": d, "Title": d, "Description": "", "Kind": kind,
+             "ContainsGroups": False, "ContainsCodes": True, "CodesUrl": f"{base}/{d}Codes", "GroupsUrl": None}
+            for d, kind in dims]},
+        "MeasureCodes": {"@odata.context": ctx + "MeasureCodes", "value": [
+            {"Identifier": code, "Index": i, "Title": title, "Description": "", "MeasureGroupId": None,
+             "DataType": "Double", "Unit": "x 1 000", "Decimals": 0, "PresentationType": "Absolute"}
+            for i, (code, title) in enumerate(CONCEPT_CODES.values(), start=1)]},
+        "GeslachtCodes": codes("Geslacht", "Geslacht"),
+        "RegioSCodes": codes("RegioS", "RegioS"),
+        "PeriodenCodes": {"@odata.context": ctx + "PeriodenCodes", "value": [
+            {"Identifier": f"{y}JJ00", "Index": i, "Title": str(y), "Description": "", "DimensionGroupId": "0",
+             "Status": None} for i, y in enumerate(years, start=1)]},
+    }
+    rows = []
+    for r in v3.rows:
+        if r["Perioden"] not in periods:
+            continue
+        for key, (code, _) in CONCEPT_CODES.items():
+            rows.append({"Id": len(rows), "Measure": code, "ValueAttribute": "None",
+                         "Value": None if r[key] is None else r[key] + offset, "StringValue": None,
+                         "Geslacht": r["Geslacht"].strip(), "RegioS": r["RegioS"].strip(), "Perioden": r["Perioden"]})
+    entities["Properties"]["ObservationCount"] = len(rows)
+    return FakeTable("v4", table_id, entities, rows)

@@ -69,8 +69,9 @@ class EntryReport:
         return pd.DataFrame(rows, columns=["edition", "status", "mode", "rows", "note"])
 
 
-def record_editions(wh: Warehouse, editions: EditionList) -> None:
-    """Replace the entry's rows in ``staging.cbs_edition`` (one short transaction)."""
+def record_editions(wh: Warehouse, editions: EditionList, spec: CbsTable | None = None) -> None:
+    """Replace the entry's rows in ``staging.cbs_edition`` and ``staging.cbs_edition_measure`` (one short
+    transaction)."""
     frame = pd.DataFrame(
         [(editions.entry_table_id, e.table_id, editions.rank(e.table_id), e.title or None, e.status or None,
           str(editions.origin), datetime.now(UTC).replace(tzinfo=None)) for e in editions.editions],
@@ -79,13 +80,34 @@ def record_editions(wh: Warehouse, editions: EditionList) -> None:
         conn.execute(sa.text("DELETE FROM staging.cbs_edition WHERE table_id = :t"),
                      {"t": editions.entry_table_id})
         bulk_insert(conn, "staging.cbs_edition", frame)
+        conn.execute(sa.text("DELETE FROM staging.cbs_edition_measure WHERE table_id = :t"),
+                     {"t": editions.entry_table_id})
+        if spec is not None and spec.edition_readings:
+            bulk_insert(conn, "staging.cbs_edition_measure", measure_frame(spec, editions))
 
 
 def edition_spec(spec: CbsTable, editions: EditionList, table_id: str) -> CbsTable:
-    """The entry as one edition: its own table id, and the next newer edition as its successor."""
+    """The entry as one edition: its own table id, and the next newer edition as its successor; read through
+    the API and with the measure codes ``edition_readings`` gives it (staging keeps the edition's own codes; the
+    marts read them as the entry's, ``staging.cbs_edition_measure``)."""
     edition = editions.editions[editions.ids.index(table_id)]
-    return dataclasses.replace(spec, table_id=table_id, title=edition.title or spec.title,
-                               successor=editions.successor_of(table_id))
+    out = dataclasses.replace(spec, table_id=table_id, title=edition.title or spec.title,
+                              successor=editions.successor_of(table_id))
+    reading = spec.edition_readings.get(table_id)
+    if reading is None:
+        return out
+    return dataclasses.replace(
+        out, api=reading.api, measures={own: spec.measures[entry] for own, entry in reading.measures.items()},
+        value_ranges={own: spec.value_ranges[entry] for own, entry in reading.measures.items()
+                      if entry in spec.value_ranges})
+
+
+def measure_frame(spec: CbsTable, editions: EditionList) -> pd.DataFrame:
+    """Per edition read with its own measure codes: each code and the entry's measure it stands for."""
+    return pd.DataFrame(
+        [(editions.entry_table_id, edition, own, entry) for edition, reading in spec.edition_readings.items()
+         if edition in editions.ids for own, entry in reading.measures.items()],
+        columns=["table_id", "edition_table_id", "measure_code", "entry_measure_code"])
 
 
 def load_cbs_entry(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id: str,
@@ -100,7 +122,7 @@ def load_cbs_entry(spec: CbsTable, source: CbsSource, wh: Warehouse, *, batch_id
     report = EntryReport(spec, editions, warnings=editions.warnings())
     for warning in report.warnings:
         log.info("%s: %s", spec.name, warning)  # the report carries it; the asset warns (once)
-    record_editions(wh, editions)
+    record_editions(wh, editions, spec)
     offline = source.mode == "replay" or editions.origin.startswith("snapshot manifest")
     for table_id in editions.ids:
         if offline and not source.has_snapshot(table_id):

@@ -39,6 +39,8 @@ CHART_ROLES = ("municipality", "peer_corop", "country")
 ABSOLUTE_UNITS = {"aantal", "x 1.000"}
 COMPARISON_ROLES = ("municipality", "peer_corop", "province", "country")
 PROVISIONAL = {"voorlopig", "nader voorlopig"}
+#: a figure whose status CBS does not settle (ea_pipelines.cbs.status): never shown as final
+UNKNOWN_STATUS = "onbekend"
 STALE_AFTER_YEARS = 2
 
 
@@ -299,6 +301,10 @@ def _notes(s: IndicatorSection, rows: pd.DataFrame, revisions: pd.DataFrame, lab
     provisional = [p for p, st in zip(own["period_label"], own["status"], strict=True) if st in PROVISIONAL]
     if provisional:
         notes.append(f"Voorlopige cijfers ({', '.join(provisional)}): de bron kan deze nog herzien.")
+    unknown = [p for p, st in zip(own["period_label"], own["status"], strict=True) if st == UNKNOWN_STATUS]
+    if unknown:
+        notes.append(f"Status onbekend ({', '.join(unknown)}): de bron zegt niet of deze cijfers definitief of "
+                     "voorlopig zijn.")
     for r in _records(revisions[revisions["region_code"].isin(own["region_code"].unique())]):
         notes.append(
             f"Herzien op {fmt_date(r['changed_at'])}: {labels.get(r['period_code'], r['period_code'])} van "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ea_pipelines.report.content import PROVISIONAL, ReportContent
+from ea_pipelines.report.content import PROVISIONAL, UNKNOWN_STATUS, ReportContent
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_long_date, fmt_number, fmt_value, source_text
 from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
@@ -31,7 +31,8 @@ def summary_sentence(content: ReportContent) -> str:
             f"{counts['other']} hebben geen streefwaarde of nog geen eerdere meting om mee te vergelijken.")
 
 
-FOOTNOTE = ("* voorlopig cijfer. Status 'behaald' betekent: de laatste waarde voldoet aan de streefwaarde (bij "
+FOOTNOTE = ("* voorlopig cijfer; ? status onbekend (de bron zegt niet of het cijfer definitief is). "
+            "Status 'behaald' betekent: de laatste waarde voldoet aan de streefwaarde (bij "
             "'stijgend' of 'dalend': ten opzichte van de vorige meting in dezelfde soort periode).")
 
 
@@ -39,6 +40,7 @@ def render_html(content: ReportContent, charts: dict[str, str]) -> str:
     """``charts`` maps indicator code to its inline ``<svg>``; indicators without data have none."""
     return _env.get_template("rapport.html.j2").render(
         c=content, charts=charts, summary=summary_sentence(content), footnote=FOOTNOTE, status_label=STATUS_LABEL,
-        provisional=PROVISIONAL, fmt_date=fmt_date, fmt_value=fmt_value, source_text=source_text,
+        provisional=PROVISIONAL, unknown_status=UNKNOWN_STATUS, fmt_date=fmt_date,
+        fmt_value=fmt_value, source_text=source_text,
         fmt_long_date=fmt_long_date, fmt_number=fmt_number, banner=banner(content), mark=mark,
         source_note=source_note, short=short, mark_word=MARK)

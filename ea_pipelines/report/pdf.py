@@ -23,7 +23,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ea_pipelines.report.content import PROVISIONAL, Goal, IndicatorSection, ReportContent
+from ea_pipelines.report.content import PROVISIONAL, UNKNOWN_STATUS, Goal, IndicatorSection, ReportContent
 from ea_pipelines.report.formatting import (
     STATUS_LABEL,
     fmt_date,
@@ -100,7 +100,7 @@ def _summary(content: ReportContent) -> list:
     rows = [[_p(h, SMALL, w) for (h, _, _), w in zip(SUMMARY_COLUMNS, widths, strict=True)]]
     style = [*GRID, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))]
     for i, s in enumerate(content.kern, start=1):
-        star = "*" if s.value_status in PROVISIONAL else ""
+        star = "*" if s.value_status in PROVISIONAL else "?" if s.value_status == UNKNOWN_STATUS else ""
         source = ((s.source_table or s.source) + (f" ({short(s.weakest_provenance)})" if s.invented else "")
                   + (f", {fmt_date(s.fetched_at)}" if s.fetched_at else ""))
         cells = row([str(s.nr), str(s.goal_nr), s.name, fmt_value(s.latest_value, s.unit) + star,
@@ -193,8 +193,9 @@ def _goal_extras(goal: Goal) -> list:
 
 
 def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
+    shown_status = "status onbekend" if s.value_status == UNKNOWN_STATUS else s.value_status
     facts = [["Laatste waarde", fmt_value(s.latest_value, s.unit) + (
-        f" ({s.region_name}, {s.latest_period}, {s.value_status})" if s.latest_period else "") + _flag(s.provenance)]]
+        f" ({s.region_name}, {s.latest_period}, {shown_status})" if s.latest_period else "") + _flag(s.provenance)]]
     if s.previous_value is not None:
         facts.append(["Vorige meting", f"{fmt_value(s.previous_value, s.unit)} ({s.previous_period})"
                       + _flag(s.previous_provenance)])

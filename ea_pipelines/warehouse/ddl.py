@@ -27,7 +27,8 @@ TABLES: dict[str, str] = {
         value_attribute TEXT,
         period_status TEXT,
         load_id TEXT NOT NULL,
-        value_text TEXT
+        value_text TEXT,
+        status TEXT
     """,
     "staging.cbs_measure": """
         table_id TEXT NOT NULL,
@@ -51,7 +52,8 @@ TABLES: dict[str, str] = {
         period_code TEXT NOT NULL,
         title TEXT,
         status TEXT,
-        load_id TEXT NOT NULL
+        load_id TEXT NOT NULL,
+        description TEXT
     """,
     # The editions of each catalogue entry (ea_pipelines.cbs.editions), written by its load: the marts take
     # each period from the newest edition that has it (stg_cbs_edition_value).
@@ -63,6 +65,14 @@ TABLES: dict[str, str] = {
         status TEXT,
         origin TEXT,
         recorded_at TIMESTAMP NOT NULL
+    """,
+    # Editions read with their own measure codes (catalogue edition_readings: v4 concept codes): each code and the
+    # entry's measure it stands for, so that the marts read every edition's rows as the entry's measures.
+    "staging.cbs_edition_measure": """
+        table_id TEXT NOT NULL,
+        edition_table_id TEXT NOT NULL,
+        measure_code TEXT NOT NULL,
+        entry_measure_code TEXT NOT NULL
     """,
     "meta.load_log": """
         load_id TEXT NOT NULL,
@@ -127,7 +137,8 @@ DELIVERY_LOG_ADDED = {"provenance": "TEXT", "replaced": "TEXT", "rows_replaced":
 
 #: columns of other tables added after the first release
 TABLE_ADDED = {"staging.cbs_region": {"valid_from": "DATE", "valid_to": "DATE", "successor_code": "TEXT"},
-               "staging.cbs_observation": {"value_text": "TEXT"}}
+               "staging.cbs_observation": {"value_text": "TEXT", "status": "TEXT"},
+               "staging.cbs_period": {"description": "TEXT"}}
 
 #: columns every delivery table carries besides the catalogue's own
 DELIVERY_RAW_EXTRA = {"load_id": "TEXT NOT NULL", "source_file": "TEXT NOT NULL", "sha256": "TEXT NOT NULL",

@@ -44,8 +44,9 @@ def test_v4_measure_filter_is_sent_when_the_table_has_more_measures(cbs_server: 
     result = live_source.fetch(spec, batch_id="t")
     assert set(result.data.observations.measure_code) == set(spec.measure_codes)
     assert any("Measure+eq" in r or "Measure%20eq" in r for r in cbs_server.requests)
-    statuses = dict(zip(result.data.periods.period_code, result.data.periods.status, strict=True))
-    assert statuses["2025JJ00"] == "voorlopig" and statuses["2024JJ00"] == "nader voorlopig"
+    periods = result.data.periods.set_index("period_code")
+    assert periods.status.isna().all()  # CBS's own period Status, null in the real 70072ned (as served)
+    assert periods.description["2026JJ00"].startswith("Uitkomsten zijn voorlopig over:")
     regions = set(result.data.observations.region_code)
     assert set(catalogue.programme.region_codes) <= regions and all(spec.regions.matches(r) for r in regions)
 
@@ -146,3 +147,35 @@ def test_capture_is_used_as_is() -> None:
         pytest.skip(f"../shared not present at {shared}")
     for f in shared.iterdir():
         assert (POPULATION / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def _reference_measures() -> list:
+    from ea_pipelines.cbs.readers import Measure
+    from ea_pipelines.devtools.synthetic import REFERENCE_DIR
+
+    raw = json.loads((REFERENCE_DIR / "70072ned" / "measure-codes.transcribed.json").read_bytes())["value"]
+    return [Measure(m["Identifier"], m["Title"], m["Unit"], m["Decimals"], m["DataType"]) for m in raw]
+
+
+@pytest.mark.parametrize("mutate", [lambda c: c + "x", lambda c: c.lower() + "_9", lambda c: c[:-1]])
+def test_a_wrong_key_names_the_nearest_real_measures(mutate) -> None:
+    """Over every third of the 248 real 70072ned measures (titles like "Naam" and "Code" included): a wrong key
+    with the catalogue's title names the real measure among the nearest."""
+    from ea_pipelines.cbs.fetch import nearest_measures
+
+    measures = _reference_measures()
+    missed = [m.code for m in measures[::3]
+              if mutate(m.code) != m.code and m.code not in nearest_measures(mutate(m.code), m.title, measures)]
+    assert missed == []
+
+
+def test_a_wrong_v3_key_fails_naming_the_nearest(cbs_server: FakeCbsServer, live_source: CbsSource,
+                                                 catalogue: CbsCatalogue) -> None:
+    spec = dataclasses.replace(catalogue.table("arbeidsdeelname_regionaal"),
+                               measures={"WerkzameBeroepsbevolking_7": "Werkzame beroepsbevolking (x 1 000)",
+                                         "Werklozen_3": "Werkloze beroepsbevolking"})
+    with pytest.raises(CbsMeasureMissing) as err:
+        live_source.fetch(spec, batch_id="t")
+    message = str(err.value)
+    assert "WerkzameBeroepsbevolking_7 (the table now has WerkzameBeroepsbevolking_2)" in message
+    assert "Werklozen_3; nearest: WerklozeBeroepsbevolking_3 'Werkloze beroepsbevolking'" in message

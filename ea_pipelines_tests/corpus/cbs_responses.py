@@ -158,15 +158,20 @@ CBS_CASES: list[CbsCase] = [
             "HTTP 410 for {v4}/70072ned/Properties: {{\"error\": \"injected\"}}",
             faults=(("/70072ned/Properties$", Fault("status", 410)),)),
     CbsCase("measure renamed between editions", "regionale_kerncijfers", CbsMeasureMissing,
-            "70072ned: expected measure(s) missing: 90210_3 (the table now has 90210_4). CBS renames measures between "
+            "70072ned: expected measure(s) missing: 90210_3 (the table now has 90210_1, 90210_2, 90210_4); nearest: "
+            "90210_4 'Bijstand tot de AOW-leeftijd', 90210_2 'Bijstand(gerelateerd) tot AOW-leeftijd', 90210_1 'Tot "
+            "de AOW- leeftijd'. CBS renames measures between "
             "editions; update the catalogue entry 'regionale_kerncijfers' after checking the definitions",
             tamper=(("/70072ned/MeasureCodes$", as_json(_rename_measure("90210_3", "90210_4"))),)),
     CbsCase("measure gone", "bevolking", CbsMeasureMissing,
-            "03759ned: expected measure(s) missing: M000352. CBS renames measures between editions; update the "
+            "03759ned: expected measure(s) missing: M000352; nearest: M000365 'Gemiddelde bevolking'. CBS renames "
+            "measures between editions; update the "
             "catalogue entry 'bevolking' after checking the definitions",
             tamper=(("/03759ned/MeasureCodes$", as_json(_measures_without("M000352"))),)),
     CbsCase("v3 topic gone", "arbeidsdeelname_regionaal", CbsMeasureMissing,
-            "85969NED: expected measure(s) missing: WerklozeBeroepsbevolking_3. CBS renames measures between "
+            "85969NED: expected measure(s) missing: WerklozeBeroepsbevolking_3; nearest: WerkzameBeroepsbevolking_2 "
+            "'Werkzame beroepsbevolking', NietBeroepsbevolking_4 'Niet-beroepsbevolking', "
+            "BeroepsEnNietBeroepsbevolking_1 'Bevolking 15 tot 75 jaar'. CBS renames measures between "
             "editions; update the catalogue entry 'arbeidsdeelname_regionaal' after checking the definitions",
             tamper=(("/85969NED/DataProperties$", as_json(_v3_without_topic("WerklozeBeroepsbevolking_3"))),)),
     CbsCase("filter code gone from a dimension", "bevolking", CbsError,

@@ -44,9 +44,11 @@ def inject(wh: Warehouse) -> list[str]:
         bulk_insert(conn, "staging.cbs_region", pd.DataFrame(rows))
         places += [r["name"].split(" ")[0] for r in rows]
         conn.execute(sa.text("UPDATE staging.mkb_ranking SET source_file = :f"), {"f": hostile("file") + ".csv"})
+        # a CBS period status is no longer shown as sent: the figures' status is a closed vocabulary (stg_cbs_value
+        # reads any other text as onbekend), so a hostile one is injected but never reaches the report as text
         conn.execute(sa.text("UPDATE staging.cbs_observation SET period_status = :s "
                              "WHERE period_status = 'definitief'"), {"s": hostile("cbsstatus")})
-        places += ["file", "cbsstatus"]
+        places += ["file"]
         for col in INDICATOR_TEXT:
             place = f"ind{col.replace('_', '')}"
             conn.execute(sa.text(f"UPDATE staging.seed_indicator SET {col} = :v || {col}"), {"v": hostile(place)})

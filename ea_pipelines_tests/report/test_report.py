@@ -160,3 +160,20 @@ def test_the_same_day_is_replaced_not_duplicated(wh: Warehouse, tmp_path: Path) 
     written = sorted(p.relative_to(tmp_path / "reports") for p in (tmp_path / "reports").rglob("*") if p.is_file())
     assert written == [Path("2026-11-27/kernindicatoren.html"), Path("2026-11-27/kernindicatoren.pdf")]
     assert second.charts and parse(second.html).articles["bijstand_per_10000"]["chart"]
+
+
+def test_a_figure_of_unknown_status_is_shown_as_such(wh: Warehouse, tmp_path: Path) -> None:
+    """A CBS figure whose status CBS does not settle (status onbekend) is marked "?" and named, never shown as
+    final; its period is listed in the notes."""
+    unknown = [{**o, "period_status": None, "status": "onbekend"} if o["measure_code"] == "90210_3" else o
+               for o in BASE]
+    load(wh, unknown)
+    build_all(wh, MODELS)
+    files = write_report(wh.engine, tmp_path, now=NOW)
+    html = files.html.read_text(encoding="utf-8")
+    text = parse(files.html).articles["bijstand_per_10000"]["text"]
+    name = marts(wh, "SELECT name FROM marts.dim_region WHERE code = 'GM0141'")["name"][0]
+    assert f"50,0 ({name}, 2024, status onbekend)" in text
+    assert "Status onbekend (2023, 2024)" in text and "Voorlopige cijfers" not in text
+    assert re.search(r"50,0\?", html)  # the overview's mark
+    assert "? status onbekend" in html
