@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from ea_pipelines.cli import main
 from ea_pipelines.report.build import write_report
 from ea_pipelines.report.content import read_content
 from ea_pipelines.report.formatting import fmt_date, fmt_long_date, fmt_value, period_bounds
@@ -179,3 +180,21 @@ def test_efforts_are_of_the_moments_own_window() -> None:
             assert code not in shown or start <= m.end
     spring = {e.effort for e in read_efforts(frame, SPRING)[1]}
     assert "inzet 2026KW01" in spring and "inzet 2026MM04" in spring and "inzet 2026KW02" not in spring
+
+
+def test_cli_as_of(two_loads: Warehouse, warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture) -> None:
+    two_loads.dispose()  # DuckDB: one writer at a time
+    monkeypatch.setenv("EA_WAREHOUSE_URL", warehouse_url)
+    for day in (BEFORE, AFTER):
+        out = tmp_path / str(day)
+        assert main(["report", "--moment", "najaarsrapportage", "--year", "2026", "--as-of", day.isoformat(),
+                     "--out", str(out)]) == 0
+        page = next(out.rglob("*.html")).read_text(encoding="utf-8")
+        assert f'data-as-of="{day}"' in page
+        assert ("52,0 (GM0141, 2024, definitief)" in page) == (day == AFTER)
+    capsys.readouterr()
+    assert main(["report", "--moment", "najaarsrapportage", "--as-of", "2999-01-01"]) == 2
+    assert "as-of date 2999-01-01 is in the future" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["report", "--as-of", "1 maart"])
