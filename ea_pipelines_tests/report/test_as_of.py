@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import random
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from ea_pipelines.report.content import read_content
 from ea_pipelines.report.formatting import fmt_date, fmt_long_date, fmt_value, period_bounds
 from ea_pipelines.report.moment_content import read_efforts
 from ea_pipelines.report.moments import MOMENTS, moment
+from ea_pipelines.report.vintage import VINTAGE_SQL, params
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines_tests.report.test_moment_report import MODELS, programme
@@ -198,3 +200,47 @@ def test_cli_as_of(two_loads: Warehouse, warehouse_url: str, tmp_path: Path, mon
     assert "as-of date 2999-01-01 is in the future" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["report", "--as-of", "1 maart"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_vintage_is_the_last_build_before_the_date(wh: Warehouse, seed: int) -> None:
+    """Generated histories: four loads a month apart, each revising some figures (some back to an earlier value,
+    status changes included) and publishing figures the earlier loads lacked. As of any day, the vintage is
+    exactly the fact table as it was built after the last load up to that day."""
+    rng = random.Random(seed)
+    deliver(wh)
+    later = {i: rng.randrange(4) for i in range(len(FIRST))}  # the load that first publishes observation i
+    values = [dict(o) for o in FIRST]
+    built: list[tuple[dt.datetime, pd.DataFrame]] = []
+    for k in range(4):
+        when = T0 + dt.timedelta(days=30 * k)
+        for i, o in enumerate(values):
+            if rng.random() < 0.7:  # revised, sometimes back to an earlier value
+                o.update(value=FIRST[i]["value"] * rng.choice([0.8, 0.9, 1.0, 1.1]),
+                         period_status=rng.choice(["voorlopig", "definitief"]))
+        lid = f"L{k + 1}"
+        load(wh, [dict(o, load_id=lid) for i, o in enumerate(values) if later[i] <= k], lid)
+        with wh.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE meta.load_log SET started_at = :t, finished_at = :t WHERE load_id = :l"),
+                         {"t": when, "l": lid})
+        build_all(wh, MODELS)
+        with wh.engine.connect() as conn:
+            built.append((when, facts(conn, "SELECT * FROM marts.fact_indicator_value", {})))
+    with wh.engine.connect() as conn:  # the history has revisions to find, some figures revised twice
+        revised = pd.read_sql_query(sa.text("SELECT * FROM marts.indicator_revision"), conn).groupby(KEY).size()
+    assert len(revised) and revised.max() >= 2
+    for when, expected in built:
+        for day in (when.date(), when.date() + dt.timedelta(days=29)):
+            with wh.engine.connect() as conn:
+                got = facts(conn, VINTAGE_SQL, params(day, dt.date(2099, 12, 31)))
+            pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    with wh.engine.connect() as conn:
+        assert facts(conn, VINTAGE_SQL, params(T0.date() - dt.timedelta(days=1), dt.date(2099, 12, 31))).empty
+
+
+KEY = ["indicator_code", "region_code", "period_code"]
+
+
+def facts(conn: sa.Connection, sql: str, bound: dict) -> pd.DataFrame:
+    frame = pd.read_sql_query(sa.text(sql), conn, params=bound)
+    return frame[[*KEY, "value", "status", "provenance"]].sort_values(KEY).reset_index(drop=True)
