@@ -1,4 +1,6 @@
-"""What the council report says, read from the ``marts`` schema only.
+"""What the council report says, read from the ``marts`` schema (and the programme's regions, which the
+``kernindicatoren`` model joins when :mod:`ea_pipelines.report.vintage` runs it over the figures as known on a
+date).
 
 Each indicator becomes an :class:`IndicatorSection`: its latest value for the headline region, the target
 and the judgement the marts made, where the figure came from, notes on provisional and revised figures,
