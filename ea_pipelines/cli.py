@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import logging
 import os
 import shutil
@@ -339,14 +340,22 @@ def run(settings: Settings, with_examples: bool, verbose: bool = False, log_file
     return 0 if result.success else 1
 
 
+def _iso_date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{raw!r}: use a date as YYYY-MM-DD") from exc
+
+
 def report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the council report of one report moment from the marts as they are (no refresh)."""
     from ea_pipelines import clock
-    from ea_pipelines.report.moments import MomentError, resolve
+    from ea_pipelines.report.moments import MomentError, check_as_of, resolve
 
     now = clock.now()
     try:
         moment = resolve(args.moment, args.year, now.date())
+        check_as_of(args.as_of)
     except MomentError as exc:
         say(f"ea-pipelines report: {exc}", file=sys.stderr)
         return 2
@@ -359,7 +368,7 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
                 say("ea-pipelines report: the warehouse has no marts yet; run `ea-pipelines run` first",
                       file=sys.stderr)
                 return 2
-        files = write_report(wh.engine, args.out or settings.report_dir, now=now, moment=moment)
+        files = write_report(wh.engine, args.out or settings.report_dir, now=now, moment=moment, as_of=args.as_of)
     finally:
         wh.dispose()
     c = files.content
@@ -427,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
                          "September-December: najaarsrapportage).")
     rep.add_argument("--moment", choices=["voorjaarsrapportage", "najaarsrapportage", "jaarverantwoording"])
     rep.add_argument("--year", type=int, help="the moment's year (default: its latest ended instance)")
+    rep.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+                     help="show the figures as known on this date: each value as first published by then "
+                          "(default: everything the warehouse holds now)")
     rep.add_argument("--out", type=Path, help="reports directory (default: EA_REPORT_DIR)")
     docs = sub.add_parser("docs", help="write the data dictionary (docs/warehouse.md) from the SQL models")
     docs.add_argument("--out", type=Path, default=Path("docs/warehouse.md"))

@@ -1,5 +1,6 @@
 """The council report as an asset downstream of the marts, with links to both files and the Data Docs."""
 
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -18,22 +19,26 @@ from ea_pipelines.provenance import CLASSES
 GROUP = "reporting"
 KEY = dg.AssetKey([GROUP, "council_report"])
 #: the report's code version: change it when the report's content or layout changes, to have it redrawn
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 
 
 class ReportConfig(dg.Config):
     """Run config of the report: which report moment (see ea_pipelines/report/moments.py).
 
     ``moment``: voorjaarsrapportage, najaarsrapportage or jaarverantwoording; empty: the latest moment whose
-    period has ended today. ``year``: the moment's year; empty: its latest ended instance.
+    period has ended today. ``year``: the moment's year; empty: its latest ended instance. ``as_of``: show the
+    figures as known on this date (YYYY-MM-DD; see ea_pipelines/report/vintage.py); empty: everything the
+    warehouse holds now.
     """
 
     moment: str | None = None
     year: int | None = None
+    as_of: str | None = None
 
 
 #: metadata of the last drawn report repeated when it is not redrawn (it still describes the files)
-KEPT = ("report_html", "report_pdf", "report_dir", "report_file", "data_docs", "charts", "moment")
+KEPT = ("report_html", "report_pdf", "report_dir", "report_file", "data_docs", "charts", "moment", "as_of",
+        "vintage_rows")
 
 
 def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -56,15 +61,19 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
                        reporting: ReportingResource, quality: QualityResource) -> dg.MaterializeResult:
         from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
         from ea_pipelines.report.marks import banner
-        from ea_pipelines.report.moments import MomentError, resolve
+        from ea_pipelines.report.moments import check_as_of, resolve
 
         now = clock.now()
         try:
             moment = resolve(config.moment, config.year, now.date())
-        except MomentError as exc:
+            as_of = date.fromisoformat(config.as_of) if config.as_of else None
+            check_as_of(as_of)
+        except ValueError as exc:  # MomentError or a malformed as_of
             raise dg.Failure(description=f"report moment: {exc}") from exc
-        # What the report is drawn from: the marts' data versions, the moment, and the year (staleness notes).
-        current = version(CODE_VERSION, moment, now.year, *latest_data_versions(context.instance, marts).values())
+        # What the report is drawn from: the marts' data versions, the moment, the as-of date, and the year
+        # (staleness notes).
+        current = version(CODE_VERSION, moment, as_of, now.year,
+                          *latest_data_versions(context.instance, marts).values())
         previous = latest_metadata(context.instance, KEY)
         html = Path(str(previous["report_file"].value)) if "report_file" in previous else None
         if (not full_refresh(context, warehouse.full_refresh) and latest_data_version(context.instance, KEY) == current
@@ -73,7 +82,8 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             context.log.info(f"report unchanged: the marts did not change since {html} was drawn")
             return dg.MaterializeResult(metadata={**{k: previous[k] for k in KEPT if k in previous},
                                                   "redrawn": False}, data_version=dg.DataVersion(current))
-        files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir), now=now, moment=moment)
+        files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir), now=now, moment=moment,
+                             as_of=as_of)
         content = files.content
         kern = files.content.kern
         without = [s.code for s in files.content.sections if s.code not in files.charts]
@@ -88,6 +98,8 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             "charts": len(files.charts),
             "indicators_without_data": dg.MetadataValue.text(", ".join(without) or "none"),
             "moment": dg.MetadataValue.text(f"{moment.title} ({moment.start} - {moment.end})"),
+            "as_of": dg.MetadataValue.text(as_of.isoformat() if as_of else "nu (alles in het datawarehouse)"),
+            "vintage_rows": content.vintage_rows,
             "highlights": len(content.highlights),
             "afwijkingen": len(content.deviations),
             "efforts": sum(len(g.efforts) for g in content.goals),

@@ -38,9 +38,11 @@ def basename(moment: ReportMoment, day: dt.date) -> str:
 
 
 def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None = None,
-                 moment: ReportMoment | None = None) -> ReportFiles:
-    """Build the report from ``marts`` and write both files atomically; the same day's report is replaced."""
-    content = read_content(engine, now, moment)
+                 moment: ReportMoment | None = None, as_of: dt.date | None = None) -> ReportFiles:
+    """Build the report from ``marts`` and write both files atomically; the same day's report is replaced.
+
+    ``as_of``: the figures as known on that date (see :mod:`ea_pipelines.report.vintage`)."""
+    content = read_content(engine, now, moment, as_of)
     assert content.moment is not None
     svgs: dict[str, str] = {}
     pngs: dict[str, bytes] = {}

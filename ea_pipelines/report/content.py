@@ -1,4 +1,6 @@
-"""What the council report says, read from the ``marts`` schema only.
+"""What the council report says, read from the ``marts`` schema (and the programme's regions, which the
+``kernindicatoren`` model joins when :mod:`ea_pipelines.report.vintage` runs it over the figures as known on a
+date).
 
 Each indicator becomes an :class:`IndicatorSection`: its latest value for the headline region, the target
 and the judgement the marts made, where the figure came from, notes on provisional and revised figures,
@@ -31,6 +33,7 @@ from ea_pipelines.report.moment_content import (
     read_highlights,
 )
 from ea_pipelines.report.moments import ReportMoment, default_moment
+from ea_pipelines.report.vintage import kern_sql, params, rows_known, series_sql
 
 #: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
 CHART_ROLES = ("municipality", "peer_corop", "country")
@@ -125,6 +128,8 @@ class ReportContent:
     moment: ReportMoment | None = None
     highlights: list[Highlight] = field(default_factory=list)
     deviations: list[Deviation] = field(default_factory=list)
+    as_of: dt.date | None = None  # the figures as known on this date; None: everything the warehouse holds
+    vintage_rows: int = 0  # facts known on as_of for the moment's periods (all comparison regions)
 
     @property
     def sections(self) -> list[IndicatorSection]:
@@ -145,8 +150,8 @@ def _num(value: object) -> float | None:
     return float(value)
 
 
-def _read(conn: sa.Connection, sql: str) -> pd.DataFrame:
-    return pd.read_sql_query(sa.text(sql), conn)
+def _read(conn: sa.Connection, sql: str, bound: dict | None = None) -> pd.DataFrame:
+    return pd.read_sql_query(sa.text(sql), conn, params=bound)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -155,42 +160,52 @@ def _records(frame: pd.DataFrame) -> list[dict]:
             for r in frame.to_dict("records")]
 
 
-def _read_optional(conn: sa.Connection, table: str, sql: str) -> pd.DataFrame | None:
+def _read_optional(conn: sa.Connection, table: str, sql: str, bound: dict | None = None) -> pd.DataFrame | None:
     """A marts table the warehouse may not have built yet (an older warehouse): None when it is missing."""
     schema, name = table.split(".")
-    return _read(conn, sql) if sa.inspect(conn).has_table(name, schema=schema) else None
+    return _read(conn, sql, bound) if sa.inspect(conn).has_table(name, schema=schema) else None
 
 
-def read_content(engine: sa.Engine, now: dt.datetime | None = None,
-                 moment: ReportMoment | None = None) -> ReportContent:
+#: changes to figures (revisions, first publications) known by :cutoff, of periods that start by :period_end
+_CHANGES = """
+    SELECT x.* FROM marts.{table} x JOIN marts.dim_period p ON p.code = x.period_code
+    WHERE p.start_date <= cast(:period_end as date)
+      AND (cast(:cutoff as timestamp) IS NULL OR x.{when} < cast(:cutoff as timestamp))
+    ORDER BY x.{when}, x.indicator_code, x.region_code, x.period_code"""
+#: programme rows received by :cutoff (a row without a receipt date is known only without a cutoff)
+_RECEIVED = """
+    SELECT * FROM marts.{table}
+    WHERE cast(:cutoff as timestamp) IS NULL OR received_at < cast(:cutoff as timestamp)"""
+
+
+def read_content(engine: sa.Engine, now: dt.datetime | None = None, moment: ReportMoment | None = None,
+                 as_of: dt.date | None = None) -> ReportContent:
     """Read everything the report shows from ``marts``, in one connection.
 
     ``moment`` is the report moment (voorjaars-, najaarsrapportage, jaarverantwoording); by default the one
-    that fits ``now`` (see :mod:`ea_pipelines.report.moments`).
+    that fits ``now`` (see :mod:`ea_pipelines.report.moments`). ``as_of``: the figures as known on that date
+    (:mod:`ea_pipelines.report.vintage`); the report then depends on the date only, not on ``now`` (apart from
+    the generation time it states). Only periods that start by the moment's reference date are shown.
     """
     now = now or clock.now()
     moment = moment or default_moment(now.date())
+    bound = params(as_of, moment.end)
     with engine.connect() as conn:
         indicators = _read(conn, "SELECT * FROM marts.dim_indicator ORDER BY strategic_goal_nr, sort_order")
-        kern = _read(conn, "SELECT * FROM marts.kernindicatoren")
-        series = _read(conn, """
-            SELECT f.indicator_code, f.region_code, r.name AS region_name, r.programme_role, f.period_code,
-                   p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at,
-                   f.provenance
-            FROM marts.fact_indicator_value f
-            JOIN marts.dim_region r ON r.code = f.region_code
-            JOIN marts.dim_period p ON p.code = f.period_code
-            WHERE r.programme_role IN ('municipality', 'peer_corop', 'province', 'country')
-            ORDER BY f.indicator_code, p.start_date""")
-        revisions = _read(conn, "SELECT * FROM marts.indicator_revision ORDER BY changed_at")
+        kern = _read(conn, kern_sql(), bound)
+        series = _read(conn, series_sql(), bound)
+        revisions = _read(conn, _CHANGES.format(table="indicator_revision", when="changed_at"), bound)
         periods = _read(conn, "SELECT code, label, end_date FROM marts.dim_period")
         municipality = conn.execute(sa.text(
             "SELECT name FROM marts.dim_region WHERE programme_role = 'municipality'")).scalar()
         first_seen = _read_optional(conn, "marts.indicator_first_seen",
-                                    "SELECT * FROM marts.indicator_first_seen ORDER BY first_seen_at")
-        efforts = _read_optional(conn, "marts.programme_effort", "SELECT * FROM marts.programme_effort")
+                                    _CHANGES.format(table="indicator_first_seen", when="first_seen_at"), bound)
+        efforts = _read_optional(conn, "marts.programme_effort", _RECEIVED.format(table="programme_effort"), bound)
         contributions = _read_optional(conn, "marts.qualitative_contribution",
-                                       "SELECT * FROM marts.qualitative_contribution")
+                                       _RECEIVED.format(table="qualitative_contribution"), bound)
+        vintage_rows = rows_known(conn, as_of, moment.end)
+    # what the report judges against: the end of the as-of date, or the generation time
+    known = dt.datetime.combine(as_of, dt.time.max) if as_of is not None else now
     labels = dict(zip(periods["code"], periods["label"], strict=True))
     ends = {c: pd.Timestamp(e).date() for c, e in zip(periods["code"], periods["end_date"], strict=True)}
     series["start_date"] = pd.to_datetime(series["start_date"])
@@ -202,7 +217,7 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None,
         section = (_kern_section(ind, kern_rows[ind["code"]], rows, labels) if ind["code"] in kern_rows
                    else _context_section(ind, rows))
         section.latest_period_end = ends.get(section.latest_period_code) if section.latest_period_code else None
-        section.notes += _notes(section, rows, revisions[revisions["indicator_code"] == ind["code"]], labels, now)
+        section.notes += _notes(section, rows, revisions[revisions["indicator_code"] == ind["code"]], labels, known)
         goal = goals.setdefault(int(ind["strategic_goal_nr"]),
                                 Goal(int(ind["strategic_goal_nr"]), ind["strategic_goal"], []))
         goal.sections.append(section)
@@ -217,8 +232,8 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None,
     sections = [s for k in sorted(goals) for s in goals[k].sections]
     return ReportContent(generated_at=now, municipality=municipality or "", goals=[goals[k] for k in sorted(goals)],
                          moment=moment,
-                         highlights=read_highlights(sections, first_seen, revisions, labels, moment, now),
-                         deviations=read_deviations(sections, moment))
+                         highlights=read_highlights(sections, first_seen, revisions, labels, moment, known),
+                         deviations=read_deviations(sections, moment), as_of=as_of, vintage_rows=vintage_rows)
 
 
 def _chart_series(rows: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,15 @@ def summary_sentence(content: ReportContent) -> str:
             f"{counts['other']} hebben geen streefwaarde of nog geen eerdere meting om mee te vergelijken.")
 
 
+def as_of_sentence(content: ReportContent) -> str:
+    """Which figures the report shows: as known on its as-of date, only periods that start by the reference date."""
+    assert content.moment is not None
+    known = (f"de cijfers zoals bekend op {fmt_date(content.as_of)}" if content.as_of is not None
+             else "de cijfers zoals bekend bij het maken van deze rapportage")
+    return (f"Deze rapportage toont {known}, over perioden die uiterlijk op {fmt_date(content.moment.end)} "
+            "beginnen.")
+
+
 FOOTNOTE = ("* voorlopig cijfer; ? status onbekend (de bron zegt niet of het cijfer definitief is). "
             "Status 'behaald' betekent: de laatste waarde voldoet aan de streefwaarde (bij "
             "'stijgend' of 'dalend': ten opzichte van de vorige meting in dezelfde soort periode).")
@@ -39,8 +48,8 @@ FOOTNOTE = ("* voorlopig cijfer; ? status onbekend (de bron zegt niet of het cij
 def render_html(content: ReportContent, charts: dict[str, str]) -> str:
     """``charts`` maps indicator code to its inline ``<svg>``; indicators without data have none."""
     return _env.get_template("rapport.html.j2").render(
-        c=content, charts=charts, summary=summary_sentence(content), footnote=FOOTNOTE, status_label=STATUS_LABEL,
-        provisional=PROVISIONAL, unknown_status=UNKNOWN_STATUS, fmt_date=fmt_date,
-        fmt_value=fmt_value, source_text=source_text,
+        c=content, charts=charts, summary=summary_sentence(content), as_of=as_of_sentence(content),
+        footnote=FOOTNOTE, status_label=STATUS_LABEL, provisional=PROVISIONAL, unknown_status=UNKNOWN_STATUS,
+        fmt_date=fmt_date, fmt_value=fmt_value, source_text=source_text,
         fmt_long_date=fmt_long_date, fmt_number=fmt_number, banner=banner(content), mark=mark,
         source_note=source_note, short=short, mark_word=MARK)

@@ -4,7 +4,8 @@
   (``marts.indicator_first_seen``), revised figures (``marts.indicator_revision``), with the target's status.
 - **Afwijkingen**: kernindicatoren that miss their target, moved the wrong way, or whose latest figure is
   older than the indicator's rhythm (``frequency``) allows on the moment's reference date.
-- **Resultaten van onze inzet**: each effort's latest status up to the reference date (``marts.programme_effort``).
+- **Resultaten van onze inzet**: each effort's latest status of a period that has ended by the reference date,
+  or of the moment's calendar year (the year's plan), never of a later period (``marts.programme_effort``).
 - **Rijker verantwoorden**: qualitative contributions dated within the moment's period
   (``marts.qualitative_contribution``).
 """
@@ -96,6 +97,11 @@ def read_highlights(sections: list[IndicatorSection], first_seen: pd.DataFrame |
     """New periods and revisions of the headline region of each indicator since the previous moment."""
     new = _since(first_seen, "first_seen_at", moment, now)
     revised = _since(revisions, "changed_at", moment, now)
+    seen: dict[tuple, pd.Timestamp] = {}
+    if first_seen is not None:
+        for key, when in zip(zip(first_seen["indicator_code"], first_seen["region_code"], first_seen["period_code"],
+                                 strict=True), pd.to_datetime(first_seen["first_seen_at"]), strict=True):
+            seen[key] = min(seen.get(key, when), when)
     out = []
     for s in sections:
         if s.region_code is None:
@@ -115,10 +121,21 @@ def read_highlights(sections: list[IndicatorSection], first_seen: pd.DataFrame |
             for r in mine.to_dict("records"):
                 period = labels.get(r["period_code"]) or period_label(r["period_code"])
                 out.append(Highlight("herzien", s.code, s.name,
-                                     f"{period} herzien op {fmt_date(pd.Timestamp(r['changed_at']))}: van "
+                                     f"{period} herzien op {fmt_date(pd.Timestamp(r['changed_at']))}"
+                                     f"{_after_previous(r, moment, seen)}: van "
                                      f"{fmt_value(_none(r['old_value']), s.unit)} ({r['old_status']}) naar "
                                      f"{fmt_value(_none(r['new_value']), s.unit)} ({r['new_status']})."))
     return out
+
+
+def _after_previous(revision: dict, moment: ReportMoment, seen: dict[tuple, pd.Timestamp]) -> str:
+    """", na de <previous moment>" when the previous moment's report (as of its reference date) showed the
+    figure: its period started by then and it was first published by then. This report says it was revised since."""
+    ref = moment.previous_reference
+    first = seen.get((revision["indicator_code"], revision["region_code"], revision["period_code"]))
+    if first is None or first.date() > ref or period_bounds(revision["period_code"])[0] > ref:
+        return ""
+    return f", na de {moment.previous.title.lower()}"
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -165,12 +182,14 @@ def read_deviations(sections: list[IndicatorSection], moment: ReportMoment) -> l
 
 
 def read_efforts(frame: pd.DataFrame | None, moment: ReportMoment) -> dict[int, list[Effort]]:
-    """Per goal, each effort's latest status reported for a period that starts on or before the reference date."""
+    """Per goal, each effort's latest status of the moment's own window: of a period that has ended by the
+    reference date, or of the moment's calendar year (the year's plan and its standing)."""
     if frame is None or frame.empty:
         return {}
     rows = frame.assign(_start=[period_bounds(c)[0] for c in frame["period_code"]],
                         _end=[period_bounds(c)[1] for c in frame["period_code"]])
-    rows = rows[rows["_start"] <= moment.end].sort_values(["_end", "_start"])
+    year = (rows["_start"] == dt.date(moment.year, 1, 1)) & (rows["_end"] == dt.date(moment.year, 12, 31))
+    rows = rows[(rows["_end"] <= moment.end) | year].sort_values(["_end", "_start", "period_code"], kind="stable")
     latest = rows.drop_duplicates(["strategic_goal_nr", "effort"], keep="last")
     out: dict[int, list[Effort]] = {}
     for r in latest.sort_values(["strategic_goal_nr", "effort"]).to_dict("records"):

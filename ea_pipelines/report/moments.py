@@ -48,6 +48,12 @@ class ReportMoment:
         """The reference date of the moment before: what is new is new since then."""
         return self.start - dt.timedelta(days=1)
 
+    @property
+    def previous(self) -> ReportMoment:
+        """The moment whose reference date is :attr:`previous_reference` (what was reported before this one)."""
+        ref = self.previous_reference
+        return moment(next(k for k, md in REFERENCE.items() if md == (ref.month, ref.day)), ref.year)
+
     def covers(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
 
@@ -82,3 +88,10 @@ def resolve(kind: str | None, year: int | None, today: dt.date) -> ReportMoment:
             raise MomentError("a year needs a moment (voorjaarsrapportage, najaarsrapportage, jaarverantwoording)")
         return default_moment(today)
     return moment(kind, year) if year is not None else latest_ended(kind, today)
+
+
+def check_as_of(as_of: dt.date | None) -> None:
+    """A report as of a date shows what was known then: a date after today (the real date, the clock of the
+    warehouse's load times) is not known yet."""
+    if as_of is not None and as_of > dt.date.today():
+        raise MomentError(f"as-of date {as_of.isoformat()} is in the future (today is {dt.date.today().isoformat()})")

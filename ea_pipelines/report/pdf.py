@@ -32,7 +32,7 @@ from ea_pipelines.report.formatting import (
     fmt_value,
     source_text,
 )
-from ea_pipelines.report.html import FOOTNOTE, summary_sentence
+from ea_pipelines.report.html import FOOTNOTE, as_of_sentence, summary_sentence
 from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
 STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada"),
@@ -120,6 +120,7 @@ def _summary(content: ReportContent) -> list:
         _p(f"{m.title}: {fmt_long_date(m.start)} tot en met {fmt_long_date(m.end)}", H2),
         _p(f"Gemeente {content.municipality} · rapportage van {fmt_date(content.generated_at)} · "
            "gegevens uit het datawarehouse (schema marts)", BODY),
+        _p(as_of_sentence(content), BODY),
         Spacer(1, 0.3 * cm),
         *_banner(content),
         _p(summary_sentence(content), BODY),

@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import dagster as dg
+import pytest
 
 from ea_pipelines.catalogue.catalogues import load_catalogues
 from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
@@ -53,3 +54,26 @@ def test_an_unknown_moment_fails_the_step(tmp_path: Path) -> None:
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "unknown report moment 'zomerrapportage'" in str(failure.event_specific_data.error_display_string)
+
+
+def test_run_config_as_of_counts_the_vintage(tmp_path: Path) -> None:
+    """The known inputs reached the warehouse on 1 March 2026: known as of that day, not the day before."""
+    counts = {}
+    for day in ("2026-02-28", "2026-03-01"):
+        result = run_report(tmp_path / day, {"moment": "najaarsrapportage", "year": 2026, "as_of": day})
+        assert result.success
+        meta = result.get_asset_materialization_events()[0].materialization.metadata
+        assert meta["as_of"].value == day
+        counts[day] = meta["vintage_rows"].value
+        html = tmp_path / day / "reports" / unquote(meta["report_html"].value.removeprefix(
+            "http://127.0.0.1:3001/reports/"))
+        assert f'data-as-of="{day}"' in html.read_text(encoding="utf-8")
+    assert counts["2026-02-28"] == 0 < counts["2026-03-01"]
+
+
+@pytest.mark.parametrize("as_of", ["2999-01-01", "1 maart"])
+def test_an_as_of_in_the_future_or_malformed_fails_the_step(tmp_path: Path, as_of: str) -> None:
+    result = run_report(tmp_path, {"moment": "najaarsrapportage", "year": 2026, "as_of": as_of})
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert as_of.split("-")[0] in str(failure.event_specific_data.error_display_string)

@@ -140,7 +140,9 @@ def test_highlights_are_what_is_new_since_the_previous_moment(built: Warehouse, 
     # since 30 April 2026: the June load's new year 2025 and the revision of 2024, nothing from March
     assert ("bijstand_per_10000", "nieuw") in kinds and ("bijstand_per_10000", "herzien") in kinds
     assert "nieuwe cijfers voor 2025; nu 47,5 (2025)" in text  # 290 / 61,000 x 10,000
-    assert "2024 herzien op 10-06-2026: van 50,0 (voorlopig) naar 52,0 (definitief)" in text
+    # revised after the voorjaarsrapportage, which showed the old figure (first seen in March): said so
+    assert "2024 herzien op 10-06-2026, na de voorjaarsrapportage 2026: van 50,0 (voorlopig) naar 52,0 " \
+           "(definitief)" in text
     assert ("werkzame_beroepsbevolking", "nieuw") not in kinds  # first seen in March, before the window
     spring, _ = report(built, tmp_path, SPRING, now=dt.datetime(2026, 5, 2))
     spring_kinds = {(a["data-indicator"], a["data-kind"]) for a in spring.items["highlights"]}
@@ -167,9 +169,14 @@ def test_efforts_show_the_latest_status_up_to_the_reference_date(built: Warehous
     autumn, _ = report(built, tmp_path, AUTUMN)
     spring, _ = report(built, tmp_path, SPRING, now=dt.datetime(2026, 5, 2))
     last_year, _ = report(built, tmp_path, YEAR_2025, now=dt.datetime(2026, 2, 1))
-    assert [r["data-status"] for r in autumn.items["inzet-2"] if "data-status" in r] == ["vertraagd", "afgerond"]
-    assert "Netwerkbijeenkomsten afgerond 2026 K3" in squash(autumn.text["inzet-2"])
-    assert "7 bijeenkomsten" in autumn.text["inzet-2"]
+    year_2026, _ = report(built, tmp_path, moment("jaarverantwoording", 2026), now=dt.datetime(2027, 1, 15))
+    # the status of 2026 K3 (ends 30 September) is not the status on 31 August: the autumn report has K1's
+    assert [r["data-status"] for r in autumn.items["inzet-2"] if "data-status" in r] == ["vertraagd", "lopend"]
+    assert "Netwerkbijeenkomsten lopend 2026 K1" in squash(autumn.text["inzet-2"])
+    assert "2026 K3" not in autumn.text["inzet-2"] and "3 bijeenkomsten" in autumn.text["inzet-2"]
+    assert [r["data-status"] for r in year_2026.items["inzet-2"] if "data-status" in r] == ["vertraagd", "afgerond"]
+    assert "Netwerkbijeenkomsten afgerond 2026 K3" in squash(year_2026.text["inzet-2"])
+    assert "7 bijeenkomsten" in year_2026.text["inzet-2"]
     assert [r["data-status"] for r in spring.items["inzet-2"] if "data-status" in r] == ["vertraagd", "lopend"]
     assert "2026 K1" in spring.text["inzet-2"] and "LLO-aanpak" in spring.text["inzet-3"]
     assert [r["data-status"] for r in last_year.items["inzet-2"] if "data-status" in r] == ["vertraagd"]
