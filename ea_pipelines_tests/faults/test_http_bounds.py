@@ -24,7 +24,7 @@ from ea_pipelines.cbs.source import CbsSource
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable, Fault
 from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer, FakeVariable
 from ea_pipelines.ingest.cbs_table import load_cbs_table
-from ea_pipelines.settings import DEFAULT_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_SNAPSHOT_DIR, DEFAULT_SWING_CATALOGUE
 from ea_pipelines.swing.source import SwingSource
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines_tests.conftest import FAST
@@ -146,7 +146,7 @@ def test_pages_that_each_come_in_time_end_at_the_table_deadline(server: FakeCbsS
 
 
 def test_swing_pages_that_each_come_in_time_end_at_the_table_deadline(tmp_path: Path) -> None:
-    swing = load_swing_catalogue()
+    swing = load_swing_catalogue(DEFAULT_SWING_CATALOGUE)
     var = swing.variable("groenblauw_waardering")
     periods = ("2021", "2022", "2023")
     values = {(c, p): "6.5" for c, _ in TWENTE for p in periods}

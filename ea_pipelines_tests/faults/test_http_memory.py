@@ -21,7 +21,7 @@ from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.cbs.jsonpage import MAX_STRETCH_BYTES
 from ea_pipelines.devtools.fake_cbs_server import FakeCbsServer, FakeTable, Fault, gzip_bomb
 from ea_pipelines.devtools.fake_swing_server import TWENTE, FakeSwingServer, FakeVariable
-from ea_pipelines.settings import DEFAULT_HTTP_MAX_CODES, DEFAULT_HTTP_MAX_RESPONSE_BYTES
+from ea_pipelines.settings import DEFAULT_HTTP_MAX_CODES, DEFAULT_HTTP_MAX_RESPONSE_BYTES, DEFAULT_SWING_CATALOGUE
 from ea_pipelines.warehouse.db import Warehouse
 from ea_pipelines_tests.faults.harness import start
 
@@ -29,7 +29,7 @@ MB = 2**20
 GB = 2**30
 #: just under the default response bound, so that only the parse can run away
 HOSTILE = DEFAULT_HTTP_MAX_RESPONSE_BYTES - MB
-SWING = load_swing_catalogue().variable("groenblauw_waardering")
+SWING = load_swing_catalogue(DEFAULT_SWING_CATALOGUE).variable("groenblauw_waardering")
 PERIODS = ("2021", "2022", "2023")
 
 
