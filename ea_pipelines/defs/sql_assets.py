@@ -20,7 +20,7 @@ from ea_pipelines.quality.gate import record
 from ea_pipelines.quality.gx_runner import CheckOutcome
 from ea_pipelines.sqlmodels.project import Model, ModelError
 from ea_pipelines.sqlmodels.runner import TestResult, build, relations, run_tests
-from ea_pipelines.sqlmodels.seeds import INDICATORS_FILE, SEED_TABLES, write_seeds
+from ea_pipelines.sqlmodels.seeds import DELIVERIES_FILE, INDICATORS_FILE, SEED_TABLES, write_seeds
 from ea_pipelines.warehouse.db import Warehouse
 
 SEEDS_KEY = dg.AssetKey(["staging", "seeds"])
@@ -52,7 +52,8 @@ def build_seeds_asset(programme: Programme) -> dg.AssetsDefinition:
                           "changed (the data version hashes both and the tables' definitions) or are missing.")
     def _seeds(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         wh = warehouse.warehouse
-        content = version(repr(programme), INDICATORS_FILE.read_bytes(), sorted(SEED_TABLES.items()))
+        content = version(repr(programme), INDICATORS_FILE.read_bytes(), DELIVERIES_FILE.read_bytes(),
+                          sorted(SEED_TABLES.items()))
         previous = latest_metadata(context.instance, SEEDS_KEY)
         counts = None
         if (getattr(previous.get("content_version"), "value", None) == content

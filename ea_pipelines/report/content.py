@@ -64,6 +64,8 @@ class IndicatorSection:
     source: str = ""
     source_table: str | None = None
     fetched_at: dt.datetime | None = None
+    #: when the latest value was taken from its source (a replayed capture's own date); None when unknown
+    captured_at: dt.datetime | None = None
     notes: list[str] = field(default_factory=list)
     #: region, programme_role, period_code, period_label, start_date, value, status
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -82,6 +84,11 @@ class IndicatorSection:
     previous_provenance: str | None = None
     comparison_provenance: dict[str, str | None] = field(default_factory=dict)  # region label -> class
     status_provenance: str | None = None  # weakest class of the figures the target status rests on
+
+    @property
+    def data_date(self) -> dt.datetime | None:
+        """The date the figures are of: the capture's own date where known, else when fetched or received."""
+        return self.captured_at or self.fetched_at
 
     @property
     def has_data(self) -> bool:
@@ -143,6 +150,11 @@ def _num(value: object) -> float | None:
     return float(value)
 
 
+def _time(value: object) -> dt.datetime | None:
+    """A timestamp column's value as a datetime; None for SQL NULL (or a column an older mart lacks)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
 def _read(conn: sa.Connection, sql: str) -> pd.DataFrame:
     return pd.read_sql_query(sa.text(sql), conn)
 
@@ -174,7 +186,8 @@ def read_content(engine: sa.Engine, now: dt.datetime | None = None,
         series = _read(conn, """
             SELECT f.indicator_code, f.region_code, r.name AS region_name, r.programme_role, f.period_code,
                    p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at,
-                   f.provenance
+                   f.provenance,
+                   f.captured_at
             FROM marts.fact_indicator_value f
             JOIN marts.dim_region r ON r.code = f.region_code
             JOIN marts.dim_period p ON p.code = f.period_code
@@ -261,7 +274,8 @@ def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]
         previous_value=_num(k["previous_value"]), comparisons=comparisons, source_table=k["source_table"],
         precedence_note=k["precedence_note"] if isinstance(k.get("precedence_note"), str) else None,
         region_code=k["region_code"], latest_period_code=k["latest_period"],
-        fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime())
+        fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime(),
+        captured_at=_time(k.get("captured_at")))
 
 
 def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
@@ -284,6 +298,7 @@ def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
         comparisons={r["region"]: float(r["value"]) for r in same.sort_values("programme_role", key=lambda c: c.map(
             COMPARISON_ROLES.index)).to_dict("records")},
         source_table=last["source_table"], fetched_at=pd.Timestamp(last["fetched_at"]).to_pydatetime(),
+        captured_at=_time(last.get("captured_at")),
         region_code=last["region_code"], latest_period_code=last["period_code"])
 
 

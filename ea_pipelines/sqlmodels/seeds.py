@@ -12,12 +12,14 @@ import sqlalchemy as sa
 import yaml
 
 from ea_pipelines.catalogue.cbs import Programme
+from ea_pipelines.catalogue.deliveries import load_delivery_catalogue
 from ea_pipelines.catalogue.swing import DEFAULT_SWING_CATALOGUE, load_swing_catalogue
 from ea_pipelines.provenance import CLASSES, LABEL, RANK
 from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
 INDICATORS_FILE = Path(__file__).resolve().parents[1] / "catalogue" / "indicators.yaml"
+DELIVERIES_FILE = Path(__file__).resolve().parents[1] / "catalogue" / "deliveries.yaml"
 TARGET_KINDS = ("at_most", "at_least", "rising", "falling", "none")
 
 SEED_TABLES = {
@@ -40,6 +42,9 @@ SEED_TABLES = {
     """,
     "staging.seed_size_class": """
         code TEXT NOT NULL, label TEXT NOT NULL, lower_bound BIGINT NOT NULL, upper_bound BIGINT
+    """,
+    "staging.seed_delivery_column": """
+        delivery_type TEXT NOT NULL, column_name TEXT NOT NULL, decimals BIGINT NOT NULL
     """,
 }
 #: CBS gemeentegrootteklassen (inhabitants on 1 January): code, label, lower bound, upper bound (exclusive)
@@ -122,6 +127,13 @@ def size_class_frame() -> pd.DataFrame:
         {"upper_bound": "Int64"})
 
 
+def delivery_column_frame(path: Path = DELIVERIES_FILE) -> pd.DataFrame:
+    """The precision of every numeric delivery column (deliveries.yaml ``decimals``; integers 0)."""
+    rows = [(t.name, c.name, c.precision) for t in load_delivery_catalogue(path).types for c in t.columns
+            if c.precision is not None]
+    return pd.DataFrame(rows, columns=["delivery_type", "column_name", "decimals"])
+
+
 def indicator_frame(path: Path = INDICATORS_FILE) -> pd.DataFrame:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     goals = raw["goals"]
@@ -153,12 +165,13 @@ def region_frame(programme: Programme) -> pd.DataFrame:
 
 
 def write_seeds(wh: Warehouse, programme: Programme, indicators: Path = INDICATORS_FILE,
-                swing: Path = DEFAULT_SWING_CATALOGUE) -> dict[str, int]:
+                swing: Path = DEFAULT_SWING_CATALOGUE, deliveries: Path = DELIVERIES_FILE) -> dict[str, int]:
     fetched = pd.concat([indicator_cbs_frame(indicators), indicator_swing_frame(swing, indicators)], ignore_index=True)
     frames = {"staging.seed_indicator": indicator_frame(indicators), "staging.seed_programme_region":
               region_frame(programme), "staging.seed_indicator_cbs": fetched,
               "staging.seed_provenance_class": provenance_class_frame(),
-              "staging.seed_size_class": size_class_frame()}
+              "staging.seed_size_class": size_class_frame(),
+              "staging.seed_delivery_column": delivery_column_frame(deliveries)}
     with wh.engine.begin() as conn:
         locks.hold(conn, "sqlmodels")  # the models read these tables: never drop them under a build (deadlock)
         for table, cols in SEED_TABLES.items():
