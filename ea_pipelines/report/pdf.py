@@ -185,15 +185,18 @@ def _goal_extras(goal: Goal) -> list:
         story += [table, _p(f"Bron: levering programme_efforts ({files}).")]
     else:
         story.append(_p("Er is voor dit doel (nog) geen stand van de inspanningen aangeleverd."))
-    story += [Spacer(1, 0.3 * cm), Paragraph("Rijker verantwoorden", H3)]
+    # keepWithNext does not reach into a KeepTogether: the heading goes into the first contribution's block
+    heading: list = [Paragraph("Rijker verantwoorden", H3)]
+    story.append(Spacer(1, 0.3 * cm))
     for q in goal.contributions:
         meta = f"{q.author}, {fmt_long_date(q.date)}" + (f" · {image_text(q.image)}" if q.image else "") + \
             f" · bron: {q.source_file}"
         body = "<br/>".join(escape(line) for line in q.body.splitlines())
-        story += [KeepTogether([Paragraph(f"<b>{escape(q.title)}</b>", BODY), Paragraph(body, QUOTE),
+        story += [KeepTogether([*heading, Paragraph(f"<b>{escape(q.title)}</b>", BODY), Paragraph(body, QUOTE),
                                 _p(meta)]), Spacer(1, 0.2 * cm)]
+        heading = []
     if not goal.contributions:
-        story.append(_p("Geen kwalitatieve bijdragen voor dit doel in deze periode."))
+        story += [*heading, _p("Geen kwalitatieve bijdragen voor dit doel in deze periode.")]
     return story
 
 
