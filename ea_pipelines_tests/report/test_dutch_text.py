@@ -224,3 +224,18 @@ def test_no_heading_ends_a_pdf_page(built: tuple[Warehouse, Path], tmp_path: Pat
         orphans += [(step, text) for height, text in lines[:-1] if height >= HEADING_HEIGHT]
     assert headings_seen > 52  # the layouts did span pages
     assert orphans == []
+
+
+def test_a_followed_indicator_is_never_judged_by_direction(built: tuple[Warehouse, Path]) -> None:
+    """The spanningsindicator's target is "volgen": a rise is no deviation, whatever higher_is_better says;
+    a ranking with a target (hoogstens 10) that gets worse still is one."""
+    from ea_pipelines.report.moment_content import read_deviations
+
+    content = read_content(built[0].engine, now=NOW, moment=MOMENTS[1])
+    by_code = {s.code: s for s in content.kern}
+    for code, before, now in (("spanningsindicator", 1.2, 1.5), ("spanningsindicator", 1.5, 1.2),
+                              ("mkb_ranking_positie", 7.0, 9.0)):
+        s = by_code[code]
+        s.previous_value, s.latest_value, s.previous_period, s.status = before, now, "2023", "geen streefwaarde"
+        reasons = [r for d in read_deviations([s], MOMENTS[1]) for r in d.reasons if "verkeerde kant" in r]
+        assert bool(reasons) == (code == "mkb_ranking_positie"), (code, before, now, reasons)
