@@ -130,3 +130,23 @@ def test_rounding_is_half_away_from_zero_and_the_same_on_both_engines(warehouse:
         exact_half = Decimal(v) * Decimal(10) ** decimals % 1 in (Decimal("0.5"), Decimal("-0.5"))
         if exact_half:  # a true half goes away from zero (PostgreSQL's round(double) would go to even)
             assert abs(got[i]) > abs(v), (v, got[i])
+
+
+def test_a_build_before_the_precision_rule_leaves_no_spurious_revisions(wh: Warehouse) -> None:
+    """The first build after the upgrade: the previous build's values carry float noise (as before the rule),
+    the new ones are rounded; the same figures are no revision, a changed figure still is."""
+    load(wh, BASE)
+    deliver(wh)
+    build_all(wh, MODELS)
+    with wh.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE marts.fact_indicator_value SET value = value * (1 + 4.4e-16)"))  # ulps
+        noisy = conn.execute(sa.text("SELECT count(*) FROM marts.fact_indicator_value")).scalar()
+        conn.execute(sa.text("UPDATE staging.uwv_spanningsindicator SET indicator_value = 1.4"))  # a real change
+    assert noisy > 10
+    results = build_all(wh, MODELS)
+    assert all(t.passed for r in results.values() for t in r)
+    with wh.engine.connect() as conn:
+        revised = conn.execute(sa.text("SELECT indicator_code, old_value, new_value FROM marts.indicator_revision")
+                               ).all()
+    assert [(r.indicator_code, r.new_value) for r in revised] == [("spanningsindicator", 1.4)]
+    assert abs(revised[0].old_value - 1.35) < 1e-9
