@@ -148,8 +148,8 @@ ratios as (
         n.load_id, n.fetched_at,
         {{ weakest('n.provenance', 'q.provenance') }} as provenance,
         {{ precision('ratio') }} as decimals,
-        case when q.captured_at is null or n.captured_at <= q.captured_at then n.captured_at
-             else q.captured_at end as captured_at  -- the older of the two parts
+        case when n.captured_at is null or q.captured_at is null then null  -- a part of unknown date
+             when n.captured_at <= q.captured_at then n.captured_at else q.captured_at end as captured_at
     from parts n
     join parts q on q.indicator_code = n.indicator_code and q.part = 'denominator'
         and q.region_code = n.region_code and q.period_code = n.period_code
