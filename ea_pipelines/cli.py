@@ -360,6 +360,7 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
         say(f"ea-pipelines report: {exc}", file=sys.stderr)
         return 2
     from ea_pipelines.report.build import write_report  # matplotlib and reportlab: load only when drawing
+    from ea_pipelines.report.formatting import counted
 
     wh = Warehouse.from_settings(settings)
     try:
@@ -372,9 +373,12 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         wh.dispose()
     c = files.content
-    say(f"{moment.title} ({moment.start:%d-%m-%Y} t/m {moment.end:%d-%m-%Y}): {len(c.highlights)} highlights, "
-          f"{len(c.deviations)} afwijkingen, {sum(len(g.efforts) for g in c.goals)} inspanningen, "
-          f"{sum(len(g.contributions) for g in c.goals)} kwalitatieve bijdragen, {len(files.charts)} charts")
+    say(f"{moment.title} ({moment.start:%d-%m-%Y} t/m {moment.end:%d-%m-%Y}): "
+          f"{counted(len(c.highlights), 'hoogtepunt', 'hoogtepunten')}, "
+          f"{counted(len(c.deviations), 'afwijking', 'afwijkingen')}, "
+          f"{counted(sum(len(g.efforts) for g in c.goals), 'inspanning', 'inspanningen')}, "
+          f"{counted(sum(len(g.contributions) for g in c.goals), 'kwalitatieve bijdrage', 'kwalitatieve bijdragen')}, "
+          f"{counted(len(files.charts), 'grafiek', 'grafieken')}")
     say(files.html.resolve())
     say(files.pdf.resolve())
     return 0

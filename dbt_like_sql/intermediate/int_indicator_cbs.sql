@@ -14,6 +14,8 @@
 --   * the size class of the programme's municipality (CBS gemeentegrootteklasse by inhabitants on
 --     1 January of the same year, staging.seed_size_class), as region code GK1..GK8.
 -- Each period of a table with editions comes from one edition (stg_cbs_edition_value: the newest that has it).
+-- Precision (decimals): a measure's value as CBS gives it (its Decimals); a sum over members at the most
+-- decimals of its parts; a ratio at the documented ratio precision (ea_pipelines.sqlmodels.precision).
 with v as (select * from {{ ref('stg_cbs_edition_value') }}),
 decl as (select * from {{ source('staging', 'seed_indicator_cbs') }}),
 roles as (select * from {{ source('staging', 'seed_programme_region') }}),
@@ -21,7 +23,8 @@ pop as (select * from {{ ref('int_population') }}),
 classes as (select * from {{ source('staging', 'seed_size_class') }}),
 measured as (
     select d.indicator_code, d.part, d.scale, d.aggregate, v.table_id, v.region_code, v.period_code, v.value,
-        v.status, v.load_id, v.fetched_at, v.edition_table_id as source_table, v.provenance, v.source
+        v.status, v.load_id, v.fetched_at, v.edition_table_id as source_table, v.provenance, v.source, v.decimals,
+        v.captured_at
     from decl d
     join v on v.table_id = d.table_id and v.measure_code = d.measure_code
         and (d.dimensions_like is null or v.other_dimensions like d.dimensions_like escape '\')
@@ -109,7 +112,7 @@ member_values as (
 computed as (
     select
         mv.indicator_code, mv.part, max(mv.scale) as scale, max(mv.aggregate) as aggregate, mv.table_id,
-        mv.group_code as region_code, mv.period_code, sum(mv.value) as value,
+        mv.group_code as region_code, mv.period_code, {{ rounded('sum(mv.value)', 'max(mv.decimals)') }} as value,
         case min(case mv.status when 'definitief' then 3 when 'nader voorlopig' then 2 when 'voorlopig' then 1
                  else 0 end)
             when 3 then 'definitief' when 2 then 'nader voorlopig' when 1 then 'voorlopig' else 'onbekend'
@@ -119,7 +122,7 @@ computed as (
         -- the members come from one load of one table, so one class; anything else leaves NULL (model tests fail)
         case when count(distinct mv.provenance) = 1 and count(mv.provenance) = count(*) then max(mv.provenance)
         end as provenance,
-        max(mv.source) as source
+        max(mv.source) as source, max(mv.decimals) as decimals, min(mv.captured_at) as captured_at
     from member_values mv
     join group_size gs on gs.group_code = mv.group_code and gs.year_code = mv.year_code
         and (gs.table_id = mv.table_id or gs.table_id is null)
@@ -137,7 +140,7 @@ parts as (
 ratios as (
     select
         n.indicator_code, n.region_code, n.period_code,
-        n.value / q.value * n.scale as value,
+        {{ rounded('n.value / q.value * n.scale', 'ratio') }} as value,
         n.value as numerator,
         q.value as denominator,
         case least(case n.status when 'definitief' then 3 when 'nader voorlopig' then 2 when 'voorlopig' then 1
@@ -150,7 +153,10 @@ ratios as (
         case when n.source_table = q.source_table then n.source_table
              else n.source_table || ' / ' || q.source_table end as source_table,
         n.load_id, n.fetched_at,
-        {{ weakest('n.provenance', 'q.provenance') }} as provenance
+        {{ weakest('n.provenance', 'q.provenance') }} as provenance,
+        {{ precision('ratio') }} as decimals,
+        case when n.captured_at is null or q.captured_at is null then null  -- a part of unknown date
+             when n.captured_at <= q.captured_at then n.captured_at else q.captured_at end as captured_at
     from parts n
     join parts q on q.indicator_code = n.indicator_code and q.part = 'denominator'
         and q.region_code = n.region_code and q.period_code = n.period_code
@@ -158,9 +164,9 @@ ratios as (
 ),
 direct as (
     select
-        p.indicator_code, p.region_code, p.period_code, p.value * p.scale as value,
+        p.indicator_code, p.region_code, p.period_code, {{ rounded('p.value * p.scale', 'p.decimals') }} as value,
         cast(null as double precision) as numerator, cast(null as double precision) as denominator,
-        p.status, p.source, p.source_table, p.load_id, p.fetched_at, p.provenance
+        p.status, p.source, p.source_table, p.load_id, p.fetched_at, p.provenance, p.decimals, p.captured_at
     from parts p
     where p.part = 'value'
 )

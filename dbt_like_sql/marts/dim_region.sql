@@ -1,8 +1,12 @@
--- Regions that have figures or belong to the programme, with level, peer-group flag and size class.
+-- Regions that have figures or belong to the programme, with level, peer-group flag and size class, and
+-- the eight CBS size classes GK1..GK8 (defined in staging.seed_size_class; figures are computed only for the
+-- class of the programme's municipality, see int_indicator_cbs).
 with codes as (
     select distinct region_code from {{ ref('fact_indicator_value') }}
     union
     select region_code from {{ source('staging', 'seed_programme_region') }}
+    union
+    select code from {{ source('staging', 'seed_size_class') }}
 ),
 names as (
     -- validity and successor as CBS describes them in the tables' region code lists

@@ -7,6 +7,7 @@
 -- ea_pipelines.provenance.RANK: live > partner delivery > capture > synthetic > illustrative); on equal
 -- strength the one fetched or received last; then by source name, so the choice is deterministic.
 -- precedence_note says which value was taken over which (Dutch, for the report); NULL when there was one.
+-- value is stored at the precision of its source (decimals; README: precision), never with float noise.
 with candidates as (
     select * from {{ ref('int_indicator_cbs') }}
     union all
@@ -31,7 +32,7 @@ passed_over as (
 )
 select
     r.indicator_code, r.region_code, r.period_code, r.value, r.numerator, r.denominator, r.status, r.source,
-    r.source_table, r.load_id, r.fetched_at, r.provenance,
+    r.source_table, r.load_id, r.fetched_at, r.provenance, r.decimals, r.captured_at,
     case when r.candidates > 1 then
         'gekozen: ' || r.source || ' [' || r.provenance_label || ']; niet gekozen: ' || o.others
         || ' (regel: sterkste herkomst, bij gelijke herkomst de recentste)'

@@ -24,12 +24,13 @@ previous as (
 ),
 cur as (
     select l.indicator_code, f.region_code, f.period_code, f.value, f.status, f.source_table, f.fetched_at,
-           f.provenance, f.source as value_source, f.precedence_note
+           f.provenance, f.source as value_source, f.precedence_note, f.decimals,
+           f.captured_at
     from latest l join f on f.indicator_code = l.indicator_code and f.region_code = l.region_code
         and f.period_code = l.period_code
 ),
 prev as (
-    select p.indicator_code, f.period_code, f.value, f.provenance
+    select p.indicator_code, f.period_code, f.value, f.provenance, f.decimals
     from previous p join latest l on l.indicator_code = p.indicator_code
     join f on f.indicator_code = p.indicator_code and f.region_code = l.region_code and f.period_code = p.period_code
 ),
@@ -52,7 +53,7 @@ select
     c.status as value_status,
     p.period_code as previous_period,
     p.value as previous_value,
-    c.value - p.value as change,
+    {{ rounded('c.value - p.value', 'greatest(c.decimals, p.decimals)') }} as change,  -- no float noise
     case when h.region_code = (select region_code from roles where role = 'peer_corop') then null
          else (select max(value) from compare x where x.indicator_code = i.code and x.role = 'peer_corop')
     end as peer_group_value,
@@ -86,6 +87,7 @@ select
     c.source_table,
     c.precedence_note,
     c.fetched_at,
+    c.captured_at,
     current_date - cast(c.fetched_at as date) as days_since_fetch,
     cast(extract(year from current_date) as integer) - cast(substr(c.period_code, 1, 4) as integer) as years_since_period,
     c.provenance,

@@ -17,7 +17,8 @@ tagged as (
         v.table_id as edition_table_id,
         coalesce(e.edition_rank, 1) as edition_rank,
         coalesce(a.entry_measure_code, v.measure_code) as measure_code, v.region_code, v.period_code,
-        v.other_dimensions, v.value, v.status, v.load_id, v.fetched_at, v.provenance, v.source
+        v.other_dimensions, v.value, v.status, v.load_id, v.fetched_at, v.provenance, v.source,
+        v.decimals, v.captured_at
     from v
     left join editions e on e.edition_table_id = v.table_id
     left join aliases a on a.edition_table_id = v.table_id and a.measure_code = v.measure_code
@@ -29,7 +30,7 @@ chosen as (
 )
 select
     t.table_id, t.edition_table_id, t.measure_code, t.region_code, t.period_code, t.other_dimensions, t.value,
-    t.status, t.load_id, t.fetched_at, t.provenance, t.source
+    t.status, t.load_id, t.fetched_at, t.provenance, t.source, t.decimals, t.captured_at
 from tagged t
 -- equality on an expression (a table without periods has null period_code): lets both engines hash-join
 join chosen c on c.table_id = t.table_id and c.edition_rank = t.edition_rank

@@ -17,6 +17,9 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 #: codes that select value rules (indicator codes): compared with cell values, shown in Data Docs
 RULE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
+#: decimals of a decimal or score column that declares none (the marts' precision for unknown sources)
+DEFAULT_DECIMALS = 6
+
 #: warehouse SQL type per column type (accepted by DuckDB and PostgreSQL)
 SQL_TYPES = {"integer": "BIGINT", "decimal": "FLOAT8", "score": "FLOAT8", "text": "TEXT", "period": "TEXT",
              "date": "DATE", "municipality": "TEXT", "region": "TEXT"}
@@ -41,6 +44,17 @@ class Column:
     allowed: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     max_length: int | None = None  # text only: the most characters a cell may hold
+    #: decimal and score: the most decimals a cell may have, and the precision the marts keep (integer: 0)
+    decimals: int | None = None
+
+    @property
+    def precision(self) -> int | None:
+        """Decimals the warehouse keeps for this column: declared, 0 for integers, None for non-numbers."""
+        if self.type == "integer":
+            return 0
+        if self.type in ("decimal", "score"):
+            return DEFAULT_DECIMALS if self.decimals is None else self.decimals
+        return None
 
     @property
     def accepted_headers(self) -> set[str]:
@@ -148,13 +162,18 @@ def _column(raw: dict[str, Any], where: str) -> Column:
                                    or not isinstance(max_length, int) or max_length < 1):
         raise CatalogueError(f"{where}: max_length is a whole number of 1 or more, for text columns only")
     low, high = _range(raw, where)
+    decimals = raw.get("decimals")
+    if decimals is not None and (raw["type"] not in ("decimal", "score") or isinstance(decimals, bool)
+                                 or not isinstance(decimals, int) or not 0 <= decimals <= DEFAULT_DECIMALS):
+        raise CatalogueError(f"{where}: decimals is a whole number from 0 to {DEFAULT_DECIMALS}, "
+                             "for decimal and score columns only")
     return Column(
         name=str(raw["name"]), header=str(raw["header"]), type=str(raw["type"]),
         description=str(raw.get("description", "")), example=str(raw.get("example", "")),
         required=bool(raw.get("required", True)), kinds=kinds,
         min=low, max=high,
         allowed=tuple(str(a) for a in raw.get("allowed") or ()),
-        aliases=tuple(str(a) for a in raw.get("aliases") or ()), max_length=max_length,
+        aliases=tuple(str(a) for a in raw.get("aliases") or ()), max_length=max_length, decimals=decimals,
     )
 
 

@@ -15,6 +15,7 @@ decide whether anything changed upstream (``Modified``) before the observations 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import time
@@ -82,6 +83,15 @@ class TableFetch:
     @property
     def transport(self) -> Transport:
         return self.reader.t
+
+    @property
+    def captured_at(self) -> datetime.datetime | None:
+        """When a replayed snapshot was captured (its manifest's ``captured_at``, UTC); None when live or unknown."""
+        raw = getattr(self.transport, "manifest", {}).get("captured_at") if self.mode != "live" else None
+        if not raw:
+            return None
+        when = datetime.datetime.fromisoformat(str(raw))
+        return when.astimezone(datetime.UTC).replace(tzinfo=None) if when.tzinfo else when
 
     @property
     def provenance(self) -> str:

@@ -100,7 +100,8 @@ def _convert(col: Column, cell: Any, regions: RegionIndex, today: dt.date, conve
     if col.type != "text" or col.allowed:  # numbers, periods, dates and codes: only ASCII digits are digits
         v.check_ascii_digits(cell)
     if col.type in NUMBER_TYPES:
-        value: Any = v.to_integer(cell, convention) if col.type == "integer" else v.to_number(cell, convention)
+        value: Any = (v.to_integer(cell, convention) if col.type == "integer"
+                      else v.to_number(cell, convention, col.precision))
         low, high = col.bounds
         if low is not None and value < low:
             raise ValueError(f"{v.fmt_number(value)} is lager dan toegestaan (minimaal {v.fmt_number(low)})"

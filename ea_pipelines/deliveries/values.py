@@ -186,10 +186,15 @@ def _decimal(cell: Any, convention: str | None) -> Decimal:
     return r[convention]
 
 
-def to_number(cell: Any, convention: str | None = None) -> float:
-    """A finite double (what a FLOAT8 column holds)."""
+def to_number(cell: Any, convention: str | None = None, decimals: int | None = None) -> float:
+    """A finite double (what a FLOAT8 column holds), with at most ``decimals`` decimals if given."""
+    exact = _decimal(cell, convention)
+    if decimals is not None and exact.is_finite() and -min(0, int(exact.normalize().as_tuple().exponent)) > decimals:
+        allowed = "geen decimalen" if decimals == 0 else f"hoogstens {decimals} decimaal" if decimals == 1 \
+            else f"hoogstens {decimals} decimalen"
+        raise ValueError(f"'{cell_text(cell)}' heeft te veel decimalen; {allowed} toegestaan")
     try:
-        return finite(_decimal(cell, convention))
+        return finite(exact)
     except NumberRefused as exc:
         raise ValueError(f"'{cell_text(cell)}' is te " + ("groot" if exc.reason == "overflow" else "klein") +
                          " om als getal op te slaan") from exc

@@ -29,6 +29,8 @@ from ea_pipelines.files import write_atomic
 from ea_pipelines.settings import DEFAULT_CATALOGUE, DEFAULT_SNAPSHOT_DIR
 
 POPULATION_CAPTURE = "03759ned"
+#: when the real capture in the shared reference data was taken (the manifest's captured_at: the report's data date)
+POPULATION_CAPTURED_AT = "2026-07-02T00:00:00+00:00"
 
 
 def _file_name(key: str) -> str:
@@ -96,6 +98,8 @@ def build(catalogue: CbsCatalogue, out_dir: Path, capture_dir: Path | None) -> l
                 "rows": result.data.announced_rows,
                 "responses": responses,
             }
+            if not synthetic:
+                manifest["captured_at"] = POPULATION_CAPTURED_AT
             if spec.has_editions:  # what replay knows of the editions (ea_pipelines.cbs.editions.from_manifests)
                 manifest["editions"] = manifest_editions(spec, result.data.properties.status)
             write_atomic(target / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())

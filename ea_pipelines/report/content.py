@@ -69,6 +69,8 @@ class IndicatorSection:
     source: str = ""
     source_table: str | None = None
     fetched_at: dt.datetime | None = None
+    #: when the latest value was taken from its source (a replayed capture's own date); None when unknown
+    captured_at: dt.datetime | None = None
     notes: list[str] = field(default_factory=list)
     #: region, programme_role, period_code, period_label, start_date, value, status
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -87,6 +89,11 @@ class IndicatorSection:
     previous_provenance: str | None = None
     comparison_provenance: dict[str, str | None] = field(default_factory=dict)  # region label -> class
     status_provenance: str | None = None  # weakest class of the figures the target status rests on
+
+    @property
+    def data_date(self) -> dt.datetime | None:
+        """The date the figures are of: the capture's own date where known, else when fetched or received."""
+        return self.captured_at or self.fetched_at
 
     @property
     def has_data(self) -> bool:
@@ -148,6 +155,11 @@ def _num(value: object) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     return float(value)
+
+
+def _time(value: object) -> dt.datetime | None:
+    """A timestamp column's value as a datetime; None for SQL NULL (or a column an older mart lacks)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def _read(conn: sa.Connection, sql: str, bound: dict | None = None) -> pd.DataFrame:
@@ -278,7 +290,8 @@ def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]
         previous_value=_num(k["previous_value"]), comparisons=comparisons, source_table=k["source_table"],
         precedence_note=k["precedence_note"] if isinstance(k.get("precedence_note"), str) else None,
         region_code=k["region_code"], latest_period_code=k["latest_period"],
-        fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime())
+        fetched_at=None if k["fetched_at"] is None else pd.Timestamp(k["fetched_at"]).to_pydatetime(),
+        captured_at=_time(k.get("captured_at")))
 
 
 def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
@@ -301,6 +314,7 @@ def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
         comparisons={r["region"]: float(r["value"]) for r in same.sort_values("programme_role", key=lambda c: c.map(
             COMPARISON_ROLES.index)).to_dict("records")},
         source_table=last["source_table"], fetched_at=pd.Timestamp(last["fetched_at"]).to_pydatetime(),
+        captured_at=_time(last.get("captured_at")),
         region_code=last["region_code"], latest_period_code=last["period_code"])
 
 

@@ -42,10 +42,31 @@ def fmt_change(value: float | None, unit: str) -> str:
     return sign + fmt_value(value, unit)
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """"1 bijdrage", "2 bijdragen": the number with the singular or plural form."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def fmt_date(value: dt.date | dt.datetime | pd.Timestamp | None) -> str:
     if value is None or value is pd.NaT:
         return "–"
     return f"{value:%d-%m-%Y}"
+
+
+def image_text(image: str | None) -> str:
+    """A contribution's image reference. Image files cannot be delivered (the inbox takes spreadsheets only),
+    so the report names the image and says it was not delivered, rather than a bare file name."""
+    return f"afbeelding niet meegeleverd ({image})" if image else ""
+
+
+def data_date_text(fetched_at: dt.datetime | None, captured_at: dt.datetime | None) -> str:
+    """When a figure was taken from its source: a replayed capture says its own date, and when it was read in."""
+    if fetched_at is None and captured_at is None:
+        return "–"
+    if captured_at is not None and (fetched_at is None or captured_at.date() != fetched_at.date()):
+        read = f" (ingelezen op {fmt_date(fetched_at)})" if fetched_at is not None else ""
+        return f"opgehaald op {fmt_date(captured_at)}{read}"
+    return f"opgehaald of ontvangen op {fmt_date(fetched_at or captured_at)}"
 
 
 def decimals_for(values: list[float], most: int = 4) -> int:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ea_pipelines.report.content import PROVISIONAL, UNKNOWN_STATUS, ReportContent
-from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_long_date, fmt_number, fmt_value, source_text
+from ea_pipelines.report.formatting import (
+    STATUS_LABEL,
+    counted,
+    data_date_text,
+    fmt_date,
+    fmt_long_date,
+    fmt_number,
+    fmt_value,
+    image_text,
+    source_text,
+)
 from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
 
 #: Autoescape is on for every template, whatever its name: ``select_autoescape()`` only escapes names ending in
@@ -27,8 +37,9 @@ def summary_sentence(content: ReportContent) -> str:
     invented = (f"; bij {counts[NOT_JUDGED]} rust de vergelijking met de streefwaarde op voorbeeldcijfers en wordt "
                 f"die niet beoordeeld" if counts[NOT_JUDGED] else "")
     return (f"Van de {len(content.kern)} kernindicatoren is de streefwaarde bij {counts['behaald']} behaald en bij "
-            f"{counts['niet behaald']} niet behaald{invented}; {counts['geen data']} hebben nog geen cijfers en "
-            f"{counts['other']} hebben geen streefwaarde of nog geen eerdere meting om mee te vergelijken.")
+            f"{counts['niet behaald']} niet behaald{invented}; {counted(counts['geen data'], 'heeft', 'hebben')} "
+            f"nog geen cijfers en {counted(counts['other'], 'heeft', 'hebben')} geen streefwaarde of nog geen "
+            "eerdere meting om mee te vergelijken.")
 
 
 def as_of_sentence(content: ReportContent) -> str:
@@ -52,4 +63,5 @@ def render_html(content: ReportContent, charts: dict[str, str]) -> str:
         footnote=FOOTNOTE, status_label=STATUS_LABEL, provisional=PROVISIONAL, unknown_status=UNKNOWN_STATUS,
         fmt_date=fmt_date, fmt_value=fmt_value, source_text=source_text,
         fmt_long_date=fmt_long_date, fmt_number=fmt_number, banner=banner(content), mark=mark,
-        source_note=source_note, short=short, mark_word=MARK)
+        source_note=source_note, short=short, mark_word=MARK, data_date_text=data_date_text,
+        image_text=image_text)

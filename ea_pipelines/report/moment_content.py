@@ -162,7 +162,7 @@ def read_deviations(sections: list[IndicatorSection], moment: ReportMoment) -> l
             d.reasons.append(reason + (f", was {before}" if before and s.target_kind in ("rising", "falling")
                                        else "") + ".")
         elif (s.latest_value is not None and s.previous_value is not None and s.higher_is_better is not None
-              and s.target_kind not in ("rising", "falling") and s.latest_value != s.previous_value
+              and s.target_kind in ("at_most", "at_least") and s.latest_value != s.previous_value
               and (s.latest_value > s.previous_value) != s.higher_is_better):
             word = "gestegen" if s.latest_value > s.previous_value else "gedaald"
             better = "hoger" if s.higher_is_better else "lager"

@@ -26,10 +26,12 @@ from reportlab.platypus import (
 from ea_pipelines.report.content import PROVISIONAL, UNKNOWN_STATUS, Goal, IndicatorSection, ReportContent
 from ea_pipelines.report.formatting import (
     STATUS_LABEL,
+    data_date_text,
     fmt_date,
     fmt_long_date,
     fmt_number,
     fmt_value,
+    image_text,
     source_text,
 )
 from ea_pipelines.report.html import FOOTNOTE, as_of_sentence, summary_sentence
@@ -50,7 +52,10 @@ BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=
 #: running off the page.
 QUOTE = ParagraphStyle("quote", parent=BODY, leftIndent=0.6 * cm, textColor=colors.HexColor("#333333"),
                        fontName="Helvetica-Oblique", splitLongWords=1)
-H1, H2, H3 = _styles["Title"], _styles["Heading2"], _styles["Heading3"]
+H1 = _styles["Title"]
+#: A heading stays on the page of what follows it: never the last line of a page (reportlab keepWithNext).
+H2 = ParagraphStyle("h2", parent=_styles["Heading2"], keepWithNext=1)
+H3 = ParagraphStyle("h3", parent=_styles["Heading3"], keepWithNext=1)
 PAD = 3  # cell padding, points
 GRID = [("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cccccc")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), PAD), ("RIGHTPADDING", (0, 0), (-1, -1), PAD)]
@@ -102,7 +107,7 @@ def _summary(content: ReportContent) -> list:
     for i, s in enumerate(content.kern, start=1):
         star = "*" if s.value_status in PROVISIONAL else "?" if s.value_status == UNKNOWN_STATUS else ""
         source = ((s.source_table or s.source) + (f" ({short(s.weakest_provenance)})" if s.invented else "")
-                  + (f", {fmt_date(s.fetched_at)}" if s.fetched_at else ""))
+                  + (f", {fmt_date(s.data_date)}" if s.data_date else ""))
         cells = row([str(s.nr), str(s.goal_nr), s.name, fmt_value(s.latest_value, s.unit) + star,
                      s.latest_period or "–", s.target_rule or "–", STATUS_LABEL[s.status], source])
         if s.invented:  # the value carries the mark "voorbeeldcijfer", the row a tint
@@ -151,10 +156,10 @@ def _flag(provenance: str | None) -> str:
 
 
 def _moment(content: ReportContent) -> list:
-    """Highlights since the previous moment and the afwijkingen, after the summary."""
+    """Hoogtepunten (highlights) since the previous moment and the afwijkingen, after the summary."""
     m = content.moment
     assert m is not None
-    story: list = [Spacer(1, 0.4 * cm), _p(f"Highlights sinds {fmt_long_date(m.previous_reference)}", H2)]
+    story: list = [Spacer(1, 0.4 * cm), _p(f"Hoogtepunten sinds {fmt_long_date(m.previous_reference)}", H2)]
     story += [_p(f"• {h.indicator}: {h.text}", BODY) for h in content.highlights] or [
         _p(f"Sinds {fmt_long_date(m.previous_reference)} zijn er geen nieuwe of herziene cijfers.", BODY)]
     story += [Spacer(1, 0.3 * cm), _p("Afwijkingen", H2)]
@@ -181,15 +186,18 @@ def _goal_extras(goal: Goal) -> list:
         story += [table, _p(f"Bron: levering programme_efforts ({files}).")]
     else:
         story.append(_p("Er is voor dit doel (nog) geen stand van de inspanningen aangeleverd."))
-    story += [Spacer(1, 0.3 * cm), Paragraph("Rijker verantwoorden", H3)]
+    # keepWithNext does not reach into a KeepTogether: the heading goes into the first contribution's block
+    heading: list = [Paragraph("Rijker verantwoorden", H3)]
+    story.append(Spacer(1, 0.3 * cm))
     for q in goal.contributions:
-        meta = f"{q.author}, {fmt_long_date(q.date)}" + (f" · afbeelding: {q.image}" if q.image else "") + \
+        meta = f"{q.author}, {fmt_long_date(q.date)}" + (f" · {image_text(q.image)}" if q.image else "") + \
             f" · bron: {q.source_file}"
         body = "<br/>".join(escape(line) for line in q.body.splitlines())
-        story += [KeepTogether([Paragraph(f"<b>{escape(q.title)}</b>", BODY), Paragraph(body, QUOTE),
+        story += [KeepTogether([*heading, Paragraph(f"<b>{escape(q.title)}</b>", BODY), Paragraph(body, QUOTE),
                                 _p(meta)]), Spacer(1, 0.2 * cm)]
+        heading = []
     if not goal.contributions:
-        story.append(_p("Geen kwalitatieve bijdragen voor dit doel in deze periode."))
+        story += [*heading, _p("Geen kwalitatieve bijdragen voor dit doel in deze periode.")]
     return story
 
 
@@ -206,7 +214,7 @@ def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
         facts += [["Streefwaarde", s.target_rule or "–"], ["Status", STATUS_LABEL[s.status]]]
     facts += [["Bron", source_text(s.source, s.source_table)
                + (f" – {source_note(s.weakest_provenance)}" if s.invented else "")],
-              ["Datum gegevens", f"opgehaald of ontvangen op {fmt_date(s.fetched_at)}" if s.fetched_at else "–"]]
+              ["Datum gegevens", data_date_text(s.fetched_at, s.captured_at)]]
     table = Table([[_p(k, SMALL, 3.5 * cm), _p(v, SMALL, 14.5 * cm)] for k, v in facts],
                   colWidths=[3.5 * cm, 14.5 * cm])
     table.setStyle(TableStyle(GRID))

@@ -45,7 +45,8 @@ select f.indicator_code, f.region_code, f.period_code,
             else coalesce(k.changed_at, s.first_seen_at, l.old_fetched_at, f.fetched_at) end as fetched_at,
        case when k.changed_at is not null then k.new_provenance when l.changed_at is not null then l.old_provenance
             else f.provenance end as provenance,
-       case when l.changed_at is null then f.precedence_note end as precedence_note
+       case when l.changed_at is null then f.precedence_note end as precedence_note,
+       f.decimals, f.captured_at
 from marts.fact_indicator_value f
 join marts.dim_period p on p.code = f.period_code
 left join (select {_KEYS}, min(first_seen_at) as first_seen_at from marts.indicator_first_seen
@@ -78,7 +79,7 @@ def series_sql() -> str:
         WITH {VINTAGE} AS ({VINTAGE_SQL})
         SELECT f.indicator_code, f.region_code, r.name AS region_name, r.programme_role, f.period_code,
                p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at,
-               f.provenance
+               f.provenance, f.captured_at
         FROM {VINTAGE} f
         JOIN marts.dim_region r ON r.code = f.region_code
         JOIN marts.dim_period p ON p.code = f.period_code

@@ -17,7 +17,9 @@ model is built in) with an optional ``<model>.yml`` beside it:
 
 Besides ``ref``, ``source`` and ``previous``, a model may use ``{{ weakest('a.provenance', 'b.provenance') }}``:
 the weakest provenance class of its arguments (SQL expressions), in the order of
-:mod:`ea_pipelines.provenance`, for values derived from several parts.
+:mod:`ea_pipelines.provenance`, for values derived from several parts; ``{{ rounded('expr', 'decimals') }}``:
+``expr`` rounded to ``decimals`` (an SQL expression, or ``ratio`` / ``unknown``), and
+``{{ precision('ratio') }}`` (or ``'unknown'``): the documented precision of :mod:`ea_pipelines.sqlmodels.precision`.
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ from typing import Any
 import yaml
 
 from ea_pipelines.provenance import weakest_sql
+from ea_pipelines.sqlmodels.precision import PRECISIONS, rounded_sql
 
 LAYERS = ("staging", "intermediate", "marts")
 REF = re.compile(r"\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 SOURCE = re.compile(r"\{\{\s*source\(\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 PREVIOUS = re.compile(r"\{\{\s*previous\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 WEAKEST = re.compile(r"\{\{\s*weakest\(\s*('[^']+'(?:\s*,\s*'[^']+')*)\s*\)\s*\}\}")
+ROUNDED = re.compile(r"\{\{\s*rounded\(\s*'([^']+)'\s*,\s*'([^']+)'\s*\)\s*\}\}")
+PRECISION = re.compile(r"\{\{\s*precision\(\s*'(" + "|".join(PRECISIONS) + r")'\s*\)\s*\}\}")
 ANY_TAG = re.compile(r"\{\{.*?\}\}", re.S)
 MATERIALIZATIONS = ("table", "view", "append")
 
@@ -100,10 +105,11 @@ def _tests(model: str, raw: dict[str, Any], where: Path) -> list[ModelTest]:
 
 def _load(path: Path, layer: str) -> Model:
     sql = path.read_text(encoding="utf-8")
-    known = (REF, SOURCE, PREVIOUS, WEAKEST)
+    known = (REF, SOURCE, PREVIOUS, WEAKEST, ROUNDED, PRECISION)
     leftover = [t for t in ANY_TAG.findall(sql) if not any(p.fullmatch(t) for p in known)]
     if leftover:
-        raise ModelError(f"{path}: unsupported template tag {leftover[0]!r} (use ref, source, previous or weakest)")
+        raise ModelError(f"{path}: unsupported template tag {leftover[0]!r} (use ref, source, previous, weakest, "
+                         "rounded or precision)")
     model = Model(name=path.stem, layer=layer, path=path, sql=sql, refs=list(dict.fromkeys(REF.findall(sql))),
                   sources=list(dict.fromkeys(SOURCE.findall(sql))), previous=PREVIOUS.findall(sql))
     docs = path.with_suffix(".yml")
@@ -179,8 +185,10 @@ def load_project(root: Path) -> list[Model]:
 
 
 def render(sql: str, relations: dict[str, str]) -> str:
-    """Replace ref/source/previous tags by relation names, and weakest tags by their SQL expression."""
+    """Replace ref/source/previous tags by relation names, weakest and rounded tags by their SQL expression."""
     sql = WEAKEST.sub(lambda m: weakest_sql(*re.findall(r"'([^']+)'", m.group(1))), sql)
+    sql = PRECISION.sub(lambda m: str(PRECISIONS[m.group(1)]), sql)
+    sql = ROUNDED.sub(lambda m: rounded_sql(m.group(1), str(PRECISIONS.get(m.group(2), m.group(2)))), sql)
     sql = REF.sub(lambda m: relations[m.group(1)], sql)
     sql = PREVIOUS.sub(lambda m: relations[m.group(1)] + "__previous", sql)
     return SOURCE.sub(lambda m: f"{m.group(1)}.{m.group(2)}", sql)

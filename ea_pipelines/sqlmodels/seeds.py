@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ea_pipelines.catalogue.catalogues import Catalogues
 from ea_pipelines.catalogue.cbs import Programme
+from ea_pipelines.catalogue.deliveries import DeliveryCatalogue
 from ea_pipelines.catalogue.indicators import IndicatorCatalogue
 from ea_pipelines.catalogue.swing import SwingCatalogue
 from ea_pipelines.provenance import CLASSES, LABEL, RANK
@@ -43,6 +44,9 @@ SEED_TABLES = {
     """,
     "staging.seed_size_class": """
         code TEXT NOT NULL, label TEXT NOT NULL, lower_bound BIGINT NOT NULL, upper_bound BIGINT
+    """,
+    "staging.seed_delivery_column": """
+        delivery_type TEXT NOT NULL, column_name TEXT NOT NULL, decimals BIGINT NOT NULL
     """,
 }
 #: CBS gemeentegrootteklassen (inhabitants on 1 January): code, label, lower bound, upper bound (exclusive)
@@ -119,6 +123,12 @@ def size_class_frame() -> pd.DataFrame:
         {"upper_bound": "Int64"})
 
 
+def delivery_column_frame(deliveries: DeliveryCatalogue) -> pd.DataFrame:
+    """The precision of every numeric delivery column (deliveries.yaml ``decimals``; integers 0)."""
+    rows = [(t.name, c.name, c.precision) for t in deliveries.types for c in t.columns if c.precision is not None]
+    return pd.DataFrame(rows, columns=["delivery_type", "column_name", "decimals"])
+
+
 def indicator_frame(indicators: IndicatorCatalogue) -> pd.DataFrame:
     goals = indicators.goals
     rows = []
@@ -151,7 +161,8 @@ def seed_frames(catalogues: Catalogues) -> dict[str, pd.DataFrame]:
                         ignore_index=True)
     return {"staging.seed_indicator": indicator_frame(catalogues.indicators),
             "staging.seed_programme_region": region_frame(catalogues.programme), "staging.seed_indicator_cbs": fetched,
-            "staging.seed_provenance_class": provenance_class_frame(), "staging.seed_size_class": size_class_frame()}
+            "staging.seed_provenance_class": provenance_class_frame(), "staging.seed_size_class": size_class_frame(),
+            "staging.seed_delivery_column": delivery_column_frame(catalogues.deliveries)}
 
 
 def seed_content(frames: dict[str, pd.DataFrame]) -> list[str]:

@@ -153,7 +153,7 @@ def stats(fetch: TableFetch) -> load_log.FetchStats:
     return load_log.FetchStats(
         source_modified=fetch.properties().modified, spec_fingerprint=fingerprint(fetch),
         requests=fetch.requests, bytes=fetch.bytes_received, elapsed_seconds=round(fetch.elapsed, 3),
-        provenance=fetch.provenance, synthetic=fetch.synthetic)
+        provenance=fetch.provenance, synthetic=fetch.synthetic, captured_at=fetch.captured_at)
 
 
 def fingerprint(fetch: TableFetch) -> str:

@@ -92,7 +92,8 @@ TABLES: dict[str, str] = {
         http_bytes BIGINT,
         elapsed_seconds FLOAT8,
         provenance TEXT,
-        synthetic BOOLEAN
+        synthetic BOOLEAN,
+        captured_at TIMESTAMP
     """,
     "meta.lock": """
         name TEXT PRIMARY KEY
@@ -131,7 +132,8 @@ TABLES: dict[str, str] = {
 
 #: load_log columns added after the first release (incremental refresh): added to older warehouses too
 LOAD_LOG_ADDED = {"source_modified": "TEXT", "spec_fingerprint": "TEXT", "http_requests": "BIGINT",
-                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "provenance": "TEXT", "synthetic": "BOOLEAN"}
+                  "http_bytes": "BIGINT", "elapsed_seconds": "FLOAT8", "provenance": "TEXT", "synthetic": "BOOLEAN",
+                  "captured_at": "TIMESTAMP"}
 #: delivery_log columns added after the first release: added to older warehouses too
 DELIVERY_LOG_ADDED = {"provenance": "TEXT", "replaced": "TEXT", "rows_replaced": "BIGINT", "rows_gone": "BIGINT"}
 

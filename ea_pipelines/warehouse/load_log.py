@@ -28,6 +28,8 @@ class FetchStats:
     elapsed_seconds: float | None = None
     provenance: str | None = None  # class of the data read (ea_pipelines.provenance): cbs_live, cbs_capture, ...
     synthetic: bool | None = None
+    #: when the data was taken from its source: a replayed capture's manifest ``captured_at`` (live: the load)
+    captured_at: datetime | None = None
 
 
 def utcnow() -> datetime:
@@ -48,13 +50,16 @@ def finish(conn: Connection, *, load_id: str, status: str, mode: str | None = No
            only_running: bool = False) -> None:
     """Record how load ``load_id`` ended; ``only_running`` leaves a load that already ended untouched."""
     fetch = fetch or FetchStats()
+    now = utcnow()
     conn.execute(
         sa.text("UPDATE meta.load_log SET status = :status, mode = :mode, rows = :rows, "
                 "content_hash = :hash, finished_at = :now, message = :message, source_modified = :modified, "
                 "spec_fingerprint = :fingerprint, http_requests = :requests, http_bytes = :bytes, "
-                "elapsed_seconds = :elapsed, provenance = :provenance, synthetic = :synthetic WHERE load_id = :load_id"
+                "elapsed_seconds = :elapsed, provenance = :provenance, synthetic = :synthetic, captured_at = :captured "
+                "WHERE load_id = :load_id"
                 + (" AND status = 'running'" if only_running else "")),
-        {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": utcnow(),
+        {"status": status, "mode": mode, "rows": rows, "hash": content_hash, "now": now,
+         "captured": fetch.captured_at or (now if mode == "live" else None),
          "message": mask(message or "")[:2000] or None, "load_id": load_id,
          "modified": fetch.source_modified,
          "fingerprint": fetch.spec_fingerprint, "requests": fetch.requests, "bytes": fetch.bytes,

@@ -98,3 +98,44 @@ def test_messages_never_print_a_huge_value_whole() -> None:
 def test_periods_only_with_ascii_digits_and_real_years(cell: str) -> None:
     with pytest.raises(ValueError, match="geen gewoon cijfer|geen geldige periode"):
         v.to_period(cell, ("year",))
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 6])
+def test_a_number_with_more_decimals_than_declared_is_refused(decimals: int) -> None:
+    """Generated per precision: cells with up to ``decimals`` decimals (trailing zeros do not count) are read,
+    one more is refused with a Dutch message saying how many are allowed."""
+    for places in range(decimals + 3):
+        digits = "".join(str((i * 7 + 3) % 9 + 1) for i in range(places))
+        for text in (f"12,{digits}" if places else "12", f"12.{digits}" if places else "12"):
+            convention = v.COMMA if "," in text or not places else v.DOT
+            if places <= decimals:
+                assert v.to_number(text, convention, decimals) == float(text.replace(",", "."))
+            else:
+                with pytest.raises(ValueError, match="te veel decimalen"):
+                    v.to_number(text, convention, decimals)
+    assert v.to_number("6,40", v.COMMA, 1) == 6.4  # a trailing zero is no decimal
+    assert v.to_number(6.4, None, 1) == 6.4  # a spreadsheet number cell: its shortest form
+    with pytest.raises(ValueError, match="hoogstens 1 decimaal toegestaan"):
+        v.to_number("6,45", v.COMMA, 1)
+    with pytest.raises(ValueError, match="geen decimalen toegestaan"):
+        v.to_number("6,5", v.COMMA, 0)
+
+
+def test_the_catalogue_declares_decimals_only_for_decimal_columns(tmp_path) -> None:  # noqa: ANN001
+    from ea_pipelines.catalogue.cbs import CatalogueError
+    from ea_pipelines.catalogue.deliveries import DEFAULT_DECIMALS, load_delivery_catalogue
+    from ea_pipelines.settings import DEFAULT_DELIVERY_CATALOGUE
+
+    catalogue = load_delivery_catalogue(DEFAULT_DELIVERY_CATALOGUE)
+    for dtype in catalogue.types:
+        for col in dtype.columns:
+            expected = {"integer": 0}.get(col.type, col.decimals if col.decimals is not None else DEFAULT_DECIMALS) \
+                if col.type in ("integer", "decimal", "score") else None
+            assert col.precision == expected, (dtype.name, col.name)
+    assert catalogue.get("uwv_spanningsindicator").column("indicator_value").precision == 2
+    for bad in ("decimals: 1, type: text", "decimals: 7, type: decimal", "decimals: true, type: decimal"):
+        path = tmp_path / "d.yaml"
+        path.write_text("deliveries:\n  t:\n    key: [a]\n    replace_by: [a]\n    columns:\n"
+                        f"      - {{name: a, header: a, {bad}}}\n", encoding="utf-8")
+        with pytest.raises(CatalogueError, match="decimals"):
+            load_delivery_catalogue(path)

@@ -115,6 +115,10 @@ def test_unreachable_nights_keep_the_live_version(warehouse: Warehouse, cbs_serv
     live = load_cbs_table(spec, live_source, warehouse, batch_id="night-0", gate=gate)
     assert (live.status, live.mode, live.source_modified) == ("published", "live", LIVE_MODIFIED)
     assert value(warehouse, spec.table_id, measure, "GM0141", "2024JJ00", other) == live_value
+    with warehouse.engine.connect() as conn:  # a live fetch is taken from the source when it runs
+        captured, finished = conn.execute(sa.text("SELECT captured_at, finished_at FROM meta.load_log "
+                                                  "WHERE load_id = :l"), {"l": live.load_id}).one()
+    assert captured == finished is not None
 
     offline = CbsSource("auto", dead_url, dead_url.replace("/odata/v1/CBS", "/ODataFeed/odata"),
                         DEFAULT_SNAPSHOT_DIR, tmp_path / "landing", FAST)
@@ -200,6 +204,16 @@ def test_a_first_run_publishes_the_snapshot(warehouse: Warehouse, catalogue: Cbs
     assert (row.status, row.synthetic) == ("published", synthetic)
     if name == "bevolking":
         assert value(warehouse, "03759ned", "M000352", "GM0141", "2024JJ00") == 74_317.0  # the real capture
+    # the data is of the capture's date (its manifest's captured_at), not of tonight's replay; synthetic: none
+    manifest = json.loads((DEFAULT_SNAPSHOT_DIR / spec.table_id / "manifest.json").read_text(encoding="utf-8"))
+    with warehouse.engine.connect() as conn:
+        captured, finished = conn.execute(sa.text("SELECT captured_at, finished_at FROM meta.load_log "
+                                                  "WHERE load_id = :l"), {"l": row.load_id}).one()
+    if synthetic:
+        assert "captured_at" not in manifest and captured is None
+    else:
+        assert captured == dt.datetime.fromisoformat(manifest["captured_at"]).replace(tzinfo=None)
+        assert captured.date() == dt.date(2026, 7, 2) and finished.date() != captured.date()
     # a second replay night: the same snapshot, nothing to refuse and nothing to fetch again
     assert load_cbs_table(spec, replay, warehouse, batch_id="r2", gate=gate).status == "unchanged"
 

@@ -157,7 +157,7 @@ def test_afwijkingen_name_the_figures(built: Warehouse, tmp_path: Path) -> None:
     parsed, _ = report(built, tmp_path, AUTUMN)
     text = squash(parsed.text["afwijkingen"])
     ids = [a["data-indicator"] for a in parsed.items["afwijkingen"]]
-    assert "Streefwaarde >= 7 niet gehaald: 6,9 (2024)" in text  # tevredenheid
+    assert "Streefwaarde minimaal 7,0 niet gehaald: 6,9 (2024)" in text  # tevredenheid
     assert "De verkeerde kant op: gestegen van 7 (2022) naar 9 (2024) (lager is beter)" in text  # mkb positie
     # spanningsindicator 2024 K3: older than a quarterly rhythm allows on 31 August 2026
     assert re.search(r"Het laatste cijfer is van 2024 K3: ouder dan het ritme \(per kwartaal\)", text)

@@ -25,7 +25,7 @@ def test_the_project_loads_in_dependency_order() -> None:
     fact = next(m for m in models if m.name == "fact_indicator_value")
     assert set(fact.refs) == {"int_indicator_cbs", "int_indicator_delivery", "dim_indicator"}
     stg = next(m for m in models if m.name == "stg_cbs_value")
-    assert stg.sources == [("staging", "cbs_observation"), ("meta", "load_log")]
+    assert stg.sources == [("staging", "cbs_measure"), ("staging", "cbs_observation"), ("meta", "load_log")]
     assert {m.layer for m in models} == {"staging", "intermediate", "marts"}
     assert {"kernindicatoren", "dim_region", "dim_period", "dim_indicator", "fact_indicator_value",
             "indicator_revision"} <= set(position)
