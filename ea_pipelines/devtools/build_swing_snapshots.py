@@ -59,7 +59,8 @@ def fake_variables(catalogue: SwingCatalogue) -> list[FakeVariable]:
 
 def build(out: Path, catalogue: SwingCatalogue) -> list[Path]:
     written = []
-    with tempfile.TemporaryDirectory() as tmp, FakeSwingServer(fake_variables(catalogue), periods=all_periods(catalogue),
+    periods = all_periods(catalogue)
+    with tempfile.TemporaryDirectory() as tmp, FakeSwingServer(fake_variables(catalogue), periods=periods,
                                                                page_size=20, public_root=PUBLIC_ROOT) as ods:
         catalogue = SwingCatalogue(catalogue.site, tuple(
             type(v)(**{**v.__dict__, "period_from": None}) for v in catalogue.variables), catalogue.path)

@@ -124,6 +124,7 @@ def test_the_watermark_is_clear_of_the_legend(roles: tuple[str, ...], years: int
     fig = draw(s)
     watermark(fig)
     to_png(fig)  # lays the figure out as the report does
+    fig.draw_without_rendering()  # measured at the figure's own dpi (the PNG was drawn at 150)
     ax = fig.axes[0]
     mark = next(t for t in ax.texts if t.get_text() == WATERMARK)
     box, legend, plot = mark.get_window_extent(), ax.get_legend().get_window_extent(), ax.get_window_extent()
