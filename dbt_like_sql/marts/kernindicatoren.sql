@@ -112,6 +112,8 @@ select
     end as peer_group_provenance,
     (select max(provenance) from compare x where x.indicator_code = i.code and x.role = 'province') as province_provenance,
     (select max(provenance) from compare x where x.indicator_code = i.code and x.role = 'country') as country_provenance,
+    (select max(f2.provenance) from f f2 where f2.indicator_code = i.code and f2.period_code = c.period_code
+        and substr(f2.region_code, 1, 2) = 'GK') as size_class_provenance,
     j.status_provenance
 from ind i
 left join headline h on h.indicator_code = i.code
