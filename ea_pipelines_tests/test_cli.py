@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ea_pipelines_tests.conftest import snapshot_rows
+from ea_pipelines_tests.devtools.test_build_swing_snapshots import values
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ["ikbindr_labels/voorbeeld_ikbindr.xlsx", "kennispunt_twente/voorbeeld_kennispunt.csv",
@@ -31,6 +32,8 @@ CBS_ROWS = {"03759ned": 13_568, "70072ned": snapshot_rows("70072ned"), "85969NED
 SYNTHETIC = {"70072ned", "85969NED"}
 #: the Swing ODS variables of swing_variables.yaml (all from synthetic snapshots in replay)
 SWING_CODES = ("kp_bt_ondernemersver_pct", "kp_grond_lokaal_mkb_ha", "kp_panel_groenblauw_cijfer")
+#: their rows: the Values in each snapshot (14 municipalities x the years the catalogue declares), from the files
+SWING_ROWS = {code: len(values(code)) for code in SWING_CODES}
 
 
 @pytest.fixture
@@ -83,8 +86,8 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
                         out[out.index("") + 1])
     assert f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}" in out
     tables = run_tables(out)
-    # the CBS snapshots, and 3 x 42 (Kennispunt open data: 14 municipalities x 3 years, synthetic snapshots)
-    assert tables["staging.cbs_observation"] == f"{sum(CBS_ROWS.values()) + 3 * 42:,}"
+    # the CBS snapshots, and the Kennispunt open data (synthetic snapshots)
+    assert tables["staging.cbs_observation"] == f"{sum(CBS_ROWS.values()) + sum(SWING_ROWS.values()):,}"
     for dtype, rows in EXAMPLE_ROWS.items():
         assert tables[f"staging.{dtype}"] == f"{rows:,}" and tables[f"raw.{dtype}"] == f"{rows:,}"
     # quiet: a mark per finished step (not a terminal: on one line, broken only by a warning), no Dagster
@@ -104,7 +107,8 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         flag = " SYNTHETIC" if table_id in SYNTHETIC else ""
         assert f"  cbs {table_id:<10} published  source mode replay   {rows:>7,} rows{flag}" in out
     for code in SWING_CODES:
-        assert f"  swing {code:<10} published  source mode replay        42 rows SYNTHETIC" in out
+        line = f"  swing {code:<10} published  source mode {'replay':<8} {SWING_ROWS[code]:>7,} rows SYNTHETIC"
+        assert line in out
     for example in EXAMPLES:
         dtype = example.split("/")[0]
         illustrative = " ILLUSTRATIVE (a bundled example file)"
@@ -130,7 +134,8 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
         assert (f"  cbs {table_id:<10} unchanged  source mode replay   {rows:>7,} rows{flag} "
                 "(data fetch skipped: Modified unchanged)") in out2
     for code in SWING_CODES:  # the same responses: nothing published again (no modification date to skip on)
-        assert f"  swing {code:<10} unchanged  source mode replay        42 rows SYNTHETIC" in out2
+        line = f"  swing {code:<10} unchanged  source mode {'replay':<8} {SWING_ROWS[code]:>7,} rows SYNTHETIC"
+        assert line in out2
     assert f"  no partner files were waiting in {tmp_path / 'inbox'}" in out2
     assert not any(line.startswith("  delivery ") for line in out2)
     for dtype, rows in EXAMPLE_ROWS.items():  # loaded once: the same rows, not twice as many
@@ -156,7 +161,7 @@ def test_make_run_twice_places_the_examples_once_then_summary(env: dict[str, str
     assert summary.returncode == 0, summary.stderr[-3000:]
     lines = summary.stdout.splitlines()
     assert lines[:2] == [f"Warehouse: {tmp_path / 'warehouse' / 'ea.duckdb'}", "Tables:"]
-    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()) + 3 * 42:,}") in lines
+    assert table_line("staging.cbs_observation", f"{sum(CBS_ROWS.values()) + sum(SWING_ROWS.values()):,}") in lines
     assert table_line("marts.kernindicatoren", "11") in lines
     for dtype, rows in EXAMPLE_ROWS.items():
         assert table_line(f"staging.{dtype}", f"{rows:,}") in lines

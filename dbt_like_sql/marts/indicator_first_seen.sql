@@ -9,7 +9,8 @@ select
     n.status,
     n.source_table,
     n.load_id,
-    n.fetched_at as first_seen_at
+    n.fetched_at as first_seen_at,
+    n.provenance
 from {{ ref('fact_indicator_value') }} n
 left join {{ previous('fact_indicator_value') }} p
   on p.indicator_code = n.indicator_code and p.region_code = n.region_code and p.period_code = n.period_code

@@ -10,6 +10,7 @@ select
     e.result_unit,
     e.source_file,
     e.load_id,
-    d.fetched_at as received_at
+    d.fetched_at as received_at,
+    d.provenance
 from {{ source('staging', 'programme_efforts') }} e
 left join {{ ref('stg_delivery_load') }} d on d.load_id = e.load_id

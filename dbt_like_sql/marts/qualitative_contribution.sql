@@ -9,6 +9,7 @@ select
     q.image,
     q.source_file,
     q.load_id,
-    d.fetched_at as received_at
+    d.fetched_at as received_at,
+    d.provenance
 from {{ source('staging', 'qualitative_contributions') }} q
 left join {{ ref('stg_delivery_load') }} d on d.load_id = q.load_id

@@ -29,9 +29,23 @@ from ea_pipelines.swing.source import SwingSource
 NOTE = ("SYNTHETIC snapshot: invented values in the response format of a Swing Open Data Service, built by "
         "ea_pipelines.devtools.build_swing_snapshots against the fake ODS; NOT Kennispunt Twente figures. The "
         "variable code is a placeholder (see swing_variables.yaml).")
-PERIODS = ("2021", "2022", "2023")
+#: The last year in the snapshots; each variable's first is its catalogue's ``periods.from`` (else FALLBACK_FROM):
+#: a snapshot covers the periods its catalogue entry declares.
+UNTIL = 2025
+FALLBACK_FROM = 2021
 #: the root the snapshot bodies name: a reserved .invalid host, so that no one mistakes them for a real site's
 PUBLIC_ROOT = "https://synthetic-swing-ods.invalid/jiveservices/odata"
+
+
+def declared_periods(period_from: str | None, until: int = UNTIL) -> tuple[str, ...]:
+    """The years a variable's snapshot holds: from its catalogue's ``periods.from`` up to ``until``."""
+    first = int(period_from) if period_from else FALLBACK_FROM
+    return tuple(str(y) for y in range(first, until + 1))
+
+
+def all_periods(catalogue: SwingCatalogue) -> tuple[str, ...]:
+    """Every year some variable's snapshot holds (the fake ODS serves one period list for all variables)."""
+    return tuple(sorted({p for v in catalogue.variables for p in declared_periods(v.period_from)}))
 
 
 def fake_variables(catalogue: SwingCatalogue) -> list[FakeVariable]:
@@ -40,13 +54,15 @@ def fake_variables(catalogue: SwingCatalogue) -> list[FakeVariable]:
         low, high = v.value_range
         low = 0.0 if low is None else float(low)
         high = low + 100.0 if high is None else float(high)
-        out.append(FakeVariable(v.variable, v.title, synthetic_values(v.variable, low, high, periods=PERIODS)))
+        out.append(FakeVariable(v.variable, v.title, synthetic_values(v.variable, low, high,
+                                                                      periods=declared_periods(v.period_from))))
     return out
 
 
 def build(out: Path, catalogue: SwingCatalogue) -> list[Path]:
     written = []
-    with tempfile.TemporaryDirectory() as tmp, FakeSwingServer(fake_variables(catalogue), periods=PERIODS,
+    periods = all_periods(catalogue)
+    with tempfile.TemporaryDirectory() as tmp, FakeSwingServer(fake_variables(catalogue), periods=periods,
                                                                page_size=20, public_root=PUBLIC_ROOT) as ods:
         catalogue = SwingCatalogue(catalogue.site, tuple(
             type(v)(**{**v.__dict__, "period_from": None}) for v in catalogue.variables), catalogue.path)

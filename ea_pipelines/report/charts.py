@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from ea_pipelines.provenance import LABEL
 from ea_pipelines.report.content import PROVISIONAL, IndicatorSection
 from ea_pipelines.report.formatting import (
     INTEGER_UNITS,
@@ -97,6 +98,54 @@ def _period_ticks(ax, axis: list[tuple[str, str]]) -> None:  # noqa: ANN001 (mat
     ax.set_xlim(-0.5, n - 0.5)
 
 
+def _origin(row: dict) -> tuple[str, str]:
+    return (str(row.get("source") or ""), str(row.get("provenance") or ""))
+
+
+def segments(region_series: pd.DataFrame) -> list[pd.DataFrame]:
+    """One region's points in time order, cut where the source or the provenance class changes: a line joins
+    only points of one origin (``source`` and ``provenance`` columns; absent columns are one origin)."""
+    if region_series.empty:
+        return []
+    keys = [_origin(r) for r in region_series.to_dict("records")]
+    cuts = [0, *(i for i in range(1, len(keys)) if keys[i] != keys[i - 1]), len(keys)]
+    return [region_series.iloc[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def _origin_text(source: str, provenance: str) -> str:
+    label = LABEL.get(provenance, provenance)
+    return source if not label or label == source else f"{source} ({label})"
+
+
+def _span(part: pd.DataFrame) -> str:
+    first, last = part["period_label"].iloc[0], part["period_label"].iloc[-1]
+    return str(first) if first == last else f"{first} t/m {last}"
+
+
+def source_changes(section: IndicatorSection) -> list[str]:
+    """Per region whose line is broken: which periods come from which source and class (Dutch)."""
+    data = section.series
+    if data.empty:
+        return []
+    out = []
+    for _, g in data.groupby("programme_role", sort=False):
+        parts = segments(g)
+        if len(parts) > 1:
+            spans = "; ".join(f"{_span(p)}: {_origin_text(*_origin(p.iloc[0].to_dict()))}" for p in parts)
+            out.append(f"De lijn van {g['region'].iloc[0]} is onderbroken waar de bron wisselt ({spans}).")
+    return out
+
+
+def caption(section: IndicatorSection) -> str:
+    """The chart's caption, the same in the HTML and the PDF: what it shows and each change of source (the
+    renderers add the mark and :data:`~ea_pipelines.report.marks.CHART_NOTE` for invented figures)."""
+    data = section.series
+    text = f"{section.name}: {', '.join(data['region'].unique())}{' (index)' if section.indexed else ''}."
+    for change in source_changes(section):
+        text += f" {change}"
+    return text
+
+
 def draw(section: IndicatorSection) -> Figure:
     """A line per region over the periods; provisional points hollow; a dashed line at a fixed target."""
     data = indexed(section.series) if section.indexed else section.series
@@ -107,9 +156,10 @@ def draw(section: IndicatorSection) -> Figure:
     any_provisional = False
     for role, g in data.groupby("programme_role", sort=False):
         colour = COLOURS.get(str(role), "#333333")
-        x = g["period_code"].map(position)
-        ax.plot(x, g["value"], STYLES.get(str(role), "-"), color=colour, linewidth=2,
-                marker="o", markersize=4, label=g["region"].iloc[0])
+        for n, part in enumerate(segments(g)):  # a change of source or provenance breaks the line
+            ax.plot(part["period_code"].map(position), part["value"], STYLES.get(str(role), "-"), color=colour,
+                    linewidth=2, marker="o" if n % 2 == 0 else "s", markersize=4,
+                    label=g["region"].iloc[0] if n == 0 else None)
         prov = g[g["status"].isin(PROVISIONAL)]
         if len(prov):
             ax.plot(prov["period_code"].map(position), prov["value"], "o", markersize=7, markerfacecolor="white",

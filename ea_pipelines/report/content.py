@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from ea_pipelines import clock
 from ea_pipelines.provenance import is_invented, weakest
 from ea_pipelines.report.formatting import fmt_date, fmt_value
-from ea_pipelines.report.marks import NOT_JUDGED
 from ea_pipelines.report.moment_content import (
     Contribution,
     Deviation,
@@ -58,11 +57,13 @@ class IndicatorSection:
     operational_goal: str | None
     unit: str
     target_rule: str | None
-    status: str  # behaald, niet behaald, geen streefwaarde, geen vergelijking, geen data (context: context)
+    #: the target status (marts.kernindicatoren.target_status): behaald, niet behaald, niet beoordeeld (rests on an
+    #: invented figure), geen streefwaarde, geen vergelijking, geen data (context: context)
+    status: str
     region_name: str | None
     latest_period: str | None
     latest_value: float | None
-    value_status: str | None
+    value_status: str | None  # the CBS status of latest_value (marts.kernindicatoren.cbs_status)
     previous_period: str | None
     previous_value: float | None
     comparisons: dict[str, float] = field(default_factory=dict)  # region label -> value, same period
@@ -72,7 +73,7 @@ class IndicatorSection:
     #: when the latest value was taken from its source (a replayed capture's own date); None when unknown
     captured_at: dt.datetime | None = None
     notes: list[str] = field(default_factory=list)
-    #: region, programme_role, period_code, period_label, start_date, value, status
+    #: region, programme_role, period_code, period_label, start_date, value, status, source, provenance
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
     indexed: bool = False
     target_kind: str = "none"
@@ -145,6 +146,21 @@ class ReportContent:
     @property
     def kern(self) -> list[IndicatorSection]:
         return [s for s in self.sections if s.kern]
+
+    @property
+    def not_judged(self) -> list[IndicatorSection]:
+        """Kernindicatoren whose latest or previous figure is invented: neither the target nor the direction is
+        judged on them."""
+        return [s for s in self.kern if s.latest_value is not None
+                and is_invented(weakest(s.provenance, s.previous_provenance, s.status_provenance))]
+
+    @property
+    def invented_efforts(self) -> int:
+        return sum(is_invented(e.provenance) for g in self.goals for e in g.efforts)
+
+    @property
+    def invented_contributions(self) -> int:
+        return sum(is_invented(q.provenance) for g in self.goals for q in g.contributions)
 
 
 def _region_label(name: str) -> str:
@@ -252,7 +268,7 @@ def _chart_series(rows: pd.DataFrame) -> pd.DataFrame:
     chart = rows[rows["programme_role"].isin(CHART_ROLES)].copy()
     chart["order"] = chart["programme_role"].map(CHART_ROLES.index)
     chart = chart.sort_values(["order", "start_date"])[["region", "programme_role", "period_code", "period_label",
-                                                        "start_date", "value", "status", "provenance"]]
+                                                        "start_date", "value", "status", "source", "provenance"]]
     return chart.reset_index(drop=True)
 
 
@@ -278,15 +294,13 @@ def _kern_section(ind: dict, k: dict, rows: pd.DataFrame, labels: dict[str, str]
             comparisons[names.iloc[0]] = value
             comparison_provenance[names.iloc[0]] = k[column.replace("_value", "_provenance")]
     region = rows.loc[rows["region_code"] == k["region_code"], "region"]
-    status = k["status"]
-    if status in ("behaald", "niet behaald") and is_invented(k["status_provenance"]):
-        status = NOT_JUDGED  # a comparison of an invented figure with the target is no judgement of the programme
+    status = k["target_status"]  # "niet beoordeeld" when it rests on an invented figure (the mart's rule)
     return IndicatorSection(
         **_base(ind, rows), status=status, provenance=k["provenance"], previous_provenance=k["previous_provenance"],
         comparison_provenance=comparison_provenance, status_provenance=k["status_provenance"],
         region_name=region.iloc[0] if len(region) else k["region_code"],
         latest_period=labels.get(k["latest_period"]), latest_value=_num(k["latest_value"]),
-        value_status=k["value_status"], previous_period=labels.get(k["previous_period"]),
+        value_status=k["cbs_status"], previous_period=labels.get(k["previous_period"]),
         previous_value=_num(k["previous_value"]), comparisons=comparisons, source_table=k["source_table"],
         precedence_note=k["precedence_note"] if isinstance(k.get("precedence_note"), str) else None,
         region_code=k["region_code"], latest_period_code=k["latest_period"],
@@ -318,15 +332,23 @@ def _context_section(ind: dict, rows: pd.DataFrame) -> IndicatorSection:
         region_code=last["region_code"], latest_period_code=last["period_code"])
 
 
+def _precedence_notes(own: pd.DataFrame) -> list[str]:
+    """"Bronkeuze" per choice of source in the headline region's series (periods with the same choice together)."""
+    chosen = own.dropna(subset=["precedence_note"])
+    by_note: dict[str, list[str]] = {}
+    for label, note in zip(chosen["period_label"], chosen["precedence_note"], strict=True):
+        by_note.setdefault(note, []).append(label)
+    return [f"Bronkeuze {', '.join(labels)}: {note}." for note, labels in by_note.items()]
+
+
 def _notes(s: IndicatorSection, rows: pd.DataFrame, revisions: pd.DataFrame, labels: dict[str, str],
            now: dt.datetime) -> list[str]:
     notes = []
     if s.latest_value is None:
         notes.append("Er zijn nog geen cijfers voor deze indicator in het datawarehouse.")
         return notes
-    if s.precedence_note:
-        notes.append(f"Bronkeuze {s.latest_period}: {s.precedence_note}.")
     own = rows[rows["region"] == s.region_name]
+    notes += _precedence_notes(own)
     provisional = [p for p, st in zip(own["period_label"], own["status"], strict=True) if st in PROVISIONAL]
     if provisional:
         notes.append(f"Voorlopige cijfers ({', '.join(provisional)}): de bron kan deze nog herzien.")

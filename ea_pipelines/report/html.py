@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ea_pipelines.provenance import weakest
+from ea_pipelines.report.charts import caption
 from ea_pipelines.report.content import PROVISIONAL, UNKNOWN_STATUS, ReportContent
 from ea_pipelines.report.formatting import (
     STATUS_LABEL,
@@ -16,7 +18,7 @@ from ea_pipelines.report.formatting import (
     image_text,
     source_text,
 )
-from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
+from ea_pipelines.report.marks import CHART_NOTE, MARK, NOT_JUDGED, NOT_JUDGED_NOTE, banner, mark, short, source_note
 
 #: Autoescape is on for every template, whatever its name: ``select_autoescape()`` only escapes names ending in
 #: ``.html``, and ``rapport.html.j2`` is not one. Every text in the report (file names, region names, partner
@@ -64,4 +66,5 @@ def render_html(content: ReportContent, charts: dict[str, str]) -> str:
         fmt_date=fmt_date, fmt_value=fmt_value, source_text=source_text,
         fmt_long_date=fmt_long_date, fmt_number=fmt_number, banner=banner(content), mark=mark,
         source_note=source_note, short=short, mark_word=MARK, data_date_text=data_date_text,
-        image_text=image_text)
+        image_text=image_text, caption=caption, chart_note=CHART_NOTE, not_judged_note=NOT_JUDGED_NOTE,
+        weakest=weakest)

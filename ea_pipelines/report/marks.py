@@ -22,6 +22,11 @@ WATERMARK = "VOORBEELDCIJFERS"
 #: The status shown instead of behaald / niet behaald when the judgement rests on an invented figure.
 NOT_JUDGED = "niet beoordeeld"
 NOT_JUDGED_LABEL = "niet beoordeeld (voorbeeldcijfer)"
+#: After the caption of a chart with invented figures.
+CHART_NOTE = "De grafiek toont voorbeeldcijfers, geen echte cijfers."
+#: In Afwijkingen, before the kernindicatoren that are not judged.
+NOT_JUDGED_NOTE = ("Niet beoordeeld, omdat de cijfers voorbeeldcijfers zijn (geen streefwaarde en geen richting "
+                   "beoordeeld)")
 #: Short source text per invented class (summary table, marks).
 SHORT = {"synthetic": "synthetisch", "illustrative": "illustratief voorbeeld"}
 #: What each invented class means, for the source line of an indicator.
@@ -32,6 +37,12 @@ EXPLAIN = {"synthetic": "synthetisch: verzonnen cijfers in het formaat van het C
 def mark(provenance: str | None) -> str:
     """"voorbeeldcijfer (synthetisch)" for an invented class, "" for a real one."""
     return f"{MARK} ({SHORT[provenance]})" if provenance in INVENTED else ""
+
+
+def flagged(text: str, provenance: str | None) -> str:
+    """``text`` followed by its mark in brackets when ``provenance`` is invented: "37,3 [voorbeeldcijfer
+    (synthetisch)]"; ``text`` unchanged for a real class."""
+    return f"{text} [{mark(provenance)}]" if provenance in INVENTED else text
 
 
 def short(provenance: str | None) -> str:
@@ -47,8 +58,9 @@ def source_note(provenance: str | None) -> str:
 def banner(content: ReportContent) -> str | None:
     """The warning on page one, or None when every figure in the report is real."""
     marked = [s for s in content.sections if s.invented]
+    programme = _programme_sentence(content.invented_efforts, content.invented_contributions)
     if not marked:
-        return None
+        return f"Let op: dit rapport bevat voorbeeldcijfers, geen echte cijfers. {programme}" if programme else None
     by_class = {c: sum(s.weakest_provenance == c for s in marked) for c in ("synthetic", "illustrative")}
     parts = []
     if by_class["synthetic"]:
@@ -62,10 +74,39 @@ def banner(content: ReportContent) -> str | None:
             f"{len(content.sections)} indicatoren zijn de getoonde cijfers geheel of gedeeltelijk verzonnen: "
             f"{' en '.join(parts)}. In de samenvatting hieronder gaat het om {kern} van de {len(content.kern)} "
             f"kernindicatoren. Elk voorbeeldcijfer, zijn rij in de samenvatting en zijn grafiek zijn gemarkeerd met "
-            f"'{MARK}'; of een streefwaarde is behaald, wordt op grond van voorbeeldcijfers niet beoordeeld.")
+            f"'{MARK}'; of een streefwaarde is behaald, wordt op grond van voorbeeldcijfers niet beoordeeld."
+            + (f" {programme}" if programme else ""))
+
+
+def _programme_sentence(efforts: int, contributions: int) -> str:
+    """How many efforts and contributions come from an example delivery (invented), "" for none."""
+    parts = ([f"{efforts} {'resultaat' if efforts == 1 else 'resultaten'} van onze inzet"] if efforts else []) + (
+        [f"{contributions} kwalitatieve {'bijdrage' if contributions == 1 else 'bijdragen'}"] if contributions else [])
+    if not parts:
+        return ""
+    return (f"Ook {' en '.join(parts)} {'komt' if efforts + contributions == 1 else 'komen'} uit een "
+            f"voorbeeldlevering van het project (verzonnen) en {'is' if efforts + contributions == 1 else 'zijn'} "
+            f"gemarkeerd met '{MARK}'.")
 
 
 def watermark(fig: Figure) -> None:
-    """Large light diagonal text across the chart: its figures are invented."""
-    fig.text(0.5, 0.5, WATERMARK, fontsize=38, color="#b00020", alpha=0.16, rotation=20, ha="center", va="center",
-             fontweight="bold", zorder=10)
+    """Large light diagonal text across the plot area: its figures are invented. It stays inside the axes, so
+    clear of the legend beside them (and of the axis labels): the size shrinks until it fits."""
+    if not fig.axes:
+        fig.text(0.5, 0.5, WATERMARK, fontsize=30, color="#b00020", alpha=0.16, rotation=15, ha="center",
+                 va="center", fontweight="bold", zorder=10)
+        return
+    ax = fig.axes[0]
+    text = ax.text(0.5, 0.5, WATERMARK, transform=ax.transAxes, fontsize=34, color="#b00020", alpha=0.16,
+                   rotation=12, ha="center", va="center", fontweight="bold", zorder=10)
+    text.set_in_layout(False)
+    fig.draw_without_rendering()
+    while text.get_fontsize() > 8 and not _inside(text.get_window_extent(), ax.get_window_extent(), 0.96):
+        text.set_fontsize(text.get_fontsize() - 2)
+
+
+def _inside(inner, outer, share: float) -> bool:  # noqa: ANN001 (matplotlib Bbox)
+    """Whether ``inner`` lies within the middle ``share`` of ``outer``."""
+    dx, dy = outer.width * (1 - share) / 2, outer.height * (1 - share) / 2
+    return (inner.x0 >= outer.x0 + dx and inner.x1 <= outer.x1 - dx and inner.y0 >= outer.y0 + dy
+            and inner.y1 <= outer.y1 - dy)

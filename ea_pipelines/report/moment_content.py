@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ea_pipelines.provenance import is_invented, weakest
 from ea_pipelines.report.formatting import STATUS_LABEL, fmt_date, fmt_value, period_bounds, period_label
+from ea_pipelines.report.marks import flagged
 from ea_pipelines.report.moments import ReportMoment
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ class Highlight:
     indicator_code: str
     indicator: str
     text: str
+    provenance: str | None = None  # the weakest class of the figures in text
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Effort:
     count_unit: str | None
     source_file: str
     received_at: dt.datetime | None
+    provenance: str | None = None  # of the delivered file (illustrative: an invented example)
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Contribution:
     image: str | None
     source_file: str
     received_at: dt.datetime | None
+    provenance: str | None = None  # of the delivered file (illustrative: an invented example)
 
 
 def _none(v: object) -> object:
@@ -110,21 +115,28 @@ def read_highlights(sections: list[IndicatorSection], first_seen: pd.DataFrame |
             mine = new[(new["indicator_code"] == s.code) & (new["region_code"] == s.region_code)]
             codes = sorted(set(mine["period_code"]))
             if codes:
-                text = f"nieuwe cijfers voor {_periods_text(codes, labels)}"
-                if s.latest_period_code in codes:
-                    text += f"; nu {fmt_value(s.latest_value, s.unit)} ({s.latest_period})"
+                shown = _provenance_of(s, codes)
+                with_latest = s.latest_period_code in codes
+                # the new periods carry the mark unless the figure named after them carries it
+                text = "nieuwe cijfers voor " + (_periods_text(codes, labels) if with_latest
+                                                 and is_invented(s.provenance) else
+                                                 flagged(_periods_text(codes, labels), shown))
+                if with_latest:
+                    text += f"; nu {flagged(fmt_value(s.latest_value, s.unit), s.provenance)} ({s.latest_period})"
                     if s.kern and s.status in ("behaald", "niet behaald"):
                         text += f", streefwaarde {s.target_rule}: {STATUS_LABEL[s.status]}"
-                out.append(Highlight("nieuw", s.code, s.name, text + "."))
+                out.append(Highlight("nieuw", s.code, s.name, text + ".", weakest(shown, s.provenance)))
         if not revised.empty:
             mine = revised[(revised["indicator_code"] == s.code) & (revised["region_code"] == s.region_code)]
             for r in mine.to_dict("records"):
                 period = labels.get(r["period_code"]) or period_label(r["period_code"])
+                old, new_ = _none(r.get("old_provenance")), _none(r.get("new_provenance"))
                 out.append(Highlight("herzien", s.code, s.name,
                                      f"{period} herzien op {fmt_date(pd.Timestamp(r['changed_at']))}"
                                      f"{_after_previous(r, moment, seen)}: van "
-                                     f"{fmt_value(_none(r['old_value']), s.unit)} ({r['old_status']}) naar "
-                                     f"{fmt_value(_none(r['new_value']), s.unit)} ({r['new_status']})."))
+                                     f"{flagged(fmt_value(_none(r['old_value']), s.unit), old)} ({r['old_status']}) "
+                                     f"naar {flagged(fmt_value(_none(r['new_value']), s.unit), new_)} "
+                                     f"({r['new_status']}).", weakest(old, new_)))
     return out
 
 
@@ -136,6 +148,14 @@ def _after_previous(revision: dict, moment: ReportMoment, seen: dict[tuple, pd.T
     if first is None or first.date() > ref or period_bounds(revision["period_code"])[0] > ref:
         return ""
     return f", na de {moment.previous.title.lower()}"
+
+
+def _provenance_of(s: IndicatorSection, codes: list[str]) -> str | None:
+    """The weakest class of the headline region's figures for the periods ``codes``."""
+    if s.series.empty or "provenance" not in s.series:
+        return None
+    own = s.series[(s.series["region"] == s.region_name) & s.series["period_code"].isin(codes)]
+    return weakest(*own["provenance"].dropna().unique())
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -157,11 +177,13 @@ def read_deviations(sections: list[IndicatorSection], moment: ReportMoment) -> l
         now_text = f"{fmt_value(s.latest_value, s.unit)} ({s.latest_period})"
         before = (f"{fmt_value(s.previous_value, s.unit)} ({s.previous_period})"
                   if s.previous_value is not None else None)
+        judged = not is_invented(weakest(s.provenance, s.previous_provenance, s.status_provenance))
         if s.status == "niet behaald":
             reason = f"Streefwaarde {s.target_rule} niet gehaald: {now_text}"
             d.reasons.append(reason + (f", was {before}" if before and s.target_kind in ("rising", "falling")
                                        else "") + ".")
-        elif (s.latest_value is not None and s.previous_value is not None and s.higher_is_better is not None
+        elif (judged and s.latest_value is not None and s.previous_value is not None
+              and s.higher_is_better is not None
               and s.target_kind in ("at_most", "at_least") and s.latest_value != s.previous_value
               and (s.latest_value > s.previous_value) != s.higher_is_better):
             word = "gestegen" if s.latest_value > s.previous_value else "gedaald"
@@ -198,7 +220,8 @@ def read_efforts(frame: pd.DataFrame | None, moment: ReportMoment) -> dict[int, 
             effort=r["effort"], status=r["status"], period=period_label(r["period_code"]),
             explanation=_none(r["explanation"]), count=None if count is None else int(count),
             count_unit=_none(r["result_unit"]), source_file=r["source_file"],
-            received_at=None if _none(r["received_at"]) is None else pd.Timestamp(r["received_at"]).to_pydatetime()))
+            received_at=None if _none(r["received_at"]) is None else pd.Timestamp(r["received_at"]).to_pydatetime(),
+            provenance=_none(r.get("provenance"))))
     return out
 
 
@@ -214,5 +237,6 @@ def read_contributions(frame: pd.DataFrame | None, moment: ReportMoment) -> dict
         out.setdefault(int(r["strategic_goal_nr"]), []).append(Contribution(
             title=r["title"], body=r["body"], author=r["author"], date=r["_date"], image=_none(r["image"]),
             source_file=r["source_file"],
-            received_at=None if _none(r["received_at"]) is None else pd.Timestamp(r["received_at"]).to_pydatetime()))
+            received_at=None if _none(r["received_at"]) is None else pd.Timestamp(r["received_at"]).to_pydatetime(),
+            provenance=_none(r.get("provenance"))))
     return out

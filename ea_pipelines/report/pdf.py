@@ -23,6 +23,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ea_pipelines.provenance import weakest
+from ea_pipelines.report.charts import caption
 from ea_pipelines.report.content import PROVISIONAL, UNKNOWN_STATUS, Goal, IndicatorSection, ReportContent
 from ea_pipelines.report.formatting import (
     STATUS_LABEL,
@@ -35,7 +37,17 @@ from ea_pipelines.report.formatting import (
     source_text,
 )
 from ea_pipelines.report.html import FOOTNOTE, as_of_sentence, summary_sentence
-from ea_pipelines.report.marks import MARK, NOT_JUDGED, banner, mark, short, source_note
+from ea_pipelines.report.marks import (
+    CHART_NOTE,
+    MARK,
+    NOT_JUDGED,
+    NOT_JUDGED_NOTE,
+    banner,
+    flagged,
+    mark,
+    short,
+    source_note,
+)
 
 STATUS_COLOUR = {"behaald": colors.HexColor("#d9f0dd"), "niet behaald": colors.HexColor("#fbdada"),
                  NOT_JUDGED: colors.HexColor("#fff4e5")}
@@ -47,6 +59,7 @@ BANNER = ParagraphStyle("banner", parent=_styles["BodyText"], fontSize=9.5, lead
 #: the '_', '/' or '-' in it, see _breakable).
 SMALL = ParagraphStyle("small", parent=_styles["BodyText"], fontSize=8, leading=10, splitLongWords=0)
 NUM = ParagraphStyle("num", parent=SMALL, alignment=TA_RIGHT)
+CAPTION = ParagraphStyle("caption", parent=SMALL, textColor=colors.HexColor("#555555"), spaceBefore=2)
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12, splitLongWords=0)
 #: Partner text: a "word" longer than a line (no spaces in hundreds of characters) is split rather than
 #: running off the page.
@@ -165,6 +178,10 @@ def _moment(content: ReportContent) -> list:
     story += [Spacer(1, 0.3 * cm), _p("Afwijkingen", H2)]
     story += [_p(f"• {d.nr}. {d.indicator}: {' '.join(d.reasons)}", BODY) for d in content.deviations] or [
         _p("Geen afwijkingen.", BODY)]
+    if content.not_judged:
+        story.append(_p(NOT_JUDGED_NOTE + ": " + "; ".join(
+            f"{s.nr}. {s.name} [{mark(weakest(s.provenance, s.previous_provenance, s.status_provenance))}]"
+            for s in content.not_judged) + ".", BODY))
     return story
 
 
@@ -177,6 +194,7 @@ def _goal_extras(goal: Goal) -> list:
                                                   widths, strict=True)]]
         for e in goal.efforts:
             result = f"{fmt_number(e.count, 0)} {e.count_unit or ''}".strip() if e.count is not None else ""
+            result = flagged(result, e.provenance) if result else mark(e.provenance)
             cells = (e.effort, e.status, e.period, e.explanation or "", result)
             rows.append([_p(t, NUM if i == 4 else SMALL, w) for i, (t, w) in enumerate(zip(cells, widths,
                                                                                            strict=True))])
@@ -193,7 +211,8 @@ def _goal_extras(goal: Goal) -> list:
         meta = f"{q.author}, {fmt_long_date(q.date)}" + (f" · {image_text(q.image)}" if q.image else "") + \
             f" · bron: {q.source_file}"
         body = "<br/>".join(escape(line) for line in q.body.splitlines())
-        story += [KeepTogether([*heading, Paragraph(f"<b>{escape(q.title)}</b>", BODY), Paragraph(body, QUOTE),
+        title = f"<b>{escape(q.title)}</b>" + (f" [{escape(mark(q.provenance))}]" if mark(q.provenance) else "")
+        story += [KeepTogether([*heading, Paragraph(title, BODY), Paragraph(body, QUOTE),
                                 _p(meta)]), Spacer(1, 0.2 * cm)]
         heading = []
     if not goal.contributions:
@@ -225,7 +244,9 @@ def _section(s: IndicatorSection, chart_png: bytes | None) -> list:
         head.append(_p(f"Operationeel doel: {s.operational_goal}"))
     body: list = [table, Spacer(1, 0.2 * cm)]
     if chart_png:
-        body.append(Image(io.BytesIO(chart_png), width=18 * cm, height=7.5 * cm))
+        body += [Image(io.BytesIO(chart_png), width=18 * cm, height=7.5 * cm),
+                 _p(caption(s) + (f" [{mark(s.chart_provenance)}] {CHART_NOTE}" if mark(s.chart_provenance) else ""),
+                    CAPTION)]
     else:
         body.append(_p("Geen gegevens: er is geen grafiek voor deze indicator."))
     body += [_p(f"• {n}") for n in s.notes]

@@ -78,8 +78,8 @@ def series_sql() -> str:
     return f"""
         WITH {VINTAGE} AS ({VINTAGE_SQL})
         SELECT f.indicator_code, f.region_code, r.name AS region_name, r.programme_role, f.period_code,
-               p.start_date, p.label AS period_label, f.value, f.status, f.source_table, f.fetched_at,
-               f.provenance, f.captured_at
+               p.start_date, p.label AS period_label, f.value, f.status, f.source, f.source_table,
+               f.fetched_at, f.provenance, f.precedence_note, f.captured_at
         FROM {VINTAGE} f
         JOIN marts.dim_region r ON r.code = f.region_code
         JOIN marts.dim_period p ON p.code = f.period_code

@@ -18,7 +18,7 @@ from ea_pipelines.catalogue.cbs import Programme
 from ea_pipelines.catalogue.deliveries import DeliveryCatalogue
 from ea_pipelines.catalogue.indicators import IndicatorCatalogue
 from ea_pipelines.catalogue.swing import SwingCatalogue
-from ea_pipelines.provenance import CLASSES, LABEL, RANK
+from ea_pipelines.provenance import CLASSES, INVENTED, LABEL, RANK
 from ea_pipelines.warehouse import locks
 from ea_pipelines.warehouse.db import Warehouse, bulk_insert
 
@@ -40,7 +40,7 @@ SEED_TABLES = {
         dimensions_like TEXT, scale FLOAT8 NOT NULL, aggregate TEXT NOT NULL
     """,
     "staging.seed_provenance_class": """
-        provenance TEXT NOT NULL, strength BIGINT NOT NULL, label TEXT NOT NULL
+        provenance TEXT NOT NULL, strength BIGINT NOT NULL, label TEXT NOT NULL, invented BOOLEAN NOT NULL
     """,
     "staging.seed_size_class": """
         code TEXT NOT NULL, label TEXT NOT NULL, lower_bound BIGINT NOT NULL, upper_bound BIGINT
@@ -114,8 +114,10 @@ def indicator_swing_frame(swing: SwingCatalogue) -> pd.DataFrame:
 
 
 def provenance_class_frame() -> pd.DataFrame:
-    """The provenance classes with their rank (ea_pipelines.provenance.RANK): the marts' precedence rule."""
-    return pd.DataFrame([(c, RANK[c], LABEL[c]) for c in CLASSES], columns=["provenance", "strength", "label"])
+    """The provenance classes with their rank (ea_pipelines.provenance.RANK): the marts' precedence rule; and
+    whether each is invented (ea_pipelines.provenance.INVENTED): the marts judge no target on those."""
+    return pd.DataFrame([(c, RANK[c], LABEL[c], c in INVENTED) for c in CLASSES],
+                        columns=["provenance", "strength", "label", "invented"])
 
 
 def size_class_frame() -> pd.DataFrame:

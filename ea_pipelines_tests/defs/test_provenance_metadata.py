@@ -51,6 +51,9 @@ def test_assets_show_provenance_after_a_run_with_the_examples(tmp_path: Path) ->
     assert fact["invented_rows"].value == counts["synthetic"] + counts["illustrative"]
     assert "invented" in fact["provenance_note"].value
     assert mats["marts/kernindicatoren"]["invented_rows"].value == 11
+    # the programme marts too: 11 efforts and 4 contributions, all from example files
+    assert mats["marts/programme_effort"]["provenance/illustrative"].value == 11
+    assert mats["marts/qualitative_contribution"]["provenance/illustrative"].value == 4
 
     # the report: no kernindicator is judged on invented figures, and the banner text is in the metadata
     report = mats["reporting/council_report"]

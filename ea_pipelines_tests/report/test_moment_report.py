@@ -59,7 +59,8 @@ def programme(wh: Warehouse) -> None:
         ]))
         for load_id, dtype in (("P1", "programme_efforts"), ("Q1", "qualitative_contributions")):
             conn.execute(sa.text("INSERT INTO meta.delivery_log (load_id, delivery_type, file_name, sha256, bytes, "
-                                 "received_at, status) VALUES (:l, :d, 'f', 'h', 1, :t, 'accepted')"),
+                                 "received_at, status, provenance) "
+                                 "VALUES (:l, :d, 'f', 'h', 1, :t, 'accepted', 'partner')"),
                          {"l": load_id, "d": dtype, "t": T1})
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ea_pipelines.provenance import weakest
 from ea_pipelines.report.build import ReportFiles, write_report
 from ea_pipelines.sqlmodels.runner import build_all
 from ea_pipelines.warehouse.db import Warehouse
@@ -121,8 +122,14 @@ def test_mixed_provenance_pdf_says_so_on_page_one_and_marks_each_figure(wh: Ware
     assert page_one.count("niet beoordeeld (voorbeeldcijfer)") == 3
     assert "70072ned / 03759ned (synthetisch)" in page_one and "m.csv (illustratief voorbeeld)" in page_one
     rest = text(files.pdf, 2)
-    for word, n in (("[voorbeeldcijfer (synthetisch)]", 3), ("[voorbeeldcijfer (illustratief voorbeeld)]", 3)):
-        assert rest.count(word) == n, word
+    everything = text(files.pdf)
+    not_judged = [weakest(s.provenance, s.previous_provenance, s.status_provenance) for s in files.content.not_judged]
+    assert sorted(s.code for s in files.content.not_judged) == sorted(INVENTED_KERN)
+    for cls, word in (("synthetic", "[voorbeeldcijfer (synthetisch)]"),
+                      ("illustrative", "[voorbeeldcijfer (illustratief voorbeeld)]")):
+        # each invented section's heading and chart caption, and its line under Afwijkingen (kern only)
+        n = sum(c == cls for c in INVENTED.values())
+        assert everything.count(word) == 2 * n + not_judged.count(cls), word
     assert rest.count("synthetisch: verzonnen cijfers in het formaat van het CBS") == 3
 
 

@@ -108,7 +108,7 @@ def test_report_with_data_shows_every_indicator_by_goal(wh: Warehouse, tmp_path:
 
     for row in kern.to_dict("records"):
         article = report.articles[row["indicator_code"]]
-        assert article["status"] == row["status"]
+        assert article["status"] == row["target_status"]
         if row["latest_value"] is not None and not pd.isna(row["latest_value"]):
             assert fmt_value(row["latest_value"], row["unit"]) in article["text"]
         else:

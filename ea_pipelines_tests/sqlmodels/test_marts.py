@@ -57,17 +57,17 @@ def test_kernindicatoren_has_eleven_rows_and_judges_targets(wh: Warehouse) -> No
     assert len(rows) == 11
     rank = rows["mkb_ranking_positie"]
     assert (rank.latest_period, rank.latest_value, rank.previous_value, rank.change) == ("2024JJ00", 8, 12, -4)
-    assert (rank.target_met, rank.status) == (True, "behaald")  # rank 8 <= 10
-    assert (rows["tevredenheid_dienstverlening"].target_met, rows["tevredenheid_dienstverlening"].status) == (
+    assert (rank.target_met, rank.target_status) == (True, "behaald")  # rank 8 <= 10
+    assert (rows["tevredenheid_dienstverlening"].target_met, rows["tevredenheid_dienstverlening"].target_status) == (
         False, "niet behaald")  # 6.9 < 7
     bijstand = rows["bijstand_per_10000"]
     assert (bijstand.latest_value, bijstand.previous_value, bijstand.country_value) == (50.0, 56.0, 300.0)
-    assert bijstand.status == "behaald" and bijstand.value_status == "voorlopig"  # falling is better
+    assert bijstand.target_status == "behaald" and bijstand.cbs_status == "voorlopig"  # falling is better
     work = rows["werkzame_beroepsbevolking"]
-    assert work.status == "behaald" and work.change == 1.0
+    assert work.target_status == "behaald" and work.change == 1.0
     uwv = rows["spanningsindicator"]
-    assert (uwv.region_code, uwv.latest_value, uwv.status) == ("CR12", 1.35, "geen streefwaarde")
-    assert rows["groenblauw_waardering"].status == "geen data"
+    assert (uwv.region_code, uwv.latest_value, uwv.target_status) == ("CR12", 1.35, "geen streefwaarde")
+    assert rows["groenblauw_waardering"].target_status == "geen data"
     assert rows["groenblauw_waardering"].latest_value is None
 
 

@@ -92,14 +92,18 @@ def test_kernindicatoren_say_what_each_figure_and_judgement_rests_on(wh: Warehou
     b = k["bijstand_per_10000"]
     assert (b.provenance, b.previous_provenance, b.country_provenance, b.status_provenance) == (
         "synthetic", "cbs_live", "cbs_live", "synthetic")
-    assert b.status == "behaald"  # the mart still compares; the report does not present it as a judgement
+    # an invented figure is never judged, in the mart as in the report; the CBS status is its own column
+    assert (b.target_status, b.target_met, b.cbs_status) == ("niet beoordeeld", None, "voorlopig")
     m = k["mkb_ranking_positie"]
     assert (m.provenance, m.previous_provenance, m.status_provenance) == ("illustrative", "illustrative",
                                                                           "illustrative")
+    assert (m.target_status, m.target_met) == ("niet beoordeeld", None)
     w = k["werkzame_beroepsbevolking"]  # rising target, both years live
     assert (w.provenance, w.status_provenance) == ("cbs_live", "cbs_live")
+    assert (w.target_status, w.target_met) == ("behaald", True)  # real figures are judged
     u = k["spanningsindicator"]  # no target: no judgement to rest on anything
     assert (u.provenance, u.status_provenance) == ("illustrative", None)
+    assert u.target_status == "geen streefwaarde"
     g = k["groenblauw_waardering"]  # no data
     assert (g.provenance, g.status_provenance) == (None, None)
 
