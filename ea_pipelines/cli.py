@@ -369,7 +369,8 @@ def report(settings: Settings, args: argparse.Namespace) -> int:
                 say("ea-pipelines report: the warehouse has no marts yet; run `ea-pipelines run` first",
                       file=sys.stderr)
                 return 2
-        files = write_report(wh.engine, args.out or settings.report_dir, now=now, moment=moment, as_of=args.as_of)
+        files = write_report(wh.engine, args.out or settings.report_dir, now=now, moment=moment, as_of=args.as_of,
+                             sql_dir=settings.sql_dir)
     finally:
         wh.dispose()
     c = files.content

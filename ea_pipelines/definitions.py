@@ -45,7 +45,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     sql_assets = build_sql_assets(load_project(settings.sql_dir), catalogues, sources)
     copy_path = readonly_copy_path(settings.warehouse_url, settings.duckdb_readonly_copy)
     marts_keys = [a.key for a in sql_assets if a.key.path[0] == "marts"]
-    report = build_report_asset(marts_keys)
+    report = build_report_asset(marts_keys, settings.sql_dir)
     published = [build_readonly_copy_asset(copy_path, marts_keys)] if copy_path else []
     return dg.Definitions(
         assets=[*cbs_assets, *delivery_assets, *sql_assets, report, *published,

@@ -15,6 +15,7 @@ from ea_pipelines.defs.versions import (
     version,
 )
 from ea_pipelines.provenance import CLASSES
+from ea_pipelines.settings import DEFAULT_SQL_DIR
 
 GROUP = "reporting"
 KEY = dg.AssetKey([GROUP, "council_report"])
@@ -41,7 +42,7 @@ KEPT = ("report_html", "report_pdf", "report_dir", "report_file", "data_docs", "
         "vintage_rows")
 
 
-def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_report_asset(marts: list[dg.AssetKey], sql_dir: Path = DEFAULT_SQL_DIR) -> dg.AssetsDefinition:
     @dg.asset(
         key=KEY, group_name=GROUP, deps=marts, kinds={"html", "pdf"}, code_version=CODE_VERSION,
         owners=["team:data-engineering", "team:programma-economie-en-arbeidsmarkt"],
@@ -83,7 +84,7 @@ def build_report_asset(marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
             return dg.MaterializeResult(metadata={**{k: previous[k] for k in KEPT if k in previous},
                                                   "redrawn": False}, data_version=dg.DataVersion(current))
         files = write_report(warehouse.warehouse.engine, Path(reporting.reports_dir), now=now, moment=moment,
-                             as_of=as_of)
+                             as_of=as_of, sql_dir=sql_dir)
         content = files.content
         kern = files.content.kern
         without = [s.code for s in files.content.sections if s.code not in files.charts]

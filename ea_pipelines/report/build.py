@@ -20,6 +20,7 @@ from ea_pipelines.report.html import render_html
 from ea_pipelines.report.marks import watermark
 from ea_pipelines.report.moments import ReportMoment, default_moment
 from ea_pipelines.report.pdf import render_pdf
+from ea_pipelines.settings import DEFAULT_SQL_DIR
 
 BASENAME = "kernindicatoren"
 
@@ -38,11 +39,12 @@ def basename(moment: ReportMoment, day: dt.date) -> str:
 
 
 def write_report(engine: sa.Engine, reports_dir: Path, now: dt.datetime | None = None,
-                 moment: ReportMoment | None = None, as_of: dt.date | None = None) -> ReportFiles:
+                 moment: ReportMoment | None = None, as_of: dt.date | None = None,
+                 sql_dir: Path = DEFAULT_SQL_DIR) -> ReportFiles:
     """Build the report from ``marts`` and write both files atomically; the same day's report is replaced.
 
     ``as_of``: the figures as known on that date (see :mod:`ea_pipelines.report.vintage`)."""
-    content = read_content(engine, now, moment, as_of)
+    content = read_content(engine, now, moment, as_of, sql_dir)
     assert content.moment is not None
     svgs: dict[str, str] = {}
     pngs: dict[str, bytes] = {}

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from ea_pipelines.report.moment_content import (
 )
 from ea_pipelines.report.moments import ReportMoment, default_moment
 from ea_pipelines.report.vintage import kern_sql, params, rows_known, series_sql
+from ea_pipelines.settings import DEFAULT_SQL_DIR
 
 #: Regions compared in the charts, in legend order (the municipality against its peer group and the country).
 CHART_ROLES = ("municipality", "peer_corop", "country")
@@ -207,20 +209,21 @@ _RECEIVED = """
 
 
 def read_content(engine: sa.Engine, now: dt.datetime | None = None, moment: ReportMoment | None = None,
-                 as_of: dt.date | None = None) -> ReportContent:
+                 as_of: dt.date | None = None, sql_dir: Path = DEFAULT_SQL_DIR) -> ReportContent:
     """Read everything the report shows from ``marts``, in one connection.
 
     ``moment`` is the report moment (voorjaars-, najaarsrapportage, jaarverantwoording); by default the one
     that fits ``now`` (see :mod:`ea_pipelines.report.moments`). ``as_of``: the figures as known on that date
     (:mod:`ea_pipelines.report.vintage`); the report then depends on the date only, not on ``now`` (apart from
     the generation time it states). Only periods that start by the moment's reference date are shown.
+    ``sql_dir``: the SQL models (EA_SQL_DIR) whose ``kernindicatoren`` model the as-of figures are run through.
     """
     now = now or clock.now()
     moment = moment or default_moment(now.date())
     bound = params(as_of, moment.end)
     with engine.connect() as conn:
         indicators = _read(conn, "SELECT * FROM marts.dim_indicator ORDER BY strategic_goal_nr, sort_order")
-        kern = _read(conn, kern_sql(), bound)
+        kern = _read(conn, kern_sql(Path(sql_dir)), bound)
         series = _read(conn, series_sql(), bound)
         revisions = _read(conn, _CHANGES.format(table="indicator_revision", when="changed_at"), bound)
         periods = _read(conn, "SELECT code, label, end_date FROM marts.dim_period")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -88,9 +89,10 @@ def series_sql() -> str:
 
 
 @cache
-def kern_sql() -> str:
-    """The kernindicatoren model rendered over the vintage instead of the fact table."""
-    models = {m.name: m for m in load_project(DEFAULT_SQL_DIR)}
+def kern_sql(sql_dir: Path = DEFAULT_SQL_DIR) -> str:
+    """The kernindicatoren model of the SQL models in ``sql_dir`` (EA_SQL_DIR), rendered over the vintage instead
+    of the fact table."""
+    models = {m.name: m for m in load_project(sql_dir)}
     model = models["kernindicatoren"]
     relations = {name: f"{models[name].layer}.{name}" for name in model.refs}
     relations["fact_indicator_value"] = VINTAGE
