@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from ea_pipelines.catalogue.swing import DEFAULT_SWING_CATALOGUE, load_swing_catalogue
+from ea_pipelines.catalogue.swing import load_swing_catalogue
 from ea_pipelines.devtools.build_swing_snapshots import UNTIL, declared_periods
-from ea_pipelines.settings import DEFAULT_SWING_SNAPSHOT_DIR
+from ea_pipelines.settings import DEFAULT_SWING_CATALOGUE, DEFAULT_SWING_SNAPSHOT_DIR
 
 CATALOGUE = load_swing_catalogue(DEFAULT_SWING_CATALOGUE)
 
