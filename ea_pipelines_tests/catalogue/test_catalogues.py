@@ -73,7 +73,8 @@ VARIANTS = {v.setting: v for v in [
             frozenset({"kennispunt/bedrijventerrein_actieve_vereniging", "kennispunt/groenblauw_waardering",
                        f"kennispunt/{MARK}", "staging/seeds"}), {}),
     Variant("EA_DELIVERY_CATALOGUE", "delivery_catalogue_path", _deliveries,
-            frozenset({"deliveries/twents_fonds_vouchers", f"deliveries/{MARK}"}), {}),
+            # the seeds carry each numeric delivery column's precision (staging.seed_delivery_column)
+            frozenset({"deliveries/twents_fonds_vouchers", f"deliveries/{MARK}", "staging/seeds"}), {}),
     Variant("EA_INDICATOR_CATALOGUE", "indicator_catalogue_path", _indicators, frozenset({"staging/seeds"}), {}),
 ]}
 
@@ -183,7 +184,7 @@ TEXT_READERS: dict[str, Callable[[Settings, Path], str]] = {
 READS = {
     "EA_CBS_CATALOGUE": ("definitions", "seeds", "report", "docs", "summary"),
     "EA_SWING_CATALOGUE": ("definitions", "seeds", "docs", "summary"),
-    "EA_DELIVERY_CATALOGUE": ("definitions", "templates", "docs", "summary"),
+    "EA_DELIVERY_CATALOGUE": ("definitions", "seeds", "templates", "docs", "summary"),
     "EA_INDICATOR_CATALOGUE": ("definitions", "seeds", "report", "docs", "summary"),
 }
 CASES = [(setting, reader) for setting, readers in READS.items() for reader in readers]
