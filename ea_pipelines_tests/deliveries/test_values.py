@@ -133,7 +133,9 @@ def test_the_catalogue_declares_decimals_only_for_decimal_columns(tmp_path) -> N
                 if col.type in ("integer", "decimal", "score") else None
             assert col.precision == expected, (dtype.name, col.name)
     assert catalogue.get("uwv_spanningsindicator").column("indicator_value").precision == 2
-    for bad in ("decimals: 1, type: text", "decimals: 7, type: decimal", "decimals: true, type: decimal"):
+    # a decimal column also needs its range (ea_pipelines.numbers): given, so that decimals is what is refused
+    for bad in ("decimals: 1, type: text", "decimals: 7, type: decimal, min: 0, max: 10",
+                "decimals: true, type: decimal, min: 0, max: 10"):
         path = tmp_path / "d.yaml"
         path.write_text("deliveries:\n  t:\n    key: [a]\n    replace_by: [a]\n    columns:\n"
                         f"      - {{name: a, header: a, {bad}}}\n", encoding="utf-8")
