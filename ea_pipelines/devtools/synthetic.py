@@ -422,7 +422,8 @@ def v4_edition(v3: FakeTable, table_id: str, years: tuple[int, ...], offset: flo
             for d, kind in dims]},
         "MeasureCodes": {"@odata.context": ctx + "MeasureCodes", "value": [
             {"Identifier": code, "Index": i, "Title": title, "Description": "", "MeasureGroupId": None,
-             "DataType": "Double", "Unit": "x 1 000", "Decimals": 0, "PresentationType": "Absolute"}
+             # the values are the v3 edition's (plus an offset), so they keep its one decimal
+             "DataType": "Double", "Unit": "x 1 000", "Decimals": 1, "PresentationType": "Absolute"}
             for i, (code, title) in enumerate(CONCEPT_CODES.values(), start=1)]},
         "GeslachtCodes": codes("Geslacht", "Geslacht"),
         "RegioSCodes": codes("RegioS", "RegioS"),
