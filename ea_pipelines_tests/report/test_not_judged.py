@@ -42,7 +42,9 @@ def test_the_direction_is_judged_on_real_figures_only(latest: str, previous: str
     reasons = " ".join(r for d in read_deviations([s], AUTUMN) for r in d.reasons)
     invented = latest in INVENTED or previous in INVENTED
     wrong_way = (value > 4.4) != higher
-    assert ("De verkeerde kant op" in reasons) == (wrong_way and not invented)
+    # only a hoogstens/minimaal target judges the direction; a followed figure (none, "volgen") never is
+    judged_by_direction = kind in ("at_most", "at_least")
+    assert ("De verkeerde kant op" in reasons) == (wrong_way and not invented and judged_by_direction)
     content = ReportContent(generated_at=dt.datetime(2026, 11, 27), municipality="Almelo",
                             goals=[Goal(2, "g", [s])], moment=AUTUMN)
     assert [x.code for x in content.not_judged] == ([s.code] if invented else [])
