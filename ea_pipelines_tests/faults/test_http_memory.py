@@ -1,6 +1,6 @@
 """Hostile answers that stay under the response bound but would cost many times their size parsed whole, and code
 lists that never end: each load ends with an error naming the table, page or setting, and the loading process's
-peak resident memory (``ru_maxrss`` of a child process) stays under 1 GB at the default settings
+peak resident memory (``VmHWM`` of a child process: see ``child.peak_rss_kb``) stays under 1 GB at the default settings
 (EA_HTTP_MAX_RESPONSE_MB 256, EA_HTTP_MAX_CODES 100000).
 
 Before the bounded parse, a 60 MB ``{"value":[{},{},…]}`` took 2.17 GB (CBS) and 2.16 GB (Swing); at 256 MB about
